@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks (filled in by the benchmarks issue).
+ */
+package dev.opg.benchmarks;

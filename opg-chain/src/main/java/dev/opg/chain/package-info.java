@@ -1,0 +1,4 @@
+/**
+ * opg chain (filled in by its own issue).
+ */
+package dev.opg.chain;

@@ -1,0 +1,4 @@
+/**
+ * opg cli (filled in by its own issue).
+ */
+package dev.opg.cli;

@@ -1,0 +1,4 @@
+/**
+ * opg examples (filled in by its own issue).
+ */
+package dev.opg.examples;

@@ -1,0 +1,4 @@
+/**
+ * opg verify (filled in by its own issue).
+ */
+package dev.opg.verify;
