@@ -25,7 +25,7 @@ case "${1:-}" in
   demo)
     ensure_npm
     "${MVN[@]}" -q install -DskipTests
-    "${MVN[@]}" -q -pl opg-core exec:java -Dexec.mainClass=dev.opg.core.Demo -Dexec.classpathScope=compile
+    "${MVN[@]}" -q -pl opg-examples exec:java -Dexec.mainClass=dev.opg.examples.MerkleDemo -Dai.djl.offline=true
     ;;
   *)
     echo "usage: ./run.sh demo | test" >&2

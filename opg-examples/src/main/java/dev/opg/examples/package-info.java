@@ -1,4 +1,0 @@
-/**
- * opg examples (filled in by its own issue).
- */
-package dev.opg.examples;

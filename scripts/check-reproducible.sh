@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds every module twice from clean (tests skipped) and compares the SHA-256 of every jar.
+# Exit 0 when the two builds are byte-identical, 1 (naming the jars) when they are not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+build() {
+  mvn -B -ntp -q clean package -DskipTests >/dev/null
+  find . -path ./node_modules -prune -o -path '*/target/*.jar' -print | sort | xargs sha256sum
+}
+first=$(build)
+second=$(build)
+if [ "$first" = "$second" ]; then
+  echo "reproducible: $(echo "$first" | wc -l) jars byte-identical across two clean builds"
+else
+  echo "NOT reproducible:" >&2
+  diff <(echo "$first") <(echo "$second") >&2 || true
+  exit 1
+fi
