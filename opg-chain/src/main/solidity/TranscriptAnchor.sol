@@ -107,7 +107,7 @@ contract TranscriptAnchor {
     }
 
     /// @notice The RFC 9162 leaf hash sha256(0x00 || data).
-    function rfc9162LeafHash(bytes calldata data) external view returns (bytes32) {
+    function rfc9162LeafHash(bytes calldata data) external pure returns (bytes32) {
         return _leafHash(data);
     }
 

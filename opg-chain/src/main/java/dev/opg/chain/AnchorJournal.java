@@ -1,0 +1,301 @@
+package dev.opg.chain;
+
+import dev.opg.core.Digest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only, fsync'd record of what a {@link BatchAnchorer} accepted, grouped and confirmed.
+ *
+ * <p>One line per event, each {@code <crc32c as 8 hex digits> <payload>\n}, where payload is
+ * <ul>
+ *   <li>{@code A <seq> <root hex>}: a root was accepted;</li>
+ *   <li>{@code B <batch id> <batch root hex> <seq>,<seq>,...}: those roots form a batch, in that
+ *       order, written <em>before</em> the batch is sent so a resend has the same batch root;</li>
+ *   <li>{@code C <batch id> <tx hash or -> <block>}: the batch is anchored and confirmed.</li>
+ * </ul>
+ * Every append is forced to disk before the method returns. On open, a damaged or unterminated
+ * last line (a write torn by a crash) is logged, ignored and cut off; a damaged line with good
+ * lines after it is real corruption and throws {@link JournalCorruptedException}. Opening also
+ * compacts the file: confirmed batches and their roots are dropped (atomic rename).
+ *
+ * <p>Thread-safe: every method is synchronized.
+ */
+public final class AnchorJournal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AnchorJournal.class);
+
+    /** An accepted root not yet in a batch. */
+    public record Accepted(long seq, Digest root) {}
+
+    /** A batch formed (and maybe sent) but not confirmed. */
+    public record OpenBatch(long id, Digest batchRoot, List<Long> seqs, List<Digest> roots) {
+        public OpenBatch {
+            seqs = List.copyOf(seqs);
+            roots = List.copyOf(roots);
+        }
+    }
+
+    private final Path file;
+    private FileChannel channel;
+    private final Map<Long, Digest> unbatched = new LinkedHashMap<>();
+    private final Map<Long, Digest> batchedRoots = new LinkedHashMap<>();
+    private final Map<Long, OpenBatch> open = new LinkedHashMap<>();
+    private long nextSeq;
+    private long nextBatch;
+    private int tornLines;
+
+    private AnchorJournal(Path file) {
+        this.file = file;
+    }
+
+    /** Opens (creating if absent) the journal at {@code file}, replays it and compacts it. */
+    public static AnchorJournal open(Path file) {
+        AnchorJournal j = new AnchorJournal(file);
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            if (Files.exists(file)) {
+                j.replay(Files.readAllBytes(file));
+            }
+            j.compact();
+            j.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new ChainException("cannot open anchor journal " + file + ": " + e.getMessage(), e);
+        }
+        return j;
+    }
+
+    private void replay(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+        // split leaves "" after a final '\n'; anything else there is an unterminated (torn) line
+        String last = lines.remove(lines.size() - 1);
+        if (!last.isEmpty()) {
+            tornLines++;
+            log.warn("anchor journal {}: ignoring an unterminated last line ({} bytes), a write torn by a crash",
+                    file, last.length());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String payload = verified(lines.get(i));
+            if (payload == null) {
+                if (i == lines.size() - 1) {
+                    tornLines++;
+                    log.warn("anchor journal {}: ignoring a damaged last line {}, a write torn by a crash", file, i + 1);
+                    break;
+                }
+                throw new JournalCorruptedException("anchor journal " + file + " line " + (i + 1) + " of " + lines.size()
+                        + " fails its checksum but later lines are intact: the file is corrupted, not torn; "
+                        + "restore it from a copy (expected '<crc32c hex> <payload>' on every line)");
+            }
+            try {
+                apply(payload);
+            } catch (RuntimeException e) {
+                throw new JournalCorruptedException("anchor journal " + file + " line " + (i + 1)
+                        + " has a valid checksum but an unreadable payload '" + payload + "': " + e.getMessage());
+            }
+        }
+    }
+
+    private static String verified(String line) {
+        if (line.length() < 10 || line.charAt(8) != ' ') {
+            return null;
+        }
+        String payload = line.substring(9);
+        try {
+            return Long.parseLong(line.substring(0, 8), 16) == crc(payload) ? payload : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void apply(String payload) {
+        String[] f = payload.split(" ");
+        switch (f[0]) {
+            case "A" -> {
+                long seq = Long.parseLong(f[1]);
+                unbatched.put(seq, Digest.fromHex(f[2]));
+                nextSeq = Math.max(nextSeq, seq + 1);
+            }
+            case "B" -> {
+                long id = Long.parseLong(f[1]);
+                List<Long> seqs = new ArrayList<>();
+                List<Digest> roots = new ArrayList<>();
+                for (String s : f[3].split(",")) {
+                    long seq = Long.parseLong(s);
+                    Digest r = unbatched.remove(seq);
+                    if (r == null) {
+                        r = batchedRoots.get(seq);
+                    }
+                    if (r == null) {
+                        throw new IllegalStateException("batch " + id + " names root #" + seq + ", never accepted");
+                    }
+                    batchedRoots.put(seq, r);
+                    seqs.add(seq);
+                    roots.add(r);
+                }
+                open.put(id, new OpenBatch(id, Digest.fromHex(f[2]), seqs, roots));
+                nextBatch = Math.max(nextBatch, id + 1);
+            }
+            case "C" -> {
+                long id = Long.parseLong(f[1]);
+                OpenBatch b = open.remove(id);
+                if (b != null) {
+                    b.seqs().forEach(batchedRoots::remove);
+                }
+            }
+            default -> throw new IllegalStateException("unknown record type " + f[0]);
+        }
+    }
+
+    /** Rewrites the file with only what is still pending, via a temporary file and an atomic rename. */
+    private void compact() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        Map<Long, Digest> all = new java.util.TreeMap<>(batchedRoots);
+        all.putAll(unbatched);
+        all.forEach((seq, root) -> sb.append(line("A " + seq + " " + root.hex())));
+        open.values().forEach(b -> sb.append(line(batchPayload(b))));
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(c, sb.toString());
+            c.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (file.toAbsolutePath().getParent() != null) {
+            try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException e) {
+                log.debug("cannot fsync the journal's folder: {}", e.toString()); // not supported everywhere
+            }
+        }
+    }
+
+    /** Records that {@code root} was accepted, durably; returns its sequence number. */
+    public synchronized long accept(Digest root) {
+        long seq = nextSeq++;
+        append("A " + seq + " " + root.hex());
+        unbatched.put(seq, root);
+        return seq;
+    }
+
+    /** Records that the roots {@code seqs} (accepted, not yet batched) form a batch with {@code batchRoot}. */
+    public synchronized OpenBatch beginBatch(Digest batchRoot, List<Long> seqs) {
+        List<Digest> roots = new ArrayList<>(seqs.size());
+        for (long s : seqs) {
+            Digest r = unbatched.get(s);
+            if (r == null) {
+                throw new IllegalStateException("root #" + s + " is not an accepted, unbatched root");
+            }
+            roots.add(r);
+        }
+        OpenBatch b = new OpenBatch(nextBatch++, batchRoot, seqs, roots);
+        append(batchPayload(b));
+        seqs.forEach(s -> batchedRoots.put(s, unbatched.remove(s)));
+        open.put(b.id(), b);
+        return b;
+    }
+
+    /** Records that batch {@code id} is anchored and confirmed. */
+    public synchronized void confirm(long id, String txHash, long block) {
+        OpenBatch b = open.get(id);
+        if (b == null) {
+            throw new IllegalStateException("batch " + id + " is not open");
+        }
+        append("C " + id + " " + (txHash == null ? "-" : txHash) + " " + block);
+        open.remove(id);
+        b.seqs().forEach(batchedRoots::remove);
+    }
+
+    /** Accepted roots not yet in any batch, in acceptance order. */
+    public synchronized List<Accepted> unbatched() {
+        List<Accepted> out = new ArrayList<>();
+        unbatched.forEach((s, r) -> out.add(new Accepted(s, r)));
+        return out;
+    }
+
+    /** Batches formed but not confirmed, oldest first. */
+    public synchronized List<OpenBatch> openBatches() {
+        return List.copyOf(open.values());
+    }
+
+    /** Roots accepted and not yet confirmed. */
+    public synchronized int pendingCount() {
+        return unbatched.size() + batchedRoots.size();
+    }
+
+    /** Damaged or unterminated last lines skipped when this journal was opened (0 or 1). */
+    public synchronized int tornLinesSkipped() {
+        return tornLines;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private static String batchPayload(OpenBatch b) {
+        List<String> s = new ArrayList<>(b.seqs().size());
+        b.seqs().forEach(x -> s.add(Long.toString(x)));
+        return "B " + b.id() + " " + b.batchRoot().hex() + " " + String.join(",", s);
+    }
+
+    private void append(String payload) {
+        if (channel == null || !channel.isOpen()) {
+            throw new ChainException("anchor journal " + file + " is closed");
+        }
+        try {
+            writeFully(channel, line(payload));
+            channel.force(false);
+        } catch (IOException e) {
+            throw new ChainException("cannot write anchor journal " + file + ": " + e.getMessage()
+                    + "; the root was not accepted", e);
+        }
+    }
+
+    private static String line(String payload) {
+        return String.format("%08x %s", crc(payload), payload) + "\n";
+    }
+
+    private static long crc(String payload) {
+        CRC32C c = new CRC32C();
+        c.update(payload.getBytes(StandardCharsets.UTF_8));
+        return c.getValue();
+    }
+
+    private static void writeFully(FileChannel c, String s) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+            c.write(b);
+        }
+    }
+
+    /** Unmodifiable view for tests and tools. */
+    synchronized Map<Long, OpenBatch> openView() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(open));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.warn("closing anchor journal {}: {}", file, e.toString());
+            }
+        }
+    }
+}
