@@ -1,4 +1,0 @@
-/**
- * JMH benchmarks (filled in by the benchmarks issue).
- */
-package dev.opg.benchmarks;
