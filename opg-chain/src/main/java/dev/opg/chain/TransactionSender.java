@@ -117,7 +117,7 @@ public final class TransactionSender implements AutoCloseable {
         EthCall r = rpc("eth_call", () -> web3j.ethCall(
                 Transaction.createEthCallTransaction(address(), to, data), DefaultBlockParameterName.LATEST).send());
         if (r.hasError() || r.isReverted()) {
-            String revertData = r.hasError() ? r.getError().getData() : null;
+            String revertData = r.hasError() ? TranscriptAnchorAbi.unquote(r.getError().getData()) : null;
             String why = r.hasError() ? r.getError().getMessage() : r.getRevertReason();
             throw new TransactionRevertedException("eth_call to " + to + " reverted: " + why + " ("
                     + TranscriptAnchorAbi.describeRevert(revertData) + ")", null, revertData);
@@ -371,7 +371,7 @@ public final class TransactionSender implements AutoCloseable {
         }
         if (lower.contains("revert")) {
             return new TransactionRevertedException(what + " reverted: " + msg + " ("
-                    + TranscriptAnchorAbi.describeRevert(error.getData()) + ")", hash, error.getData());
+                    + TranscriptAnchorAbi.describeRevert(error.getData()) + ")", hash, TranscriptAnchorAbi.unquote(error.getData()));
         }
         return new ChainException(what + " failed: JSON-RPC error " + error.getCode() + ": " + msg);
     }

@@ -148,6 +148,7 @@ public final class TranscriptAnchorAbi {
      * {@code Error(string)}, or the raw hex if neither.
      */
     public static String describeRevert(String data) {
+        data = unquote(data);
         if (data == null || data.length() < 10) {
             return data == null || data.equals("0x") ? "no revert data" : "revert data " + data;
         }
@@ -170,6 +171,14 @@ public final class TranscriptAnchorAbi {
             }
         }
         return "revert data " + data;
+    }
+
+    /** web3j hands error data over as raw JSON text; a string arrives with its quotes. */
+    static String unquote(String data) {
+        if (data != null && data.length() >= 2 && data.startsWith("\"") && data.endsWith("\"")) {
+            return data.substring(1, data.length() - 1);
+        }
+        return data;
     }
 
     static String selectorOf(String signature) {
