@@ -2,10 +2,11 @@
 # Builds every module twice from clean (tests skipped) and compares the SHA-256 of every jar.
 # Exit 0 when the two builds are byte-identical, 1 (naming the jars) when they are not.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
 build() {
-  mvn -B -ntp -q clean package -DskipTests >/dev/null
+  mvn -B -ntp -q clean package -DskipTests >/tmp/opg-reproducible-build.log 2>&1 || { echo "build failed; see /tmp/opg-reproducible-build.log" >&2; return 1; }
   find . -path ./node_modules -prune -o -path '*/target/*.jar' -print | sort | xargs sha256sum
 }
 first=$(build)
