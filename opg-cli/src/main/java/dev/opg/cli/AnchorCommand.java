@@ -1,0 +1,83 @@
+package dev.opg.cli;
+
+import dev.opg.chain.AnchorReceipt;
+import dev.opg.chain.BatchReceipt;
+import dev.opg.chain.RootReceipt;
+import dev.opg.chain.TransactionSender;
+import dev.opg.chain.TranscriptAnchorClient;
+import dev.opg.core.Digest;
+import dev.opg.core.transcript.Transcript;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code opg anchor TRANSCRIPT...}: anchors transcript roots on chain, one root alone or many in
+ * one batch transaction, and writes {@code TRANSCRIPT.anchor.json} beside each transcript.
+ */
+@Command(name = "anchor", mixinStandardHelpOptions = true,
+        description = {"Anchor transcript roots on an EVM chain (several transcripts go in one batch transaction).",
+                "Writes TRANSCRIPT.anchor.json beside each transcript for opg check-anchor.",
+                "The signing key comes from --key-file or the environment variable OPG_PRIVATE_KEY."})
+public final class AnchorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
+    @Mixin
+    ChainOptions chain;
+
+    @Parameters(paramLabel = "TRANSCRIPT", arity = "1..*", description = "Transcript files.")
+    List<Path> transcripts;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "File holding the sender's private key (hex).")
+    Path keyFile;
+
+    /** Where the key comes from when there is no key file (the process environment; tests replace it). */
+    Map<String, String> env = System.getenv();
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Digest> roots = new ArrayList<>();
+        for (Path p : transcripts) {
+            Transcript t = Transcripts.read(p);
+            roots.add(t.root());
+        }
+        var credentials = Chain.credentials(keyFile, env);
+        Chain.address(chain.contract);
+        try (TransactionSender sender = Chain.connect(chain.rpc, credentials)) {
+            TranscriptAnchorClient client = Chain.at(sender, chain.contract);
+            if (roots.size() == 1) {
+                AnchorReceipt r = client.anchor(roots.get(0));
+                out.printf("anchored %s%n  tx %s, block %d, %s%n", r.root().hex(), r.transactionHash(), r.blockNumber(),
+                        r.fresh() ? "gas " + r.gasUsed() : "already anchored before");
+                new AnchorReceiptFile(r.root(), client.chainId(), client.address(), r.transactionHash(), r.blockNumber(),
+                        null, null).write(AnchorReceiptFile.beside(transcripts.get(0)));
+            } else {
+                BatchReceipt b = client.anchorBatch(roots);
+                AnchorReceipt a = b.anchor();
+                out.printf("anchored batch root %s over %d transcripts%n  tx %s, block %d, %s%n", b.batchRoot().hex(),
+                        b.size(), a.transactionHash(), a.blockNumber(), a.fresh() ? "gas " + a.gasUsed() : "already anchored before");
+                for (int i = 0; i < b.size(); i++) {
+                    RootReceipt rr = b.rootReceipt(i);
+                    out.printf("  %s  %s  (proof: %d hashes)%n", rr.root().hex(), transcripts.get(i), rr.proof().path().size());
+                    new AnchorReceiptFile(rr.root(), client.chainId(), client.address(), a.transactionHash(), a.blockNumber(),
+                            b.batchRoot(), rr.proof()).write(AnchorReceiptFile.beside(transcripts.get(i)));
+                }
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

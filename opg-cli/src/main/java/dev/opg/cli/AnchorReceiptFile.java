@@ -1,0 +1,81 @@
+package dev.opg.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opg.core.Digest;
+import dev.opg.core.merkle.InclusionProof;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code opg anchor} writes beside each transcript ({@code TRANSCRIPT.anchor.json}) so that
+ * {@code opg check-anchor} can later prove a root that was anchored inside a batch: the chain,
+ * contract, transaction, and (for a batch) the batch root and the transcript root's inclusion
+ * proof.
+ *
+ * @param root the transcript root
+ * @param chainId the chain it was anchored on
+ * @param contract the TranscriptAnchor contract
+ * @param transactionHash the anchoring transaction (may be null)
+ * @param blockNumber the block
+ * @param batchRoot the anchored batch root, or null when the root was anchored alone
+ * @param proof the root's inclusion proof in the batch, or null when anchored alone
+ */
+record AnchorReceiptFile(Digest root, long chainId, String contract, String transactionHash, long blockNumber,
+        Digest batchRoot, InclusionProof proof) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path beside(Path transcript) {
+        return transcript.resolveSibling(transcript.getFileName() + ".anchor.json");
+    }
+
+    void write(Path file) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("format", "opg-anchor-receipt");
+        o.put("root", root.hex());
+        o.put("chainId", chainId);
+        o.put("contract", contract);
+        o.put("transactionHash", transactionHash);
+        o.put("blockNumber", blockNumber);
+        if (batchRoot != null) {
+            o.put("batchRoot", batchRoot.hex());
+            o.put("leafIndex", proof.leafIndex());
+            o.put("treeSize", proof.treeSize());
+            ArrayNode path = o.putArray("path");
+            proof.path().forEach(d -> path.add(d.hex()));
+        }
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+    }
+
+    static AnchorReceiptFile read(Path file) {
+        try {
+            JsonNode o = JSON.readTree(file.toFile());
+            if (o == null || !"opg-anchor-receipt".equals(o.path("format").asText())) {
+                throw CliException.usage(file + " is not an opg anchor receipt");
+            }
+            Digest batch = null;
+            InclusionProof proof = null;
+            if (o.hasNonNull("batchRoot")) {
+                batch = Digest.fromHex(o.get("batchRoot").asText());
+                List<Digest> path = new ArrayList<>();
+                o.path("path").forEach(n -> path.add(Digest.fromHex(n.asText())));
+                proof = new InclusionProof(o.path("leafIndex").asLong(), o.path("treeSize").asLong(), path);
+            }
+            return new AnchorReceiptFile(Digest.fromHex(o.path("root").asText()), o.path("chainId").asLong(),
+                    o.path("contract").asText(), o.path("transactionHash").asText(null), o.path("blockNumber").asLong(),
+                    batch, proof);
+        } catch (IOException e) {
+            throw CliException.usage("cannot read anchor receipt " + file + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            if (e instanceof CliException c) {
+                throw c;
+            }
+            throw CliException.usage("anchor receipt " + file + " is malformed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.opg.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.opg.core.Digest;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.transcript.Step;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptHeader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code opg inspect TRANSCRIPT}: what a transcript commits to, as a table or JSON. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a transcript's model id, profile, steps and root (the file is fully validated first).")
+public final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", paramLabel = "TRANSCRIPT", description = "The transcript file (JSON).")
+    Path transcript;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Option(names = "--all", description = "List every step (the table shows the first 20 by default).")
+    boolean all;
+
+    @Override
+    public Integer call() throws IOException {
+        Transcript t = Transcripts.read(transcript);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(toJson(t));
+        } else {
+            printTable(t, out, all ? Integer.MAX_VALUE : 20);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static void printTable(Transcript t, PrintWriter out, int maxSteps) {
+        TranscriptHeader h = t.header();
+        DeterminismProfile p = t.profile();
+        row(out, "root", t.root().hex());
+        row(out, "model id", h.modelId().hex());
+        row(out, "version", String.valueOf(h.version()));
+        row(out, "mode", h.mode().specName() + (h.sketchDimension() > 0 ? " (k=" + h.sketchDimension() + ")" : ""));
+        row(out, "profile", p.engine() + " " + p.engineVersion() + ", DJL " + p.djlVersion() + ", " + p.dtype().specName());
+        row(out, "", "native " + p.nativeLibrary());
+        row(out, "", p.os() + "/" + p.arch() + ", cpu capability " + p.cpuCapability()
+                + ", threads " + p.intraOpThreads() + " intra / " + p.interOpThreads() + " inter");
+        row(out, "", "graph optimizer " + onOff(p.graphOptimizer()) + ", deterministic algorithms "
+                + onOff(p.deterministicAlgorithms()) + ", seed " + p.seed());
+        row(out, "profile digest", h.profileDigest().hex());
+        digests(out, "inputs", h.inputs());
+        digests(out, "outputs", h.outputs());
+        row(out, "steps", String.valueOf(t.steps().size()));
+        if (t.steps().isEmpty()) {
+            return;
+        }
+        out.println();
+        int nameWidth = 4;
+        int shown = Math.min(maxSteps, t.steps().size());
+        for (int i = 0; i < shown; i++) {
+            nameWidth = Math.max(nameWidth, Math.min(48, t.steps().get(i).name().length()));
+        }
+        out.printf("  %5s  %-" + nameWidth + "s  %3s  %3s  %s%n", "step", "name", "in", "out", "first output commitment");
+        for (int i = 0; i < shown; i++) {
+            Step s = t.steps().get(i);
+            String name = s.name().length() > 48 ? s.name().substring(0, 45) + "..." : s.name();
+            String first = !s.outputs().isEmpty() ? s.outputs().get(0).hex().substring(0, 16) + "..."
+                    : !s.sketches().isEmpty() ? "sketch " + s.sketches().get(0) : "-";
+            int outs = s.outputs().isEmpty() ? s.sketches().size() : s.outputs().size();
+            out.printf("  %5d  %-" + nameWidth + "s  %3d  %3d  %s%n", s.index(), name, s.inputs().size(), outs, first);
+        }
+        if (shown < t.steps().size()) {
+            out.printf("  ... %d more steps (--all lists them)%n", t.steps().size() - shown);
+        }
+    }
+
+    private static String onOff(boolean b) {
+        return b ? "on" : "off";
+    }
+
+    private static void row(PrintWriter out, String key, String value) {
+        out.printf("%-15s %s%n", key, value);
+    }
+
+    private static void digests(PrintWriter out, String key, List<Digest> ds) {
+        if (ds.isEmpty()) {
+            row(out, key, "(none)");
+        }
+        for (int i = 0; i < ds.size(); i++) {
+            row(out, i == 0 ? key : "", i + ": " + ds.get(i).hex());
+        }
+    }
+
+    static String toJson(Transcript t) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+            g.useDefaultPrettyPrinter();
+            TranscriptHeader h = t.header();
+            DeterminismProfile p = t.profile();
+            g.writeStartObject();
+            g.writeStringField("root", t.root().hex());
+            g.writeStringField("modelId", h.modelId().hex());
+            g.writeNumberField("version", h.version());
+            g.writeStringField("mode", h.mode().specName());
+            g.writeNumberField("sketchDimension", h.sketchDimension());
+            g.writeStringField("profileDigest", h.profileDigest().hex());
+            g.writeObjectFieldStart("profile");
+            g.writeStringField("engine", p.engine());
+            g.writeStringField("engineVersion", p.engineVersion());
+            g.writeStringField("djlVersion", p.djlVersion());
+            g.writeStringField("nativeLibrary", p.nativeLibrary());
+            g.writeStringField("os", p.os());
+            g.writeStringField("arch", p.arch());
+            g.writeStringField("cpuCapability", p.cpuCapability());
+            g.writeNumberField("intraOpThreads", p.intraOpThreads());
+            g.writeNumberField("interOpThreads", p.interOpThreads());
+            g.writeBooleanField("graphOptimizer", p.graphOptimizer());
+            g.writeBooleanField("deterministicAlgorithms", p.deterministicAlgorithms());
+            g.writeNumberField("seed", p.seed());
+            g.writeStringField("dtype", p.dtype().specName());
+            g.writeEndObject();
+            writeDigests(g, "inputs", h.inputs());
+            writeDigests(g, "outputs", h.outputs());
+            g.writeNumberField("stepCount", t.steps().size());
+            g.writeArrayFieldStart("steps");
+            for (Step s : t.steps()) {
+                g.writeStartObject();
+                g.writeNumberField("index", s.index());
+                g.writeStringField("name", s.name());
+                g.writeStringField("leafHash", t.stepLeafHash((int) s.index()).hex());
+                writeDigests(g, "inputs", s.inputs());
+                writeDigests(g, "outputs", s.outputs());
+                g.writeNumberField("sketches", s.sketches().size());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+
+    private static void writeDigests(JsonGenerator g, String name, List<Digest> ds) throws IOException {
+        g.writeArrayFieldStart(name);
+        for (Digest d : ds) {
+            g.writeString(d.hex());
+        }
+        g.writeEndArray();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.opg.cli;
+
+import dev.opg.chain.ChainException;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code opg} command line. {@link #main} is the only place in opg that calls
+ * {@code System.exit}; {@link #run} runs a command line in-process and returns its exit code
+ * ({@link ExitCodes}).
+ *
+ * <p>Errors are one line on standard error ({@code opg: error: ...}); {@code --verbose} adds the
+ * stack trace and raises the log level.
+ */
+@Command(name = "opg", mixinStandardHelpOptions = true, versionProvider = Opg.Version.class,
+        description = "Verifiable machine-learning inference: prove, verify, inspect, bisect and anchor execution transcripts.",
+        subcommands = {ProveCommand.class, VerifyCommand.class, InspectCommand.class, BisectCommand.class,
+                AnchorCommand.class, CheckAnchorCommand.class, DeployCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",
+                "  2  bad usage or unreadable input", "  3  environment, chain or internal error"})
+public final class Opg implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs {@code opg} with the process's streams and exits with its code. */
+    public static void main(String[] args) {
+        configureLogging(args);
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        int code = run(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs a command line in-process, writing to the given streams; returns the exit code. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        int code = run(o, e, args);
+        o.flush();
+        e.flush();
+        return code;
+    }
+
+    /** Runs a command line in-process, writing to the given writers; returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The configured command line: streams, exit codes and one-line error handling. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Opg());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("opg: error: " + ex.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            boolean verbose = verbose(parseResult);
+            int code = exitCodeOf(ex);
+            c.getErr().println("opg: error: " + messageOf(ex));
+            if (verbose) {
+                ex.printStackTrace(c.getErr());
+            } else if (code == ExitCodes.ENVIRONMENT && !(ex instanceof CliException) && !(ex instanceof OpgException)) {
+                c.getErr().println("(run again with --verbose for the stack trace)");
+            }
+            c.getErr().flush();
+            return code;
+        });
+        return cl;
+    }
+
+    /** The exit code an exception ends a command with. */
+    static int exitCodeOf(Throwable ex) {
+        if (ex instanceof CliException c) {
+            return c.exitCode();
+        }
+        if (ex instanceof ChainException) {
+            return ExitCodes.ENVIRONMENT;
+        }
+        if (ex instanceof MalformedInputException) {
+            return ExitCodes.USAGE;
+        }
+        if (ex instanceof NoSuchFileException || ex instanceof FileNotFoundException
+                || ex instanceof AccessDeniedException) {
+            return ExitCodes.USAGE;
+        }
+        if (ex instanceof UncheckedIOException u) {
+            return exitCodeOf(u.getCause());
+        }
+        if (ex instanceof IOException) {
+            return ExitCodes.USAGE;
+        }
+        if (ex instanceof OpgException) {
+            return ExitCodes.ENVIRONMENT;
+        }
+        return ExitCodes.ENVIRONMENT;
+    }
+
+    /** A one-line message for an exception: what a user can act on, not a class name. */
+    static String messageOf(Throwable ex) {
+        if (ex instanceof NoSuchFileException n) {
+            return "no such file: " + n.getFile();
+        }
+        if (ex instanceof AccessDeniedException a) {
+            return "permission denied: " + a.getFile();
+        }
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) {
+            return messageOf(u.getCause());
+        }
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) {
+            m = ex.getClass().getSimpleName();
+        } else if (!(ex instanceof CliException) && !(ex instanceof OpgException) && !(ex instanceof IOException)) {
+            m = ex.getClass().getSimpleName() + ": " + m;
+        }
+        // One line: the first line of a multi-line message.
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private static boolean verbose(ParseResult pr) {
+        for (ParseResult p = pr; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void configureLogging(String[] args) {
+        boolean verbose = false;
+        for (String a : args) {
+            verbose |= a.equals("--verbose");
+        }
+        // slf4j-simple reads these once, when the first logger is made.
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("ai.djl.offline", "true");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    /** The version from the jar's manifest (or "dev" when run from classes). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Opg.class.getPackage().getImplementationVersion();
+            return new String[] {"opg " + (v == null ? "dev" : v), "Java " + Runtime.version()};
+        }
+    }
+}
