@@ -1,0 +1,33 @@
+package dev.opg.core.djl;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import dev.opg.core.model.ModelCommitment;
+import java.util.List;
+
+/**
+ * Runs one model kind step by step: a DJL block tree (one step per leaf block), a TorchScript
+ * module (one step, {@code forward}), an ONNX graph (one step per node). The seam where opg-verify
+ * re-executes a whole model or a single step.
+ */
+public interface ModelRunner extends AutoCloseable {
+    /** The model's commitment, computed once. */
+    ModelCommitment commitment();
+
+    /** Step names in execution order, where they are known before running (empty if they depend on the input). */
+    List<String> stepNames();
+
+    /** Runs the whole model, reporting each step to {@code sink} in order, and returns the model outputs. */
+    NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink);
+
+    /**
+     * Runs the single step {@code name} on {@code inputs} (for example tensors taken from a witness)
+     * and returns its outputs.
+     *
+     * @throws dev.opg.core.MalformedInputException if the model has no such step
+     */
+    NDList runStep(ParameterStore parameterStore, String name, NDList inputs);
+
+    @Override
+    default void close() {}
+}

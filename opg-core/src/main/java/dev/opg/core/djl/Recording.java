@@ -1,0 +1,148 @@
+package dev.opg.core.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.opg.core.Digest;
+import dev.opg.core.OpgException;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.sketch.SketchProjector;
+import dev.opg.core.tensor.TensorDigest;
+import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Sketch;
+import dev.opg.core.transcript.Step;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptHeader;
+import dev.opg.core.witness.Witness;
+import dev.opg.core.witness.WitnessTensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The state of one prediction being recorded. Tensor digests are computed on the hashing executor
+ * while the engine runs the next step; an array seen twice (a step's output is the next step's
+ * input) is hashed once. Everything is joined in {@link #finish}, before the arrays are freed.
+ */
+final class Recording implements StepSink {
+    private final ExecutorService hasher;
+    private final RecordingOptions options;
+    private final Digest modelId;
+    private final DeterminismProfile profile;
+    private final boolean needDigests;
+    private final Map<NDArray, Future<Digest>> digests = new IdentityHashMap<>();
+    private final Map<Digest, WitnessTensor> witness;
+    private final List<Future<Digest>> inputs;
+    private final List<String> names = new ArrayList<>();
+    private final List<List<Future<Digest>>> stepInputs = new ArrayList<>();
+    private final List<List<Future<Digest>>> stepOutputs = new ArrayList<>();
+    private final List<List<Sketch>> sketches = new ArrayList<>();
+    private final Digest sketchSeed;
+
+    Recording(ExecutorService hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs) {
+        this.hasher = hasher;
+        this.options = options;
+        this.modelId = modelId;
+        this.profile = profile;
+        this.needDigests = options.mode() == CommitmentMode.FULL || options.witness();
+        this.witness = options.witness() ? new ConcurrentHashMap<>() : null;
+        this.inputs = digestsOf(modelInputs, true);
+        this.sketchSeed = options.mode() == CommitmentMode.SKETCH ? SketchProjector.seed(modelId, join(inputs)) : null;
+    }
+
+    @Override
+    public void step(String name, NDList in, NDList out) {
+        int index = names.size();
+        names.add(name);
+        stepInputs.add(digestsOf(in, needDigests));
+        stepOutputs.add(digestsOf(out, needDigests));
+        if (options.mode() == CommitmentMode.SKETCH) {
+            List<Sketch> ks = new ArrayList<>(out.size());
+            for (int j = 0; j < out.size(); j++) {
+                ks.add(SketchProjector.sketch(out.get(j), SketchProjector.stepKey(sketchSeed, index, j), options.sketchDimension()));
+            }
+            sketches.add(ks);
+        }
+    }
+
+    private List<Future<Digest>> digestsOf(NDList list, boolean wanted) {
+        if (!wanted) {
+            return List.of();
+        }
+        List<Future<Digest>> out = new ArrayList<>(list.size());
+        for (NDArray a : list) {
+            out.add(digests.computeIfAbsent(a, arr -> hasher.submit(() -> hash(arr))));
+        }
+        return out;
+    }
+
+    private Digest hash(NDArray arr) {
+        if (witness == null) {
+            return TensorDigest.of(arr);
+        }
+        WitnessTensor t = WitnessTensor.of(arr);
+        Digest d = t.digest();
+        witness.put(d, t);
+        return d;
+    }
+
+    Result finish(NDList modelOutputs) {
+        List<Digest> in = join(inputs);
+        List<Digest> out = join(digestsOf(modelOutputs, true));
+        List<Step> steps = new ArrayList<>(names.size());
+        List<Witness.StepEntry> entries = new ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            List<Digest> si = join(stepInputs.get(i));
+            List<Digest> so = join(stepOutputs.get(i));
+            if (options.mode() == CommitmentMode.FULL) {
+                steps.add(Step.full(i, names.get(i), si, so));
+            } else {
+                steps.add(Step.sketched(i, names.get(i), sketches.get(i)));
+            }
+            entries.add(new Witness.StepEntry(i, names.get(i), si, so));
+        }
+        TranscriptHeader h = TranscriptHeader.of(options.mode(), options.sketchDimension(), modelId, profile.digest(), in, out);
+        Transcript t = new Transcript(h, steps, profile);
+        Optional<Witness> w = witness == null ? Optional.empty() : Optional.of(Witness.of(in, out, entries, witness));
+        return new Result(t, w);
+    }
+
+    /** Waits for every pending hash, so that no task still reads an array after this call. */
+    void drain() {
+        for (Future<Digest> f : digests.values()) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f.cancel(false);
+            } catch (ExecutionException e) {
+                // reported by finish(); here we only make sure nothing is still running
+            }
+        }
+    }
+
+    private static List<Digest> join(List<Future<Digest>> fs) {
+        List<Digest> out = new ArrayList<>(fs.size());
+        for (Future<Digest> f : fs) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OpgException("interrupted while hashing step tensors", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof OpgException oe) {
+                    throw oe;
+                }
+                throw new OpgException("hashing a step tensor failed: " + e.getCause(), e.getCause());
+            }
+        }
+        return out;
+    }
+
+    record Result(Transcript transcript, Optional<Witness> witness) {}
+}

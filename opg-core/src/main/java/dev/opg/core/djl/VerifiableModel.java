@@ -1,0 +1,235 @@
+package dev.opg.core.djl;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.Translator;
+import dev.opg.core.Digest;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
+import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.profile.ProfileNotAppliedException;
+import dev.opg.core.profile.PyTorchProfiles;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A DJL model that records a transcript with every prediction. Wrap the model you already load
+ * ({@code Criteria...loadModel()}, or a {@link Model} with a block) in one call:
+ *
+ * <pre>{@code
+ * DeterminismProfile profile = PyTorchProfiles.apply(1, 1, 42);   // before the engine loads
+ * try (ZooModel<float[], float[]> zoo = criteria.loadModel();
+ *      VerifiableModel vm = VerifiableModel.wrap(zoo, profile);
+ *      VerifiablePredictor<float[], float[]> p = vm.newPredictor()) {
+ *     Prediction<float[]> r = p.predict(input);
+ *     r.output(); r.transcript().root();
+ * }
+ * }</pre>
+ *
+ * <p>The model commitment is computed once, here. Each prediction runs in its own NDManager scope
+ * that is closed when it ends (no native memory is kept between predictions); {@link #close()}
+ * stops the hashing thread and, where this object was given ownership, closes the model.
+ * Step granularity: see {@link BlockRunner}, {@link TorchScriptRunner} and
+ * {@code dev.opg.core.onnx.OnnxRunner}.
+ */
+public final class VerifiableModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VerifiableModel.class);
+
+    private final Model model;
+    private final ModelRunner runner;
+    private final DeterminismProfile profile;
+    private final RecordingOptions options;
+    private final ExecutorService hasher;
+    private final boolean pytorch;
+
+    private VerifiableModel(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
+        this.model = model;
+        this.runner = runner;
+        this.profile = profile;
+        this.options = options;
+        String engine = model.getNDManager().getEngine().getEngineName();
+        if (!engine.equals(profile.engine())) {
+            throw new ProfileNotAppliedException("the model runs on engine " + engine + " but the profile is for "
+                    + profile.engine() + "; apply a profile for " + engine + " before loading the model");
+        }
+        this.pytorch = "PyTorch".equals(engine);
+        this.hasher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "opg-hash");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Wraps a loaded model, FULL mode, no witness. */
+    public static VerifiableModel wrap(Model model, DeterminismProfile profile) {
+        return wrap(model, profile, RecordingOptions.full());
+    }
+
+    /**
+     * Wraps a loaded model: a TorchScript model ({@code PtSymbolBlock}) records one step, an ONNX
+     * model (OnnxRuntime engine) one step per graph node, any other block tree one step per leaf
+     * block.
+     *
+     * @throws ProfileNotAppliedException if the profile is for another engine
+     */
+    public static VerifiableModel wrap(Model model, DeterminismProfile profile, RecordingOptions options) {
+        Block block = model.getBlock();
+        if (block == null) {
+            throw new MalformedInputException("model '" + model.getName() + "' has no block; load it first");
+        }
+        String cls = block.getClass().getName();
+        ModelRunner runner;
+        if (cls.equals("ai.djl.pytorch.engine.PtSymbolBlock")) {
+            runner = new TorchScriptRunner(block, findFile(model, ".pt"));
+        } else if (cls.equals("ai.djl.onnxruntime.engine.OrtSymbolBlock")) {
+            runner = newOnnxRunner(model, findFile(model, ".onnx"));
+        } else {
+            runner = new BlockRunner(block);
+        }
+        return new VerifiableModel(model, runner, profile, options);
+    }
+
+    /** Wraps a model with a runner chosen by the caller. */
+    public static VerifiableModel of(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
+        return new VerifiableModel(model, runner, profile, options);
+    }
+
+    private static ModelRunner newOnnxRunner(Model model, Path file) {
+        try {
+            Class<?> c = Class.forName("dev.opg.core.onnx.OnnxRunner");
+            return (ModelRunner) c.getMethod("open", Model.class, Path.class).invoke(null, model, file);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new UnsupportedModelException("cannot open the ONNX model for per-node recording: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new UnsupportedModelException("ONNX support needs ai.djl.onnxruntime:onnxruntime-engine on the class path", e);
+        }
+    }
+
+    static Path findFile(Model model, String ext) {
+        Path p = model.getModelPath();
+        if (p == null) {
+            throw new UnsupportedModelException("model '" + model.getName() + "' has no model path to read its " + ext + " file from");
+        }
+        if (java.nio.file.Files.isRegularFile(p)) {
+            return p;
+        }
+        Path named = p.resolve(model.getName() + ext);
+        if (java.nio.file.Files.isRegularFile(named)) {
+            return named;
+        }
+        try (var s = java.nio.file.Files.list(p)) {
+            var found = s.filter(f -> f.getFileName().toString().endsWith(ext)).toList();
+            if (found.size() == 1) {
+                return found.get(0);
+            }
+            throw new UnsupportedModelException("expected one " + ext + " file in " + p + "; found " + found.size());
+        } catch (java.io.IOException e) {
+            throw new UnsupportedModelException("cannot list " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public ModelRunner runner() {
+        return runner;
+    }
+
+    public ModelCommitment commitment() {
+        return runner.commitment();
+    }
+
+    /** The model id (commitment root). */
+    public Digest modelId() {
+        return runner.commitment().modelId();
+    }
+
+    public DeterminismProfile profile() {
+        return profile;
+    }
+
+    public RecordingOptions options() {
+        return options;
+    }
+
+    /** A predictor that uses the model's own translator (a {@code ZooModel}'s). */
+    @SuppressWarnings("unchecked")
+    public <I, O> VerifiablePredictor<I, O> newPredictor() {
+        if (!(model instanceof ai.djl.repository.zoo.ZooModel<?, ?> zoo)) {
+            throw new MalformedInputException("model '" + model.getName() + "' is not a ZooModel; pass a translator");
+        }
+        return new VerifiablePredictor<>(this, (Translator<I, O>) zoo.getTranslator());
+    }
+
+    public <I, O> VerifiablePredictor<I, O> newPredictor(Translator<I, O> translator) {
+        return new VerifiablePredictor<>(this, translator);
+    }
+
+    /**
+     * Runs the model on engine arrays. Intermediate arrays live in a scope closed before this
+     * returns; the outputs are attached to the inputs' manager.
+     */
+    public Prediction<NDList> predict(NDList inputs) {
+        NDManager owner = inputs.head().getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            inputs.tempAttach(scope);
+            Prediction<NDList> p = record(scope, inputs);
+            p.output().attach(owner);
+            return p;
+        }
+    }
+
+    /** Records one execution of {@code inputs}, whose arrays (and all intermediates) live in {@code scope}. */
+    Prediction<NDList> record(NDManager scope, NDList inputs) {
+        if (pytorch) {
+            PyTorchProfiles.pinCurrentThread();
+        }
+        ParameterStore ps = new ParameterStore(scope, false);
+        Recording rec = new Recording(hasher, options, modelId(), profile, inputs);
+        try {
+            NDList out = runner.run(ps, inputs, rec);
+            Recording.Result r = rec.finish(out);
+            return new Prediction<>(out, r.transcript(), r.witness());
+        } finally {
+            rec.drain();
+        }
+    }
+
+    /** Runs the single step {@code name} on {@code inputs} (e.g. from a witness); outputs in the inputs' manager. */
+    public NDList runStep(String name, NDList inputs) {
+        if (pytorch) {
+            PyTorchProfiles.pinCurrentThread();
+        }
+        return runner.runStep(new ParameterStore(inputs.head().getManager(), false), name, inputs);
+    }
+
+    /** Stops the hashing thread and closes the runner; the wrapped model stays open (close it yourself). */
+    @Override
+    public void close() {
+        hasher.shutdown();
+        try {
+            if (!hasher.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("opg hashing thread did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            runner.close();
+        } catch (Exception e) {
+            throw new OpgException("closing the model runner failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Model commitments: the content-addressed model id over named parameters and an architecture digest. */
+package dev.opg.core.model;

@@ -1,0 +1,99 @@
+package dev.opg.core.profile;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.opg.core.tensor.DType;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a determinism profile to DJL's PyTorch engine and returns the profile as measured.
+ *
+ * <p>Order matters: thread counts and the graph optimizer are passed to DJL as system properties
+ * before the engine loads, and {@code ATEN_CPU_CAPABILITY} must already be in the process
+ * environment (libtorch reads it when it loads; Java cannot set it afterwards). After loading,
+ * the running engine is asked for its thread counts; if another part of the process loaded the
+ * engine first with other settings, {@link ProfileNotAppliedException} says so instead of
+ * recording a profile that did not hold.
+ *
+ * <p>{@code deterministicAlgorithms} is recorded as {@code false}: DJL 0.36 exposes no switch for
+ * {@code torch.use_deterministic_algorithms}. On CPU with fixed threads and kernel set the models
+ * this project tests give identical bits across runs and processes (the tests measure it).
+ */
+public final class PyTorchProfiles {
+    /** The environment variable libtorch reads to choose its CPU kernels. */
+    public static final String CPU_CAPABILITY_ENV = "ATEN_CPU_CAPABILITY";
+    private static final Logger LOG = LoggerFactory.getLogger(PyTorchProfiles.class);
+    private static final Object LOCK = new Object();
+
+    private PyTorchProfiles() {}
+
+    /**
+     * Pins threads, seed and graph optimizer, loads the engine, and returns the measured profile.
+     *
+     * @throws ProfileNotAppliedException if {@code ATEN_CPU_CAPABILITY} is unset or the running
+     *     engine's thread counts differ from those requested
+     */
+    public static DeterminismProfile apply(int intraOpThreads, int interOpThreads, long seed) {
+        synchronized (LOCK) {
+            String cap = System.getenv(CPU_CAPABILITY_ENV);
+            if (cap == null || cap.isBlank()) {
+                throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + " is not set, so libtorch picks its CPU kernels "
+                        + "from the machine and the bits depend on it; start the JVM with " + CPU_CAPABILITY_ENV
+                        + "=avx2 (or default, avx512) in its environment");
+            }
+            setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOpThreads));
+            setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(interOpThreads));
+            setProperty("ai.djl.pytorch.graph_optimizer", "false");
+            Engine engine = Engine.getEngine("PyTorch");
+            JniUtils.setNumThreads(intraOpThreads);
+            JniUtils.setGraphExecutorOptimize(false);
+            int intra = JniUtils.getNumThreads();
+            int inter = JniUtils.getNumInteropThreads();
+            if (intra != intraOpThreads || inter != interOpThreads) {
+                throw new ProfileNotAppliedException("the PyTorch engine runs with " + intra + " intra-op and " + inter
+                        + " inter-op threads; the profile needs " + intraOpThreads + " and " + interOpThreads
+                        + ". The engine was loaded before the profile was applied; apply it before anything uses "
+                        + "the engine, or run in a fresh JVM");
+            }
+            JniUtils.setSeed(seed);
+            DeterminismProfile p = new DeterminismProfile("PyTorch", engine.getVersion(), Engine.getDjlVersion(),
+                    "libtorch " + engine.getVersion() + " " + (engine.hasCapability("CUDA") ? "cuda" : "cpu"),
+                    System.getProperty("os.name"), System.getProperty("os.arch"), cap.trim().toLowerCase(Locale.ROOT),
+                    intra, inter, false, false, seed, DType.FLOAT32);
+            LOG.debug("applied determinism profile {}", p);
+            return p;
+        }
+    }
+
+    /**
+     * Applies {@code expected}'s settings and checks that the measured profile equals it field for
+     * field; a verifier uses this before re-executing a transcript.
+     *
+     * @throws ProfileNotAppliedException naming the first field that differs
+     */
+    public static DeterminismProfile require(DeterminismProfile expected) {
+        DeterminismProfile actual = apply(expected.intraOpThreads(), expected.interOpThreads(), expected.seed());
+        if (!actual.equals(expected)) {
+            throw new ProfileNotAppliedException("this process runs under " + actual + " but the transcript needs "
+                    + expected + "; start a JVM with the required environment (e.g. " + CPU_CAPABILITY_ENV + "="
+                    + expected.cpuCapability() + ") or compare with a tolerance");
+        }
+        return actual;
+    }
+
+    /** Re-pins the per-thread settings on the calling thread (the graph optimizer flag is thread-local in libtorch). */
+    public static void pinCurrentThread() {
+        JniUtils.setGraphExecutorOptimize(false);
+    }
+
+    private static void setProperty(String key, String value) {
+        String old = System.getProperty(key);
+        if (old != null && !Objects.equals(old, value)) {
+            LOG.warn("overriding system property {}={} with {} for the determinism profile", key, old, value);
+        }
+        System.setProperty(key, value);
+    }
+}

@@ -1,0 +1,2 @@
+/** The seeded random projections of SKETCH mode. */
+package dev.opg.core.sketch;
