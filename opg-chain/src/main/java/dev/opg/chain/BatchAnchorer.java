@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Nothing accepted is lost.</b> {@link #submit} returns only after the root is in the
  * {@link AnchorJournal} on disk. A batch's composition is journaled before it is sent, so after a
- * crash or restart {@link #open} replays the journal and anchors every unconfirmed root exactly
+ * crash or restart {@link Builder#open()} replays the journal and anchors every unconfirmed root exactly
  * once: a batch that already reached the chain is found there ({@code isAnchored}) and only
  * recorded; one that did not is sent again with the same batch root (a double send is harmless,
  * the contract ignores an anchored root). Failures in the background (node unreachable, revert,
@@ -363,7 +363,7 @@ public final class BatchAnchorer implements AutoCloseable {
 
     /**
      * Stops the background thread. Roots still pending stay in the journal and are anchored by
-     * the next {@link #open} of it; their futures in this instance stay incomplete.
+     * the next {@link Builder#open()} of it; their futures in this instance stay incomplete.
      */
     @Override
     public void close() {
