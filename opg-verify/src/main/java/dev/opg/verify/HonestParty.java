@@ -1,0 +1,56 @@
+package dev.opg.verify;
+
+import dev.opg.core.Digest;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.merkle.MerkleTree;
+import dev.opg.core.transcript.Transcript;
+import java.util.List;
+
+/** A {@link TranscriptParty} that answers truthfully from a transcript it holds. */
+final class HonestParty implements TranscriptParty {
+    private final Transcript transcript;
+    private final MerkleTree tree;
+
+    HonestParty(Transcript transcript) {
+        this.transcript = transcript;
+        this.tree = transcript.tree();
+    }
+
+    @Override
+    public Commitment commit() {
+        return new Commitment(transcript.root(), transcript.leafCount());
+    }
+
+    @Override
+    public HeaderOpening openHeader(int prefixSize) {
+        List<Digest> consistency = prefixSize == tree.size() ? List.of() : tree.consistencyProof(prefixSize).path();
+        return new HeaderOpening(transcript.header(), prefixSize, tree.rootAt(prefixSize),
+                tree.inclusionProof(0, prefixSize).path(), consistency);
+    }
+
+    @Override
+    public Children children(int start, int size) {
+        if (size < 2 || start < 0 || (long) start + size > tree.size()) {
+            throw new MalformedInputException("no subtree [" + start + ", " + ((long) start + size) + ") with children in a tree of " + tree.size());
+        }
+        int k = Integer.highestOneBit(size - 1);
+        return new Children(subtree(start, k), subtree(start + k, size - k));
+    }
+
+    @Override
+    public StepOpening openStep(int stepIndex) {
+        return new StepOpening(transcript.steps().get(stepIndex), transcript.inclusionProof(stepIndex));
+    }
+
+    // MTH of leaves [start, start+n): a prefix root of the tree when start is 0, else from the leaf hashes.
+    private Digest subtree(int start, int n) {
+        if (start == 0) {
+            return tree.rootAt(n);
+        }
+        Digest[] leaves = new Digest[n];
+        for (int i = 0; i < n; i++) {
+            leaves[i] = tree.leafHash(start + i);
+        }
+        return MerkleTree.rootOf(List.of(leaves));
+    }
+}
