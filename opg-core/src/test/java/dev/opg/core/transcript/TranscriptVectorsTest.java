@@ -1,0 +1,101 @@
+package dev.opg.core.transcript;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opg.core.Hex;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.merkle.Rfc9162;
+import dev.opg.core.testmodels.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks spec/vectors/transcript.json: for every case, the leaves and root recomputed from the
+ * transcript JSON equal the recorded ones. Run with {@code -Dopg.writeVectors=true} to regenerate
+ * the file (a tiny seeded DJL MLP in FULL mode and a hand-made SKETCH transcript).
+ */
+class TranscriptVectorsTest {
+    static Path file() {
+        return TestModels.repoRoot().resolve("spec/vectors/transcript.json");
+    }
+
+    @Test
+    void vectorsRecomputeFromTheirTranscripts() throws Exception {
+        if (Boolean.getBoolean("opg.writeVectors")) {
+            write();
+        }
+        JsonNode root = new ObjectMapper().readTree(file().toFile());
+        assertTrue(root.get("cases").size() >= 2);
+        for (JsonNode c : root.get("cases")) {
+            Transcript t = TranscriptCodec.decode(c.get("transcript").asText());
+            assertEquals(c.get("profileEncoding").asText(), Hex.encode(t.profile().encode()));
+            assertEquals(c.get("profileDigest").asText(), t.profile().digest().hex());
+            JsonNode leaves = c.get("leaves");
+            assertEquals(t.leafCount(), leaves.size());
+            assertEquals(leaves.get(0).asText(), Hex.encode(t.header().leafData()));
+            for (int i = 0; i < t.steps().size(); i++) {
+                assertEquals(leaves.get(i + 1).asText(), Hex.encode(t.steps().get(i).leafData()));
+                assertEquals(c.get("leafHashes").get(i + 1).asText(), Rfc9162.leafHash(t.steps().get(i).leafData()).hex());
+            }
+            assertEquals(c.get("root").asText(), t.root().hex());
+        }
+    }
+
+    private static void write() throws Exception {
+        TestModels.pytorchProfile();
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode doc = om.createObjectNode();
+        ArrayNode cases = doc.putArray("cases");
+        SequentialBlock b = new SequentialBlock().add(Linear.builder().setUnits(3).build()).add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(2).build());
+        try (Model m = Model.newInstance("tiny", "PyTorch"); NDManager nd = NDManager.newBaseManager("PyTorch")) {
+            m.setBlock(b);
+            b.initialize(m.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
+            float v = 0.125f;
+            for (var p : b.getParameters()) {
+                float[] vals = new float[(int) p.getValue().getArray().size()];
+                for (int i = 0; i < vals.length; i++) {
+                    vals[i] = (v = -v * 1.5f + 0.0625f);
+                }
+                p.getValue().getArray().set(vals);
+            }
+            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile())) {
+                Transcript t = vm.predict(new ai.djl.ndarray.NDList(nd.create(new float[] {1f, -2f, 0.5f, 3f}, new Shape(1, 4))))
+                        .transcript();
+                addCase(cases, "DJL MLP Linear(4->3), ReLU, Linear(3->2); FULL mode", t);
+            }
+        }
+        addCase(cases, "hand-made SKETCH transcript, k=4, with -0.0 and a non-ASCII name", Transcripts.sketched(2, 4));
+        Files.writeString(file(), om.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+    }
+
+    private static void addCase(ArrayNode cases, String description, Transcript t) {
+        ObjectNode c = cases.addObject();
+        c.put("description", description);
+        c.put("transcript", TranscriptCodec.encodeToString(t));
+        c.put("profileEncoding", Hex.encode(t.profile().encode()));
+        c.put("profileDigest", t.profile().digest().hex());
+        ArrayNode leaves = c.putArray("leaves");
+        ArrayNode hashes = c.putArray("leafHashes");
+        leaves.add(Hex.encode(t.header().leafData()));
+        hashes.add(Rfc9162.leafHash(t.header().leafData()).hex());
+        for (Step s : t.steps()) {
+            leaves.add(Hex.encode(s.leafData()));
+            hashes.add(Rfc9162.leafHash(s.leafData()).hex());
+        }
+        c.put("root", t.root().hex());
+    }
+}
