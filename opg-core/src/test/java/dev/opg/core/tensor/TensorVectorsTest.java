@@ -17,6 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.EnumSet;
 import java.util.Set;
+import dev.opg.core.testmodels.TestModels;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +35,12 @@ class TensorVectorsTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The engine is process-wide: load it under the same profile as every other test of this JVM. */
+    @BeforeAll
+    static void pinEngine() {
+        TestModels.pytorchProfile();
     }
 
     record Case(DType dtype, long[] shape, byte[] data, Digest digest) {}
