@@ -111,8 +111,11 @@ public final class VerifiableModel implements AutoCloseable {
                 throw re;
             }
             throw new UnsupportedModelException("cannot open the ONNX model for per-node recording: " + e.getCause(), e.getCause());
+        } catch (ClassNotFoundException e) {
+            throw new UnsupportedModelException("per-node recording of ONNX models (dev.opg.core.onnx.OnnxRunner) is not "
+                    + "available in this build; ONNX models cannot be wrapped yet", e);
         } catch (ReflectiveOperationException e) {
-            throw new UnsupportedModelException("ONNX support needs ai.djl.onnxruntime:onnxruntime-engine on the class path", e);
+            throw new UnsupportedModelException("cannot open the ONNX runner: " + e, e);
         }
     }
 
