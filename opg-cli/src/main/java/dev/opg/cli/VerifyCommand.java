@@ -1,17 +1,181 @@
 package dev.opg.cli;
 
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.cli.model.EngineProfiles;
+import dev.opg.cli.model.Inputs;
+import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.profile.ProfileNotAppliedException;
+import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.core.transcript.TranscriptHeader;
+import dev.opg.verify.Tolerance;
+import dev.opg.verify.TranscriptComparator;
+import dev.opg.verify.VerificationReport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code opg verify} (being wired). */
-@Command(name = "verify", mixinStandardHelpOptions = true, description = "(being wired)")
+/**
+ * {@code opg verify}: re-executes the model on the input under the transcript's own profile and
+ * compares the result leaf by leaf. Exit 0 VALID, 1 INVALID (the first divergent step or field is
+ * printed), 2 bad usage or unreadable input, 3 when the process cannot run under the profile.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Re-execute a transcript's model on its input and compare every step.",
+                "Exit 0 if VALID, 1 if INVALID (printing the first divergent step or field), 2 for bad usage or unreadable input."})
 public final class VerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
     @Mixin
     CommonOptions common;
 
+    @Parameters(index = "0", paramLabel = "TRANSCRIPT", description = "The transcript to check.")
+    Path transcript;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model directory, .onnx or .pt file.")
+    Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "The .npy/.npz input the transcript claims.")
+    Path input;
+
+    @Option(names = "--witness", paramLabel = "DIR", description = "Witness directory: with --spot, check steps alone from it.")
+    Path witness;
+
+    @Option(names = "--spot", paramLabel = "K", description = "Spot-check K random steps from the witness instead of re-running everything.")
+    Integer spot;
+
+    @Option(names = "--tolerance", paramLabel = "SPEC",
+            description = "Compare sketch values with a tolerance: bitwise (default), abs=A[,rel=R], rel=R, ulps=N. "
+                    + "Also allows a profile other than the transcript's (other hardware).")
+    String tolerance;
+
     @Override
-    public Integer call() {
-        throw CliException.environment("opg verify is not available yet", null);
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Tolerance tol = parseTolerance(tolerance);
+        Claim claim = readClaim(transcript);
+        Inputs.read(input);
+        Verification v = verify(claim, model, input, tol, witness, spot);
+        out.println(v.line());
+        for (String n : v.notes()) {
+            out.println("  note: " + n);
+        }
+        out.flush();
+        return v.valid() ? ExitCodes.OK : ExitCodes.INVALID;
+    }
+
+    /** A transcript under test: strictly decoded, or (if only its root field is off) leniently. */
+    record Claim(Transcript transcript, String problem) {}
+
+    static Claim readClaim(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw CliException.usage("transcript " + file + " does not exist or is not a file");
+        }
+        try {
+            return new Claim(TranscriptCodec.read(file), null);
+        } catch (MalformedInputException strict) {
+            LenientTranscript l;
+            try {
+                l = LenientTranscript.read(file);
+            } catch (RuntimeException e) {
+                throw new CliException(ExitCodes.USAGE, "transcript " + file + " is not a valid opg transcript: " + strict.getMessage(), strict);
+            }
+            return new Claim(l.transcript(), strict.getMessage());
+        }
+    }
+
+    /** The outcome of one verification. */
+    record Verification(boolean valid, String line, List<String> notes, VerificationReport report) {}
+
+    static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot) throws IOException {
+        Transcript claimed = claim.transcript();
+        List<String> notes = new ArrayList<>();
+        DeterminismProfile expected = claimed.profile();
+        DeterminismProfile profile;
+        try {
+            profile = EngineProfiles.require(expected);
+        } catch (ProfileNotAppliedException e) {
+            if (tol == null) {
+                throw new CliException(ExitCodes.ENVIRONMENT, "cannot re-execute under the transcript's profile: " + e.getMessage()
+                        + " (pass --tolerance to compare across profiles)", e);
+            }
+            profile = EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.seed());
+            notes.add("ran under a different profile than the transcript's (" + e.getMessage() + "); compared with tolerance " + tol);
+        }
+        TranscriptHeader h = claimed.header();
+        RecordingOptions options = h.mode() == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(h.sketchDimension());
+        if (spot != null) {
+            notes.add("--spot is not wired yet; re-executed every step instead");
+        }
+        Transcript reference;
+        try (LoadedModel m = LoadedModel.open(model, profile, options);
+                NDManager manager = m.model().getNDManager().newSubManager()) {
+            NDList x = Inputs.toNDList(manager, Inputs.read(input));
+            Prediction<NDList> p = m.predict(x);
+            reference = p.transcript();
+        }
+        VerificationReport r = tol == null ? TranscriptComparator.compare(claimed, reference)
+                : TranscriptComparator.compare(claimed, reference, tol);
+        notes.addAll(r.notes());
+        if (claim.problem() != null) {
+            notes.add(0, "the file is not a well-formed transcript: " + claim.problem());
+            String where = r.firstFinding().map(f -> f.location() + ": " + f.describe())
+                    .orElse("the content matches a re-execution but the file's root field was altered");
+            return new Verification(false, "INVALID " + where, notes, r);
+        }
+        if (r.isValid()) {
+            return new Verification(true, "VALID " + claimed.root().hex() + " (" + r.stepsChecked() + " steps re-executed, "
+                    + r.kind().toString().toLowerCase(Locale.ROOT) + ")", notes, r);
+        }
+        String where = r.firstFinding().map(f -> f.location() + ": " + f.describe()).orElse(r.summary());
+        return new Verification(false, "INVALID " + where, notes, r);
+    }
+
+    static Tolerance parseTolerance(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            if (s.equals("bitwise")) {
+                return Tolerance.bitwise();
+            }
+            double abs = 0;
+            double rel = 0;
+            Long ulps = null;
+            for (String part : s.split(",")) {
+                String[] kv = part.split("=", 2);
+                if (kv.length != 2) {
+                    throw CliException.usage("--tolerance: '" + part + "' is not key=value; expected bitwise, abs=A, rel=R or ulps=N");
+                }
+                switch (kv[0].strip()) {
+                    case "abs" -> abs = Double.parseDouble(kv[1]);
+                    case "rel" -> rel = Double.parseDouble(kv[1]);
+                    case "ulps" -> ulps = Long.parseLong(kv[1]);
+                    default -> throw CliException.usage("--tolerance: unknown key '" + kv[0] + "'; expected abs, rel or ulps");
+                }
+            }
+            return ulps != null ? Tolerance.ulps(ulps) : Tolerance.absRel(abs, rel);
+        } catch (NumberFormatException e) {
+            throw CliException.usage("--tolerance: not a number in '" + s + "'");
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--tolerance: " + e.getMessage());
+        }
     }
 }

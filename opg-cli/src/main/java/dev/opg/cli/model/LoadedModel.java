@@ -1,0 +1,200 @@
+package dev.opg.cli.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.translate.NoopTranslator;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.profile.DeterminismProfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * A model the {@code opg} command loaded from a path, wrapped for recording. The path is one of:
+ * <ul>
+ *   <li>an {@code .onnx} file (ONNX Runtime engine, one step per graph node);</li>
+ *   <li>a TorchScript {@code .pt} file (PyTorch engine, one step);</li>
+ *   <li>a DJL model directory: {@value BlockSpec#FILE} (the architecture) with the DJL parameter
+ *       file {@code NAME-NNNN.params} (one step per layer), or a directory holding exactly one
+ *       {@code .pt} or {@code .onnx} file.</li>
+ * </ul>
+ * The determinism profile is applied before the engine loads (see {@link EngineProfiles}).
+ */
+public final class LoadedModel implements AutoCloseable {
+    /** How the path was interpreted. */
+    public enum Kind {
+        /** A DJL block tree described by {@value BlockSpec#FILE}. */
+        DJL_BLOCK,
+        /** A TorchScript archive. */
+        TORCHSCRIPT,
+        /** An ONNX graph. */
+        ONNX
+    }
+
+    private final Kind kind;
+    private final Model model;
+    private final VerifiableModel verifiable;
+
+    private LoadedModel(Kind kind, Model model, VerifiableModel verifiable) {
+        this.kind = kind;
+        this.model = model;
+        this.verifiable = verifiable;
+    }
+
+    /** What kind of model {@code path} holds, without loading it. */
+    public static Kind kindOf(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new MalformedInputException("model " + path + " does not exist");
+        }
+        if (Files.isDirectory(path)) {
+            if (Files.isRegularFile(path.resolve(BlockSpec.FILE))) {
+                return Kind.DJL_BLOCK;
+            }
+            List<Path> files = files(path, ".pt", ".onnx");
+            if (files.size() == 1) {
+                return kindOf(files.get(0));
+            }
+            throw new MalformedInputException("model directory " + path + " holds neither " + BlockSpec.FILE
+                    + " nor exactly one .pt or .onnx file (found " + files.size() + ")");
+        }
+        String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".onnx")) {
+            return Kind.ONNX;
+        }
+        if (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".torchscript")) {
+            return Kind.TORCHSCRIPT;
+        }
+        throw new MalformedInputException("model " + path + " is not a DJL model directory, an .onnx file or a TorchScript .pt file");
+    }
+
+    /** The DJL engine a model kind runs on. */
+    public static String engineOf(Kind kind) {
+        return kind == Kind.ONNX ? "OnnxRuntime" : "PyTorch";
+    }
+
+    /**
+     * Loads the model at {@code path} and wraps it; {@code profile} must already be applied
+     * (see {@link EngineProfiles}) for the model's engine.
+     */
+    public static LoadedModel open(Path path, DeterminismProfile profile, RecordingOptions options) throws IOException {
+        Kind kind = kindOf(path);
+        Model model = switch (kind) {
+            case DJL_BLOCK -> loadBlock(path);
+            case TORCHSCRIPT, ONNX -> loadFile(Files.isDirectory(path) ? files(path, ".pt", ".onnx").get(0) : path, engineOf(kind));
+        };
+        try {
+            return new LoadedModel(kind, model, VerifiableModel.wrap(model, profile, options));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static Model loadBlock(Path dir) throws IOException {
+        BlockSpec spec = BlockSpec.read(dir);
+        Model model = Model.newInstance(spec.name(), spec.engine());
+        try {
+            Block block = spec.build();
+            model.setBlock(block);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, spec.shape());
+            model.load(dir, spec.name());
+            return model;
+        } catch (MalformedModelException | IllegalArgumentException | IllegalStateException e) {
+            model.close();
+            throw new MalformedInputException("cannot load the parameters of " + dir + " (" + spec.name()
+                    + "-NNNN.params) into the architecture of " + BlockSpec.FILE + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static Model loadFile(Path file, String engine) throws IOException {
+        Criteria<NDList, NDList> c = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine(engine)
+                .optTranslator(new NoopTranslator())
+                .build();
+        try {
+            return c.loadModel();
+        } catch (ModelNotFoundException | MalformedModelException e) {
+            throw new MalformedInputException("cannot load " + engine + " model " + file + ": " + e.getMessage(), e);
+        } catch (ai.djl.engine.EngineException e) {
+            throw new MalformedInputException("the " + engine + " engine cannot load " + file + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static List<Path> files(Path dir, String... exts) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                for (String e : exts) {
+                    if (n.endsWith(e)) {
+                        return true;
+                    }
+                }
+                return false;
+            }).sorted().toList();
+        }
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public VerifiableModel verifiable() {
+        return verifiable;
+    }
+
+    /**
+     * Runs and records one prediction; the outputs live in the inputs' manager.
+     *
+     * @throws MalformedInputException if the engine rejects the inputs (wrong shape, dtype or count)
+     */
+    public Prediction<NDList> predict(NDList inputs) {
+        try {
+            return verifiable.predict(inputs);
+        } catch (ai.djl.engine.EngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            StringBuilder shapes = new StringBuilder();
+            for (var a : inputs) {
+                shapes.append(shapes.length() == 0 ? "" : ", ").append(a.getDataType().toString().toLowerCase(Locale.ROOT))
+                        .append(a.getShape());
+            }
+            throw new MalformedInputException("the model cannot run on the given input (" + shapes + "): "
+                    + firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            verifiable.close();
+        } finally {
+            model.close();
+        }
+    }
+}

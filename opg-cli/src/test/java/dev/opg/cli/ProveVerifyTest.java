@@ -1,0 +1,174 @@
+package dev.opg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.opg.cli.npy.Npz;
+import dev.opg.core.transcript.TranscriptCodec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** prove, verify and inspect end to end on real PyTorch models saved as model directories. */
+class ProveVerifyTest {
+    @TempDir
+    static Path tmp;
+    static Path mlp;
+    static Path x;
+    static Path transcript;
+    static Path witness;
+    static String root;
+
+    @BeforeAll
+    static void proveOnce() throws Exception {
+        mlp = TestFixtures.saveModel(tmp.resolve("mlp"), "mlp", 7);
+        x = TestFixtures.saveInput(tmp.resolve("x.npz"), "mlp", 11);
+        transcript = tmp.resolve("t.json");
+        witness = tmp.resolve("w");
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", x.toString(), "--out", transcript.toString(),
+                "--witness", witness.toString(), "--output-file", tmp.resolve("y.npz").toString());
+        assertEquals(0, r.code(), r.toString());
+        root = r.out().strip();
+        assertTrue(root.matches("[0-9a-f]{64}"), r.toString());
+    }
+
+    @Test
+    void provePrintsTheTranscriptRootAndWritesOutputsAndWitness() throws Exception {
+        assertEquals(root, TranscriptCodec.read(transcript).root().hex());
+        var y = Npz.read(tmp.resolve("y.npz"));
+        assertEquals(1, y.size());
+        assertEquals(10, y.firstEntry().getValue().elementCount());
+        assertTrue(Files.isRegularFile(witness.resolve("manifest.bin")));
+    }
+
+    @Test
+    void provingTwiceGivesTheSameRoot() {
+        Path t2 = tmp.resolve("t2.json");
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", x.toString(), "--out", t2.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(root, r.out().strip());
+    }
+
+    @Test
+    void verifyAcceptsAnHonestTranscript() {
+        Cli.Result r = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("VALID " + root), r.toString());
+    }
+
+    @Test
+    void verifyNamesTheStepWhoseOutputDigestWasChanged() throws Exception {
+        String json = Files.readString(transcript);
+        // Change one hex digit of step 2's first output digest.
+        int step = json.indexOf("{\"index\":2,");
+        int outputs = json.indexOf("\"outputs\":[\"", step) + "\"outputs\":[\"".length();
+        char c = json.charAt(outputs);
+        String tampered = json.substring(0, outputs) + (c == '0' ? '1' : '0') + json.substring(outputs + 1);
+        Path bad = tmp.resolve("tampered.json");
+        Files.writeString(bad, tampered, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("verify", bad.toString(), "--model", mlp.toString(), "--input", x.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().startsWith("INVALID step[2]"), r.toString());
+        assertTrue(r.out().contains("OUTPUTS") || r.out().toLowerCase().contains("output"), r.toString());
+    }
+
+    @Test
+    void verifyRejectsATranscriptForAnotherInput() throws Exception {
+        Path other = TestFixtures.saveInput(tmp.resolve("other.npz"), "mlp", 12);
+        Cli.Result r = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", other.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().startsWith("INVALID header"), r.toString());
+    }
+
+    @Test
+    void verifyRejectsATranscriptForAnotherModel() throws Exception {
+        Path other = TestFixtures.saveModel(tmp.resolve("mlp-other"), "mlp", 8);
+        Cli.Result r = Cli.run("verify", transcript.toString(), "--model", other.toString(), "--input", x.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("MODEL"), r.toString());
+    }
+
+    @Test
+    void inspectShowsRootModelAndSteps() throws Exception {
+        Cli.Result r = Cli.run("inspect", transcript.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("root            " + root), r.toString());
+        assertTrue(r.out().contains("steps           5"), r.toString());
+        assertTrue(r.out().contains("PyTorch"), r.toString());
+        Cli.Result j = Cli.run("inspect", "--json", transcript.toString());
+        assertEquals(0, j.code(), j.toString());
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out());
+        assertEquals(root, node.get("root").asText());
+        assertEquals(5, node.get("stepCount").asInt());
+    }
+
+    @Test
+    void missingInputIsAUsageErrorOnOneLine() {
+        Cli.Result r = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", tmp.resolve("nope.npy").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.toString());
+        assertFalse(r.err().contains("Exception"), r.toString());
+    }
+
+    @Test
+    void malformedInputIsAUsageError() throws Exception {
+        Path junk = tmp.resolve("junk.npy");
+        Files.writeString(junk, "definitely not numpy");
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", junk.toString(), "--out", tmp.resolve("j.json").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("opg: error: junk.npy is not a NumPy .npy file"), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.toString());
+    }
+
+    @Test
+    void inputOfTheWrongShapeIsAUsageError() throws Exception {
+        Path cnnInput = TestFixtures.saveInput(tmp.resolve("cnn-x.npz"), "cnn", 1);
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", cnnInput.toString(), "--out", tmp.resolve("s.json").toString());
+        assertTrue(r.code() == 2 || r.code() == 3, r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.toString());
+    }
+
+    @Test
+    void garbageTranscriptIsAUsageError() throws Exception {
+        Path junk = tmp.resolve("junk.json");
+        Files.writeString(junk, "{\"format\":\"nope\"}");
+        Cli.Result r = Cli.run("inspect", junk.toString());
+        assertEquals(2, r.code(), r.toString());
+        Cli.Result v = Cli.run("verify", junk.toString(), "--model", mlp.toString(), "--input", x.toString());
+        assertEquals(2, v.code(), v.toString());
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() throws Exception {
+        Path junk = tmp.resolve("junk2.json");
+        Files.writeString(junk, "[]");
+        Cli.Result r = Cli.run("inspect", "--verbose", junk.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("\tat "), r.toString());
+    }
+
+    @Test
+    void unknownOptionIsUsageExit2() {
+        Cli.Result r = Cli.run("verify", "--frobnicate");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("opg: error:"), r.toString());
+    }
+
+    @Test
+    void batchProveWritesOneTranscriptPerInput() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("batch"));
+        TestFixtures.saveInput(dir.resolve("a.npz"), "mlp", 1);
+        TestFixtures.saveInput(dir.resolve("b.npz"), "mlp", 2);
+        Path outDir = tmp.resolve("batch-out");
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", dir.toString(), "--out", outDir.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(2, r.out().lines().count(), r.toString());
+        assertTrue(Files.isRegularFile(outDir.resolve("a.json")));
+        assertTrue(Files.isRegularFile(outDir.resolve("b.json")));
+        assertEquals("", r.err(), "no progress bar when not on a terminal");
+    }
+}
