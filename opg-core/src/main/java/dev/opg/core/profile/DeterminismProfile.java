@@ -15,7 +15,7 @@ import java.security.NoSuchAlgorithmException;
  * the native library, the platform, the CPU kernel set, thread counts, graph optimization,
  * deterministic algorithms, the random seed and the compute dtype.
  *
- * <p>This record only describes; {@link ProfileApplier} pins a profile before an engine loads and
+ * <p>This record only describes; {@link PyTorchProfiles} pins a profile before an engine loads and
  * measures that the running engine matches, so that a transcript never records a profile the
  * process did not run under. {@link #digest()} is SHA-256 of {@link #encode()}, the spec's byte
  * encoding, and is what a transcript header commits to.
