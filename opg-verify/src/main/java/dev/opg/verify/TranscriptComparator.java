@@ -73,11 +73,46 @@ public final class TranscriptComparator {
     }
 
     /**
+     * Tolerant comparison of two SKETCH-mode transcripts made under different profiles: the
+     * profile and the header's output digests are not compared (they cannot agree bit for bit),
+     * everything else is, sketches within {@code tolerance}.
+     */
+    static VerificationReport compareSketchesTolerant(Transcript claimed, Transcript reference, Tolerance tolerance, List<String> notes) {
+        TranscriptHeader c = claimed.header();
+        TranscriptHeader r = reference.header();
+        Optional<HeaderMismatch> h = compareHeaderInputs(c, claimed.profile(), r, reference.profile(), false);
+        if (h.isPresent()) {
+            return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), h.get(), 0, List.of(), notes);
+        }
+        List<StepError> errors = new ArrayList<>();
+        List<Step> cs = claimed.steps();
+        List<Step> rs = reference.steps();
+        int common = Math.min(cs.size(), rs.size());
+        for (int i = 0; i < common; i++) {
+            Optional<Divergence> d = compareStep(cs.get(i), rs.get(i), tolerance, true, errors);
+            if (d.isPresent()) {
+                return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), d.get(), i + 1, errors, notes);
+            }
+        }
+        if (cs.size() != rs.size()) {
+            String name = cs.size() > common ? cs.get(common).name() : rs.get(common).name();
+            return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(),
+                    new Divergence(common, name, StepField.PRESENCE, rs.size() + " steps", cs.size() + " steps"), common, errors, notes);
+        }
+        return VerificationReport.valid(CheckKind.TOLERANT, claimed.root(), common, errors, notes);
+    }
+
+    /**
      * The first difference among the header fields fixed before execution (everything but the
      * outputs): version, mode, sketch dimension, model id, profile, inputs.
      */
     public static Optional<HeaderMismatch> compareHeaderInputs(TranscriptHeader claimed, DeterminismProfile claimedProfile,
             TranscriptHeader expected, DeterminismProfile expectedProfile) {
+        return compareHeaderInputs(claimed, claimedProfile, expected, expectedProfile, true);
+    }
+
+    private static Optional<HeaderMismatch> compareHeaderInputs(TranscriptHeader claimed, DeterminismProfile claimedProfile,
+            TranscriptHeader expected, DeterminismProfile expectedProfile, boolean checkProfile) {
         if (claimed.version() != expected.version()) {
             return mismatch(HeaderField.VERSION, expected.version(), claimed.version());
         }
@@ -90,7 +125,7 @@ public final class TranscriptComparator {
         if (!claimed.modelId().equals(expected.modelId())) {
             return mismatch(HeaderField.MODEL_ID, expected.modelId().hex(), claimed.modelId().hex());
         }
-        if (!claimed.profileDigest().equals(expected.profileDigest()) || !claimedProfile.equals(expectedProfile)) {
+        if (checkProfile && (!claimed.profileDigest().equals(expected.profileDigest()) || !claimedProfile.equals(expectedProfile))) {
             return mismatch(HeaderField.PROFILE, Profiles.describeDifference(expectedProfile, claimedProfile, true),
                     Profiles.describeDifference(expectedProfile, claimedProfile, false));
         }
