@@ -1,17 +1,133 @@
 package dev.opg.cli;
 
+import dev.opg.cli.model.EngineProfiles;
+import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.profile.ProfileNotAppliedException;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.witness.Witness;
+import dev.opg.verify.BisectionResult;
+import dev.opg.verify.DjlStepExecutor;
+import dev.opg.verify.Referee;
+import dev.opg.verify.Ruling;
+import dev.opg.verify.TensorSource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code opg bisect} (being wired). */
-@Command(name = "bisect", mixinStandardHelpOptions = true, description = "(being wired)")
+/**
+ * {@code opg bisect A B}: finds the first step where two transcripts of the same model and input
+ * part (O(log n) Merkle queries), then lets the referee re-run that one step from the witness
+ * tensors and say which transcript is right. Exit 0 if the transcripts agree, 1 if they diverge
+ * (the ruling is printed).
+ */
+@Command(name = "bisect", mixinStandardHelpOptions = true,
+        description = {"Find the first step where two transcripts diverge and let the referee re-run that step alone.",
+                "Exit 0 if the transcripts agree, 1 if they diverge (the referee's verdict is printed)."})
 public final class BisectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
     @Mixin
     CommonOptions common;
 
+    @Parameters(index = "0", paramLabel = "A", description = "First transcript.")
+    Path a;
+
+    @Parameters(index = "1", paramLabel = "B", description = "Second transcript.")
+    Path b;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model directory, .onnx or .pt file.")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "FILE", description = "The input both transcripts claim (checked against their headers).")
+    Path input;
+
+    @Option(names = "--witness-a", paramLabel = "DIR", description = "Witness of transcript A.")
+    Path witnessA;
+
+    @Option(names = "--witness-b", paramLabel = "DIR", description = "Witness of transcript B.")
+    Path witnessB;
+
     @Override
-    public Integer call() {
-        throw CliException.environment("opg bisect is not available yet", null);
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Transcript ta = Transcripts.read(a);
+        Transcript tb = Transcripts.read(b);
+        if (witnessA == null && witnessB == null) {
+            throw CliException.usage("the referee needs step tensors: pass --witness-a DIR and/or --witness-b DIR");
+        }
+        if (input != null) {
+            var digests = new ArrayList<dev.opg.core.Digest>();
+            for (var arr : dev.opg.cli.model.Inputs.read(input).values()) {
+                digests.add(arr.digest());
+            }
+            for (Transcript t : List.of(ta, tb)) {
+                if (!t.header().inputs().equals(digests)) {
+                    out.printf("transcript %s is not about input %s (its header names other input digests)%n", t == ta ? a : b, input);
+                }
+            }
+        }
+        List<TensorSource> sources = new ArrayList<>();
+        if (witnessA != null) {
+            sources.add(TensorSource.of(Witness.readDirectory(witnessA)));
+        }
+        if (witnessB != null) {
+            sources.add(TensorSource.of(Witness.readDirectory(witnessB)));
+        }
+        TensorSource tensors = d -> {
+            for (TensorSource s : sources) {
+                Optional<dev.opg.core.witness.WitnessTensor> t = s.find(d);
+                if (t.isPresent()) {
+                    return t;
+                }
+            }
+            return Optional.empty();
+        };
+        DeterminismProfile p = ta.profile();
+        DeterminismProfile profile;
+        try {
+            profile = EngineProfiles.apply(p.engine(), p.intraOpThreads(), p.seed());
+        } catch (ProfileNotAppliedException e) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcripts' profile: " + e.getMessage(), e);
+        }
+        Ruling ruling;
+        try (LoadedModel m = LoadedModel.open(model, profile, RecordingOptions.full())) {
+            ruling = new Referee(new DjlStepExecutor(m.verifiable()), tensors).settle(ta, tb);
+        }
+        BisectionResult r = ruling.bisection();
+        switch (r) {
+            case BisectionResult.Agreement g -> out.printf("AGREE the transcripts have the same root %s (%d queries)%n", ta.root().hex(), g.queries());
+            case BisectionResult.FirstDifference f -> {
+                String name = f.stepIndex() < ta.steps().size() ? ta.steps().get((int) f.stepIndex()).name() : "(missing in A)";
+                out.printf("DIVERGE first divergent step %d (%s), found with %d Merkle queries over %d steps%n",
+                        f.stepIndex(), name, f.queries(), Math.max(ta.steps().size(), tb.steps().size()));
+            }
+            case BisectionResult.HeaderConflict h -> out.printf("DIVERGE the headers differ in %s: different runs, no single step to settle (%d queries)%n",
+                    h.field(), h.queries());
+            case BisectionResult.OutputsOnly o -> out.printf("DIVERGE every step agrees; only the claimed outputs differ (%d queries)%n", o.queries());
+            case BisectionResult.Equivocation e -> out.printf("DIVERGE party %s equivocated: %s (%d queries)%n", e.party(), e.reason(), e.queries());
+        }
+        String who = switch (ruling.verdict()) {
+            case FIRST_CORRECT -> "A (" + a + ") is right, B is wrong";
+            case SECOND_CORRECT -> "B (" + b + ") is right, A is wrong";
+            case BOTH_WRONG -> "both A and B are wrong";
+            case NO_DISPUTE -> "no dispute";
+            case UNDECIDED -> "undecided";
+        };
+        out.printf("referee: %s: %s%n", ruling.verdict(), who);
+        out.printf("  %s%n", ruling.reason());
+        out.flush();
+        return r instanceof BisectionResult.Agreement ? ExitCodes.OK : ExitCodes.INVALID;
     }
 }

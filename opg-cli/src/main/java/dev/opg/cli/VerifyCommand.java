@@ -6,7 +6,6 @@ import dev.opg.cli.model.EngineProfiles;
 import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
 import dev.opg.core.MalformedInputException;
-import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
@@ -14,8 +13,16 @@ import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
+import ai.djl.Model;
+import dev.opg.core.witness.Witness;
+import dev.opg.verify.CheckKind;
+import dev.opg.verify.DjlStepExecutor;
+import dev.opg.verify.HeaderField;
+import dev.opg.verify.HeaderMismatch;
+import dev.opg.verify.SpotChecker;
+import dev.opg.verify.TensorSource;
 import dev.opg.verify.Tolerance;
-import dev.opg.verify.TranscriptComparator;
+import dev.opg.verify.Verifier;
 import dev.opg.verify.VerificationReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -78,7 +85,7 @@ public final class VerifyCommand implements Callable<Integer> {
             out.println("  note: " + n);
         }
         out.flush();
-        return v.valid() ? ExitCodes.OK : ExitCodes.INVALID;
+        return v.code();
     }
 
     /** A transcript under test: strictly decoded, or (if only its root field is off) leniently. */
@@ -102,50 +109,67 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     /** The outcome of one verification. */
-    record Verification(boolean valid, String line, List<String> notes, VerificationReport report) {}
+    record Verification(int code, String line, List<String> notes, VerificationReport report) {}
 
     static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot) throws IOException {
         Transcript claimed = claim.transcript();
-        List<String> notes = new ArrayList<>();
         DeterminismProfile expected = claimed.profile();
         DeterminismProfile profile;
         try {
-            profile = EngineProfiles.require(expected);
-        } catch (ProfileNotAppliedException e) {
-            if (tol == null) {
-                throw new CliException(ExitCodes.ENVIRONMENT, "cannot re-execute under the transcript's profile: " + e.getMessage()
-                        + " (pass --tolerance to compare across profiles)", e);
-            }
             profile = EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.seed());
-            notes.add("ran under a different profile than the transcript's (" + e.getMessage() + "); compared with tolerance " + tol);
+        } catch (ProfileNotAppliedException e) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcript's profile in this process: " + e.getMessage(), e);
         }
-        TranscriptHeader h = claimed.header();
-        RecordingOptions options = h.mode() == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(h.sketchDimension());
+        TensorSource witnessSource = witness == null ? null : TensorSource.of(Witness.readDirectory(witness));
+        VerificationReport r;
         if (spot != null) {
-            notes.add("--spot is not wired yet; re-executed every step instead");
+            if (witnessSource == null) {
+                throw CliException.usage("--spot needs --witness DIR (the prover's step tensors)");
+            }
+            if (spot < 1 || spot > claimed.steps().size()) {
+                throw CliException.usage("--spot must be 1.." + claimed.steps().size() + " for this transcript");
+            }
+            TranscriptHeader h = claimed.header();
+            RecordingOptions options = h.mode() == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(h.sketchDimension());
+            try (LoadedModel m = LoadedModel.open(model, profile, options);
+                    SpotChecker checker = new SpotChecker(new DjlStepExecutor(m.verifiable()), 1)) {
+                if (!m.verifiable().modelId().equals(h.modelId())) {
+                    r = VerificationReport.invalid(CheckKind.NONE, claimed.root(),
+                            new HeaderMismatch(HeaderField.MODEL_ID, m.verifiable().modelId().hex(), h.modelId().hex()), 0, List.of(), List.of());
+                } else {
+                    List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), spot, System.nanoTime());
+                    r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
+                }
+            }
+        } else {
+            try (Model m = LoadedModel.load(model);
+                    Verifier verifier = new Verifier(m, profile);
+                    NDManager manager = m.getNDManager().newSubManager()) {
+                NDList x = Inputs.toNDList(manager, Inputs.read(input));
+                try {
+                    r = verifier.verify(claimed, x, tol == null ? Tolerance.bitwise() : tol, witnessSource);
+                } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
+                    throw CliException.usage("the model cannot run on " + input + ": " + e.getMessage());
+                }
+            }
         }
-        Transcript reference;
-        try (LoadedModel m = LoadedModel.open(model, profile, options);
-                NDManager manager = m.model().getNDManager().newSubManager()) {
-            NDList x = Inputs.toNDList(manager, Inputs.read(input));
-            Prediction<NDList> p = m.predict(x);
-            reference = p.transcript();
-        }
-        VerificationReport r = tol == null ? TranscriptComparator.compare(claimed, reference)
-                : TranscriptComparator.compare(claimed, reference, tol);
-        notes.addAll(r.notes());
+        List<String> notes = new ArrayList<>(r.notes());
+        String how = spot != null ? r.stepsChecked() + " of " + claimed.steps().size() + " steps spot-checked from the witness"
+                : r.stepsChecked() + " steps re-executed";
         if (claim.problem() != null) {
             notes.add(0, "the file is not a well-formed transcript: " + claim.problem());
             String where = r.firstFinding().map(f -> f.location() + ": " + f.describe())
                     .orElse("the content matches a re-execution but the file's root field was altered");
-            return new Verification(false, "INVALID " + where, notes, r);
+            return new Verification(ExitCodes.INVALID, "INVALID " + where, notes, r);
         }
-        if (r.isValid()) {
-            return new Verification(true, "VALID " + claimed.root().hex() + " (" + r.stepsChecked() + " steps re-executed, "
+        return switch (r.verdict()) {
+            case VALID -> new Verification(ExitCodes.OK, "VALID " + claimed.root().hex() + " (" + how + ", "
                     + r.kind().toString().toLowerCase(Locale.ROOT) + ")", notes, r);
-        }
-        String where = r.firstFinding().map(f -> f.location() + ": " + f.describe()).orElse(r.summary());
-        return new Verification(false, "INVALID " + where, notes, r);
+            case INVALID -> new Verification(ExitCodes.INVALID, "INVALID " + r.firstFinding().map(f -> f.location() + ": " + f.describe())
+                    .orElse(r.summary()), notes, r);
+            case INCONCLUSIVE -> new Verification(ExitCodes.ENVIRONMENT, "INCONCLUSIVE " + claimed.root().hex()
+                    + ": this process cannot reproduce the transcript's profile; pass --tolerance to compare approximately", notes, r);
+        };
     }
 
     static Tolerance parseTolerance(String s) {

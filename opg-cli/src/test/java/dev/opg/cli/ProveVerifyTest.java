@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opg.cli.npy.Npz;
+import dev.opg.core.Digest;
+import dev.opg.core.tensor.TensorDigest;
+import dev.opg.core.transcript.Step;
+import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,5 +176,37 @@ class ProveVerifyTest {
         assertTrue(Files.isRegularFile(outDir.resolve("a.json")));
         assertTrue(Files.isRegularFile(outDir.resolve("b.json")));
         assertEquals("", r.err(), "no progress bar when not on a terminal");
+    }
+
+    @Test
+    void spotCheckFromTheWitnessAcceptsAnHonestTranscript() {
+        Cli.Result r = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness", witness.toString(), "--spot", "2");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("VALID " + root + " (2 of 5 steps spot-checked"), r.toString());
+    }
+
+    @Test
+    void bisectFindsTheFirstDivergentStepAndTheRefereeSidesWithTheHonestParty() throws Exception {
+        Transcript honest = TranscriptCodec.read(transcript);
+        // A cheater claims another output at step 2 (and feeds it to step 3), with a consistent root.
+        List<Step> steps = new ArrayList<>(honest.steps());
+        Digest fake = TensorDigest.ofFloat32(new float[32], 1, 32);
+        Step s2 = steps.get(2);
+        Step s3 = steps.get(3);
+        steps.set(2, Step.full(2, s2.name(), s2.inputs(), List.of(fake)));
+        steps.set(3, Step.full(3, s3.name(), List.of(fake), s3.outputs()));
+        Transcript cheat = new Transcript(honest.header(), steps, honest.profile());
+        Path b = tmp.resolve("cheat.json");
+        TranscriptCodec.write(cheat, b);
+        Cli.Result r = Cli.run("bisect", transcript.toString(), b.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness-a", witness.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().startsWith("DIVERGE first divergent step 2 (" + s2.name() + ")"), r.toString());
+        assertTrue(r.out().contains("referee: FIRST_CORRECT"), r.toString());
+        Cli.Result same = Cli.run("bisect", transcript.toString(), transcript.toString(), "--model", mlp.toString(),
+                "--witness-a", witness.toString());
+        assertEquals(0, same.code(), same.toString());
+        assertTrue(same.out().startsWith("AGREE"), same.toString());
     }
 }

@@ -89,16 +89,22 @@ public final class LoadedModel implements AutoCloseable {
      */
     public static LoadedModel open(Path path, DeterminismProfile profile, RecordingOptions options) throws IOException {
         Kind kind = kindOf(path);
-        Model model = switch (kind) {
-            case DJL_BLOCK -> loadBlock(path);
-            case TORCHSCRIPT, ONNX -> loadFile(Files.isDirectory(path) ? files(path, ".pt", ".onnx").get(0) : path, engineOf(kind));
-        };
+        Model model = load(path);
         try {
             return new LoadedModel(kind, model, VerifiableModel.wrap(model, profile, options));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** Loads the model at {@code path} without wrapping it (the caller closes it). */
+    public static Model load(Path path) throws IOException {
+        Kind kind = kindOf(path);
+        return switch (kind) {
+            case DJL_BLOCK -> loadBlock(path);
+            case TORCHSCRIPT, ONNX -> loadFile(Files.isDirectory(path) ? files(path, ".pt", ".onnx").get(0) : path, engineOf(kind));
+        };
     }
 
     private static Model loadBlock(Path dir) throws IOException {
