@@ -1,0 +1,355 @@
+package dev.opg.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.util.Pair;
+import dev.opg.core.Digest;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.testmodels.TestModels;
+import dev.opg.core.transcript.Sketch;
+import dev.opg.core.transcript.Step;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.core.transcript.TranscriptHeader;
+import dev.opg.core.witness.Witness;
+import dev.opg.core.witness.WitnessTensor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tamper suite: seeded random single-field and single-bit mutations of real transcripts
+ * (DJL MLP and CNN, TorchScript; FULL and SKETCH mode), their witnesses, inputs and model
+ * weights. Every mutation must be detected at the place it was made, and the unmutated
+ * transcripts must verify VALID every time they are checked in the same run.
+ */
+class TamperSuiteTest {
+    private static final Logger LOG = LoggerFactory.getLogger(TamperSuiteTest.class);
+    private static final long SEED = 20240601L;
+
+    private record Case(String label, Model model, VerifiableModel vm, Transcript honest, Witness witness, Shape shape, long inputSeed) {}
+
+    private static DeterminismProfile profile;
+    private static NDManager manager;
+    private static final List<Case> cases = new ArrayList<>();
+    private static final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeAll
+    static void record() throws Exception {
+        profile = TestModels.pytorchProfile();
+        manager = NDManager.newBaseManager("PyTorch");
+        Model mlp = TestModels.mlp(1);
+        Model cnn = TestModels.cnn(2);
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(TestModels.torchScriptFixture()).optEngine("PyTorch").build();
+        ZooModel<NDList, NDList> ts = criteria.loadModel();
+        closeables.add(mlp);
+        closeables.add(cnn);
+        closeables.add(ts);
+        add("mlp-full", mlp, RecordingOptions.full().withWitness(), TestModels.MLP_INPUT, 7);
+        add("cnn-full", cnn, RecordingOptions.full().withWitness(), TestModels.CNN_INPUT, 8);
+        add("torchscript-full", ts, RecordingOptions.full().withWitness(), new Shape(1, 16), 9);
+        add("mlp-sketch", mlp, RecordingOptions.sketch(8), TestModels.MLP_INPUT, 10);
+    }
+
+    private static void add(String label, Model model, RecordingOptions options, Shape shape, long inputSeed) {
+        VerifiableModel vm = VerifiableModel.wrap(model, profile, options);
+        closeables.add(vm);
+        Prediction<NDList> p = vm.predict(TestModels.input(manager, shape, inputSeed));
+        cases.add(new Case(label, model, vm, p.transcript(), p.witness().orElse(null), shape, inputSeed));
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        manager.close();
+    }
+
+    private static Digest flip(Digest d, Random r) {
+        byte[] b = d.toByteArray();
+        int bit = r.nextInt(256);
+        b[bit / 8] ^= (byte) (1 << (bit % 8));
+        return Digest.of(b);
+    }
+
+    private static List<Digest> flipOne(List<Digest> ds, Random r) {
+        List<Digest> out = new ArrayList<>(ds);
+        int i = r.nextInt(ds.size());
+        out.set(i, flip(ds.get(i), r));
+        return out;
+    }
+
+    private static Transcript withHeader(Transcript t, TranscriptHeader h, DeterminismProfile p) {
+        return new Transcript(h, t.steps(), p);
+    }
+
+    private static Transcript withStep(Transcript t, int i, Step s) {
+        List<Step> list = new ArrayList<>(t.steps());
+        list.set(i, s);
+        return new Transcript(t.header(), list, t.profile());
+    }
+
+    private static Step reindexed(Step s, int index) {
+        return new Step(index, s.name(), s.inputs(), s.outputs(), s.sketches());
+    }
+
+    /** One mutation of {@code t}: the mutated transcript and the location a verifier must name. */
+    private record Mutation(String kind, Transcript transcript, String location) {}
+
+    private static Mutation mutate(Transcript t, Random r) {
+        TranscriptHeader h = t.header();
+        int n = t.steps().size();
+        boolean sketch = h.mode() == dev.opg.core.transcript.CommitmentMode.SKETCH;
+        while (true) {
+            int kind = r.nextInt(10);
+            switch (kind) {
+                case 0 -> {
+                    TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), flip(h.modelId(), r),
+                            h.profileDigest(), h.inputs(), h.outputs());
+                    return new Mutation("model id bit", withHeader(t, m, t.profile()), "header.MODEL_ID");
+                }
+                case 1 -> {
+                    TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
+                            h.profileDigest(), flipOne(h.inputs(), r), h.outputs());
+                    return new Mutation("input digest bit", withHeader(t, m, t.profile()), "header.INPUTS");
+                }
+                case 2 -> {
+                    TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
+                            h.profileDigest(), h.inputs(), flipOne(h.outputs(), r));
+                    return new Mutation("output digest bit", withHeader(t, m, t.profile()), "header.OUTPUTS");
+                }
+                case 3 -> {
+                    DeterminismProfile p = t.profile();
+                    DeterminismProfile q = switch (r.nextInt(4)) {
+                        case 0 -> p.withSeed(p.seed() + 1 + r.nextInt(1000));
+                        case 1 -> p.withThreads(p.intraOpThreads() + 1 + r.nextInt(8), p.interOpThreads());
+                        case 2 -> p.withCpuCapability(p.cpuCapability().equals("avx2") ? "avx512" : "avx2");
+                        default -> new DeterminismProfile(p.engine(), p.engineVersion() + "." + r.nextInt(10), p.djlVersion(),
+                                p.nativeLibrary(), p.os(), p.arch(), p.cpuCapability(), p.intraOpThreads(), p.interOpThreads(),
+                                p.graphOptimizer(), p.deterministicAlgorithms(), p.seed(), p.dtype());
+                    };
+                    TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
+                            q.digest(), h.inputs(), h.outputs());
+                    return new Mutation("profile field", withHeader(t, m, q), "header.PROFILE");
+                }
+                case 4 -> {
+                    if (sketch) {
+                        continue;
+                    }
+                    int i = r.nextInt(n);
+                    Step s = t.steps().get(i);
+                    return new Mutation("step input bit", withStep(t, i, Step.full(i, s.name(), flipOne(s.inputs(), r), s.outputs())),
+                            "step[" + i + "].INPUTS");
+                }
+                case 5 -> {
+                    if (sketch) {
+                        continue;
+                    }
+                    int i = r.nextInt(n);
+                    Step s = t.steps().get(i);
+                    return new Mutation("step output bit", withStep(t, i, Step.full(i, s.name(), s.inputs(), flipOne(s.outputs(), r))),
+                            "step[" + i + "].OUTPUTS");
+                }
+                case 6 -> {
+                    int i = r.nextInt(n);
+                    Step s = t.steps().get(i);
+                    char[] c = s.name().toCharArray();
+                    int at = r.nextInt(c.length);
+                    char repl = (char) ('a' + r.nextInt(26));
+                    if (repl == c[at]) {
+                        continue;
+                    }
+                    c[at] = repl;
+                    return new Mutation("step name", withStep(t, i, new Step(i, new String(c), s.inputs(), s.outputs(), s.sketches())),
+                            "step[" + i + "].NAME");
+                }
+                case 7 -> {
+                    if (n < 2) {
+                        continue;
+                    }
+                    int i = r.nextInt(n - 1);
+                    int j = i + 1 + r.nextInt(n - 1 - i);
+                    List<Step> list = new ArrayList<>(t.steps());
+                    list.set(i, reindexed(t.steps().get(j), i));
+                    list.set(j, reindexed(t.steps().get(i), j));
+                    return new Mutation("step order", new Transcript(h, list, t.profile()), "step[" + i + "]");
+                }
+                case 8 -> {
+                    int i = r.nextInt(n);
+                    List<Step> list = new ArrayList<>();
+                    for (Step s : t.steps()) {
+                        if (s.index() < i) {
+                            list.add(s);
+                        } else if (s.index() > i) {
+                            list.add(reindexed(s, (int) s.index() - 1));
+                        }
+                    }
+                    return new Mutation("step removed", new Transcript(h, list, t.profile()), "step[" + i + "]");
+                }
+                default -> {
+                    if (!sketch) {
+                        continue;
+                    }
+                    int i = r.nextInt(n);
+                    Step s = t.steps().get(i);
+                    List<Sketch> ks = new ArrayList<>(s.sketches());
+                    int k = r.nextInt(ks.size());
+                    float[] v = ks.get(k).values();
+                    int e = r.nextInt(v.length);
+                    v[e] = Float.intBitsToFloat(Float.floatToRawIntBits(v[e]) ^ (1 << r.nextInt(32)));
+                    ks.set(k, new Sketch(ks.get(k).dtype(), ks.get(k).shape(), v));
+                    return new Mutation("sketch value bit", withStep(t, i, Step.sketched(i, s.name(), ks)), "step[" + i + "].SKETCHES");
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyMutationIsDetectedAtItsLocationAndNoValidTranscriptIsRejected() throws Exception {
+        long start = System.nanoTime();
+        Random r = new Random(SEED);
+        int mutations = 0;
+        int validChecks = 0;
+        Map<String, Integer> byKind = new HashMap<>();
+        // 1. Transcript mutations, verified against the cached honest re-execution.
+        for (int iter = 0; iter < 10_000; iter++) {
+            Case c = cases.get(r.nextInt(cases.size()));
+            Mutation m = mutate(c.honest(), r);
+            VerificationReport report = TranscriptComparator.compare(m.transcript(), c.honest());
+            assertEquals(Verdict.INVALID, report.verdict(), c.label() + " " + m.kind() + " #" + iter);
+            String loc = report.firstFinding().orElseThrow().location();
+            assertTrue(loc.equals(m.location()) || loc.startsWith(m.location() + "."),
+                    c.label() + " " + m.kind() + " #" + iter + ": found " + loc + ", mutated " + m.location());
+            byKind.merge(m.kind(), 1, Integer::sum);
+            mutations++;
+            if (iter % 10 == 0) {
+                Transcript again = TranscriptCodec.decode(TranscriptCodec.encode(c.honest()));
+                assertEquals(Verdict.VALID, TranscriptComparator.compare(again, c.honest()).verdict(), "false positive on " + c.label());
+                validChecks++;
+            }
+        }
+        // 2. The root as presented: one hex digit of the JSON root field changed.
+        for (int iter = 0; iter < 200; iter++) {
+            Case c = cases.get(r.nextInt(cases.size()));
+            String json = TranscriptCodec.encodeToString(c.honest());
+            int at = json.lastIndexOf("\"root\":\"") + 8 + r.nextInt(64);
+            char old = json.charAt(at);
+            char repl = "0123456789abcdef".charAt((Character.digit(old, 16) + 1 + r.nextInt(15)) % 16);
+            String bad = json.substring(0, at) + repl + json.substring(at + 1);
+            try {
+                TranscriptCodec.decode(bad.getBytes(StandardCharsets.UTF_8));
+                throw new AssertionError("a changed root was accepted");
+            } catch (MalformedInputException e) {
+                assertTrue(e.getMessage().contains("root"), e.getMessage());
+            }
+            byKind.merge("json root digit", 1, Integer::sum);
+            mutations++;
+        }
+        // 3. Witness tensors: one bit of a step input tensor flipped; the spot check of that step names it.
+        for (Case c : cases) {
+            if (c.witness() == null) {
+                continue;
+            }
+            try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(c.vm()), 2)) {
+                assertEquals(Verdict.VALID, checker.check(c.honest(), c.honest().root(), TensorSource.of(c.witness()),
+                        rangeOf(c.honest().steps().size()), Tolerance.bitwise()).verdict(), "spot-check false positive on " + c.label());
+                validChecks++;
+                for (int iter = 0; iter < 40; iter++) {
+                    int i = r.nextInt(c.honest().steps().size());
+                    Step s = c.honest().steps().get(i);
+                    Digest d = s.inputs().get(r.nextInt(s.inputs().size()));
+                    WitnessTensor t = c.witness().tensor(d);
+                    byte[] data = t.data();
+                    int bit = r.nextInt(data.length * 8);
+                    data[bit / 8] ^= (byte) (1 << (bit % 8));
+                    Map<Digest, WitnessTensor> map = new HashMap<>();
+                    for (Step x : c.honest().steps()) {
+                        for (Digest y : x.inputs()) {
+                            map.put(y, c.witness().tensor(y));
+                        }
+                        for (Digest y : x.outputs()) {
+                            map.put(y, c.witness().tensor(y));
+                        }
+                    }
+                    map.put(d, new WitnessTensor(t.dtype(), t.shape(), data));
+                    VerificationReport rep = checker.check(c.honest(), c.honest().root(), TensorSource.of(map), List.of(i), Tolerance.bitwise());
+                    assertEquals("step[" + i + "].WITNESS", rep.firstFinding().orElseThrow().location(), c.label());
+                    byKind.merge("witness tensor bit", 1, Integer::sum);
+                    mutations++;
+                }
+            }
+        }
+        // 4. Real re-execution: model weights and inputs (a bounded number; each runs the model).
+        for (Case c : cases) {
+            try (Verifier v = new Verifier(c.model(), profile)) {
+                NDList input = TestModels.input(manager, c.shape(), c.inputSeed());
+                assertEquals(Verdict.VALID, v.verify(c.honest(), input).verdict(), "re-execution false positive on " + c.label());
+                validChecks++;
+                for (int iter = 0; iter < 6; iter++) {
+                    NDArray x = TestModels.input(manager, c.shape(), c.inputSeed()).head();
+                    float[] vals = x.toFloatArray();
+                    int e = r.nextInt(vals.length);
+                    vals[e] = Float.intBitsToFloat(Float.floatToRawIntBits(vals[e]) ^ (1 << r.nextInt(32)));
+                    VerificationReport rep = v.verify(c.honest(), new NDList(manager.create(vals, c.shape())));
+                    assertEquals("header.INPUTS", rep.firstFinding().orElseThrow().location(), c.label());
+                    assertEquals(CheckKind.NONE, rep.kind(), "rejected before execution");
+                    byKind.merge("input element bit", 1, Integer::sum);
+                    mutations++;
+                }
+            }
+        }
+        for (String which : List.of("mlp", "cnn")) {
+            Case c = cases.stream().filter(x -> x.label().equals(which + "-full")).findFirst().orElseThrow();
+            for (int iter = 0; iter < 6; iter++) {
+                try (Model m = which.equals("mlp") ? TestModels.mlp(1) : TestModels.cnn(2); Verifier v = new Verifier(m, profile)) {
+                    List<Pair<String, Parameter>> ps = m.getBlock().getParameters().stream().toList();
+                    NDArray w = ps.get(r.nextInt(ps.size())).getValue().getArray();
+                    float[] vals = w.toFloatArray();
+                    int e = r.nextInt(vals.length);
+                    vals[e] = Float.intBitsToFloat(Float.floatToRawIntBits(vals[e]) ^ (1 << r.nextInt(32)));
+                    w.set(vals);
+                    VerificationReport rep = v.verify(c.honest(), TestModels.input(manager, c.shape(), c.inputSeed()));
+                    assertEquals("header.MODEL_ID", rep.firstFinding().orElseThrow().location(), c.label());
+                    byKind.merge("weight bit", 1, Integer::sum);
+                    mutations++;
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        LOG.info("tamper suite: {} mutations detected at their location, {} valid checks passed, {} s; by kind {}",
+                mutations, validChecks, String.format("%.1f", seconds), byKind);
+        assertTrue(mutations >= 10_000, mutations + " mutations");
+        assertTrue(seconds < 180, "took " + seconds + " s");
+    }
+
+    private static List<Integer> rangeOf(int n) {
+        List<Integer> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(i);
+        }
+        return l;
+    }
+}
