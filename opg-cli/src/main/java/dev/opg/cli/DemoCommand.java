@@ -1,17 +1,281 @@
 package dev.opg.cli;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import dev.opg.chain.anvil.AnvilNode;
+import dev.opg.cli.model.BlockSpec;
+import dev.opg.cli.model.EngineProfiles;
+import dev.opg.cli.npy.NpyArray;
+import dev.opg.cli.npy.Npz;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code opg demo} (being wired). */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "(being wired)")
+/**
+ * {@code opg demo}: the whole story on bundled models, each step being one of the real
+ * {@code opg} commands run in-process (their command lines are printed): prove, inspect, verify,
+ * catch a tampered transcript, settle a dispute by bisection, and anchor and check the root on a
+ * local anvil chain that the demo starts itself (unless {@code --rpc} is given). Ends with a
+ * summary table; exit 0 only if every step came out as it must.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The end-to-end story on bundled models: prove, verify, tamper (and catch it), dispute, anchor on a chain.",
+                "Starts a local anvil (from npm @foundry-rs/anvil) unless --rpc is given."})
 public final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
     @Mixin
     CommonOptions common;
 
+    @Option(names = "--rpc", paramLabel = "URL", description = "Use this chain instead of starting anvil (needs --key-file or OPG_PRIVATE_KEY).")
+    String rpc;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "Private key for --rpc.")
+    Path keyFile;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where to write models, inputs and transcripts (default: a new temporary directory).")
+    Path workDir;
+
+    @Option(names = "--no-chain", description = "Skip the chain steps.")
+    boolean noChain;
+
+    private final List<String[]> summary = new ArrayList<>();
+    private PrintWriter out;
+    private boolean ok = true;
+
     @Override
-    public Integer call() {
-        throw CliException.environment("opg demo is not available yet", null);
+    public Integer call() throws IOException {
+        out = spec.commandLine().getOut();
+        Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("opg-demo-");
+        out.println("opg demo: verifiable inference, end to end (work dir " + dir + ")");
+        out.println();
+        EngineProfiles.apply("PyTorch", 1, 42);
+
+        Path mlp = saveDemoMlp(dir.resolve("mlp"));
+        Path x = dir.resolve("digit.npz");
+        Npz.write(Map.of("x", demoInput(784, 1)), x);
+        Path t = dir.resolve("mlp.transcript.json");
+        Path w = dir.resolve("mlp.witness");
+
+        step("1. prove", "run an MLP (784-64-32-10, seeded weights) and record its transcript");
+        Cli r = run("prove", "--model", mlp.toString(), "--input", x.toString(), "--out", t.toString(), "--witness", w.toString(),
+                "--output-file", dir.resolve("mlp.output.npz").toString());
+        String root = r.out.strip();
+        check(r.code == 0, "prove", "root " + abbrev(root), r);
+
+        step("2. inspect", "what the transcript commits to");
+        r = run("inspect", t.toString());
+        for (String line : r.out.lines().limit(14).toList()) {
+            out.println("     " + line);
+        }
+        check(r.code == 0, "inspect", r.out.lines().filter(l -> l.startsWith("steps")).findFirst().orElse("").replaceAll("\\s+", " "), r);
+
+        step("3. verify", "re-execute under the recorded profile and compare every step");
+        r = run("verify", t.toString(), "--model", mlp.toString(), "--input", x.toString());
+        check(r.code == 0, "verify", firstLine(r.out), r);
+
+        step("4. spot-check", "check 2 random steps alone from the witness");
+        r = run("verify", t.toString(), "--model", mlp.toString(), "--input", x.toString(), "--witness", w.toString(), "--spot", "2");
+        check(r.code == 0, "spot-check", firstLine(r.out), r);
+
+        step("5. tamper", "change one hex digit of step 2's output digest in the transcript file");
+        Path bad = dir.resolve("mlp.tampered.json");
+        Files.writeString(bad, tamper(Files.readString(t), 2), StandardCharsets.UTF_8);
+        r = run("verify", bad.toString(), "--model", mlp.toString(), "--input", x.toString());
+        check(r.code == 1 && r.out.startsWith("INVALID step[2]"), "tamper caught", abbrevLine(firstLine(r.out)), r);
+
+        step("6. dispute", "a second party claims a different result; bisect and let the referee re-run one step");
+        Path cheat = dir.resolve("mlp.cheat.json");
+        writeCheat(t, cheat);
+        r = run("bisect", t.toString(), cheat.toString(), "--model", mlp.toString(), "--input", x.toString(), "--witness-a", w.toString());
+        for (String line : r.out.lines().toList()) {
+            out.println("     " + line);
+        }
+        check(r.code == 1 && r.out.contains("referee: FIRST_CORRECT"), "dispute", firstLine(r.out).replace("DIVERGE ", ""), r);
+
+        step("7. TorchScript", "prove and verify the bundled TorchScript module (one step: forward)");
+        Path pt = dir.resolve("tiny_convnet.pt");
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo/tiny_convnet.pt")) {
+            Files.copy(in, pt, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path px = dir.resolve("ts-input.npz");
+        Npz.write(Map.of("x", demoInput(16, 2)), px);
+        Path pt1 = dir.resolve("ts.transcript.json");
+        r = run("prove", "--model", pt.toString(), "--input", px.toString(), "--out", pt1.toString());
+        Cli v = run("verify", pt1.toString(), "--model", pt.toString(), "--input", px.toString());
+        check(r.code == 0 && v.code == 0, "TorchScript", firstLine(v.out), r.code != 0 ? r : v);
+
+        if (!noChain) {
+            chainSteps(t, bad, root);
+        }
+
+        out.println();
+        out.println("summary");
+        out.printf("  %-14s  %-6s  %s%n", "step", "result", "detail");
+        for (String[] row : summary) {
+            out.printf("  %-14s  %-6s  %s%n", row[0], row[1], row[2]);
+        }
+        out.println(ok ? "demo: every check came out as it must" : "demo: a check FAILED");
+        out.flush();
+        return ok ? ExitCodes.OK : ExitCodes.ENVIRONMENT;
+    }
+
+    private void chainSteps(Path t, Path bad, String root) throws IOException {
+        step("8. chain", rpc == null ? "start a local anvil, deploy TranscriptAnchor, anchor the root" : "deploy TranscriptAnchor at " + rpc + " and anchor the root");
+        AnvilNode node = null;
+        try {
+            String url = rpc;
+            Path key = keyFile;
+            if (url == null) {
+                node = AnvilNode.start();
+                url = node.rpcUrl();
+                key = Files.createTempFile("opg-demo-key", ".txt");
+                Files.writeString(key, AnvilNode.DEV_PRIVATE_KEYS.get(0));
+                out.println("     anvil on " + url + " (chain " + node.chainId() + ")");
+            }
+            List<String> keyArgs = key == null ? List.of() : List.of("--key-file", key.toString());
+            Cli d = run(concat(List.of("deploy", "--rpc", url), keyArgs));
+            String contract = d.out.strip();
+            check(d.code == 0, "deploy", "TranscriptAnchor at " + contract, d);
+            if (d.code != 0) {
+                return;
+            }
+            Cli a = run(concat(List.of("anchor", t.toString(), "--rpc", url, "--contract", contract), keyArgs));
+            check(a.code == 0, "anchor", firstLine(a.out).replace(root, abbrev(root)) + " " + a.out.lines().skip(1).findFirst().orElse("").strip(), a);
+            Cli c = run("check-anchor", t.toString(), "--rpc", url, "--contract", contract);
+            check(c.code == 0, "check-anchor", firstLine(c.out).replace(root, abbrev(root)), c);
+            Files.deleteIfExists(Path.of(bad + ".anchor.json"));
+            Cli n = run("check-anchor", bad.toString(), "--rpc", url, "--contract", contract);
+            // The tampered file does not even decode: its root field no longer matches its content.
+            check(n.code != 0, "forged root", n.code == 1 ? "NOT ANCHORED" : "rejected before the chain: " + abbrevLine(firstLine(n.err)), n);
+        } finally {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
+    private void step(String title, String what) {
+        out.println();
+        out.println("== " + title + ": " + what);
+        out.flush();
+    }
+
+    private void check(boolean passed, String name, String detail, Cli r) {
+        ok &= passed;
+        summary.add(new String[] {name, passed ? "ok" : "FAILED", detail});
+        out.println("     " + (passed ? "ok: " : "FAILED: ") + detail);
+        if (!passed) {
+            out.println("     exit " + r.code + "; stderr: " + firstLine(r.err));
+        }
+        out.flush();
+    }
+
+    private record Cli(int code, String out, String err) {}
+
+    private Cli run(List<String> args) {
+        return run(args.toArray(String[]::new));
+    }
+
+    private Cli run(String... args) {
+        out.println("   $ opg " + String.join(" ", args));
+        out.flush();
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = Opg.run(new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8), args);
+        return new Cli(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String firstLine(String s) {
+        return s.lines().findFirst().orElse("").strip();
+    }
+
+    private static String abbrev(String hex) {
+        return hex.length() > 16 ? hex.substring(0, 16) + "..." : hex;
+    }
+
+    private static String abbrevLine(String s) {
+        return s.replaceAll("([0-9a-f]{16})[0-9a-f]{48}", "$1...");
+    }
+
+    /** Changes one hex digit of step {@code index}'s first output digest. */
+    static String tamper(String json, int index) {
+        int step = json.indexOf("{\"index\":" + index + ",");
+        int at = json.indexOf("\"outputs\":[\"", step) + "\"outputs\":[\"".length();
+        char c = json.charAt(at);
+        return json.substring(0, at) + (c == '0' ? '1' : '0') + json.substring(at + 1);
+    }
+
+    /** A cheater's transcript: another output claimed at step 2 (fed on to step 3), root recomputed. */
+    static void writeCheat(Path honest, Path out) throws IOException {
+        var t = dev.opg.core.transcript.TranscriptCodec.read(honest);
+        var steps = new ArrayList<>(t.steps());
+        var fake = dev.opg.core.tensor.TensorDigest.ofFloat32(new float[32], 1, 32);
+        var s2 = steps.get(2);
+        var s3 = steps.get(3);
+        steps.set(2, dev.opg.core.transcript.Step.full(2, s2.name(), s2.inputs(), List.of(fake)));
+        steps.set(3, dev.opg.core.transcript.Step.full(3, s3.name(), List.of(fake), s3.outputs()));
+        dev.opg.core.transcript.TranscriptCodec.write(new dev.opg.core.transcript.Transcript(t.header(), steps, t.profile()), out);
+    }
+
+    /** A seeded float32 input of {@code n} values in [0, 1), shape [1, n]. */
+    static NpyArray demoInput(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextDouble();
+        }
+        return NpyArray.ofFloat32(v, 1, n);
+    }
+
+    /** The demo MLP (784-64-32-10) with weights from a fixed seed, saved as a model directory. */
+    static Path saveDemoMlp(Path dir) throws IOException {
+        BlockSpec spec = BlockSpec.of("mlp", new long[] {1, 784},
+                BlockSpec.layer("linear", "units", 64), BlockSpec.layer("relu"),
+                BlockSpec.layer("linear", "units", 32), BlockSpec.layer("relu"),
+                BlockSpec.layer("linear", "units", 10));
+        try (Model m = Model.newInstance("mlp", "PyTorch")) {
+            Block b = spec.build();
+            m.setBlock(b);
+            b.initialize(m.getNDManager(), DataType.FLOAT32, spec.shape());
+            SplittableRandom rnd = new SplittableRandom(2026);
+            for (Pair<String, Parameter> p : b.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                float[] v = new float[(int) a.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) ((rnd.nextDouble() - 0.5) * 0.2);
+                }
+                a.set(v);
+            }
+            Files.createDirectories(dir);
+            m.save(dir, "mlp");
+            spec.write(dir);
+        }
+        return dir;
     }
 }
