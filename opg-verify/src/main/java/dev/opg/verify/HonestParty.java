@@ -42,15 +42,7 @@ final class HonestParty implements TranscriptParty {
         return new StepOpening(transcript.steps().get(stepIndex), transcript.inclusionProof(stepIndex));
     }
 
-    // MTH of leaves [start, start+n): a prefix root of the tree when start is 0, else from the leaf hashes.
     private Digest subtree(int start, int n) {
-        if (start == 0) {
-            return tree.rootAt(n);
-        }
-        Digest[] leaves = new Digest[n];
-        for (int i = 0; i < n; i++) {
-            leaves[i] = tree.leafHash(start + i);
-        }
-        return MerkleTree.rootOf(List.of(leaves));
+        return tree.subtreeRoot(start, n);
     }
 }

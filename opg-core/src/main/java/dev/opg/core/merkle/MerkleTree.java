@@ -121,6 +121,20 @@ public final class MerkleTree {
         return m == 0 ? Rfc9162.emptyRoot() : Digest.of(subtree(0, m));
     }
 
+    /**
+     * MTH(D[start:start+size]): the root of the RFC 9162 tree over that range of leaves, for
+     * {@code size >= 1}. Ranges that the RFC's own recursion produces (start a multiple of the
+     * range's largest power-of-two part, as in proofs and bisection) cost {@code O(log n)} hashes;
+     * any other range is computed correctly, in up to {@code size - 1} hashes.
+     */
+    public Digest subtreeRoot(int start, int size) {
+        if (size < 1 || start < 0 || (long) start + size > this.size) {
+            throw new MalformedInputException("leaf range [" + start + ", " + ((long) start + size)
+                    + ") is not a non-empty range inside a tree of " + this.size);
+        }
+        return Digest.of(subtree(start, size));
+    }
+
     /** The hash of leaf {@code index}. */
     public Digest leafHash(int index) {
         checkIndex(index);

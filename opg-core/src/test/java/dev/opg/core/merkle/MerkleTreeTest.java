@@ -92,6 +92,21 @@ class MerkleTreeTest {
     }
 
     @Test
+    void everySubtreeRootMatchesTheNaiveTreeOverThatRange() throws Exception {
+        List<byte[]> data = leaves(45, 9);
+        MerkleTree tree = MerkleTree.fromLeafData(data);
+        for (int start = 0; start < 45; start++) {
+            for (int size = 1; start + size <= 45; size++) {
+                assertEquals(Digest.of(naiveRoot(data.subList(start, start + size))), tree.subtreeRoot(start, size),
+                        "[" + start + ", " + (start + size) + ")");
+            }
+        }
+        assertThrows(MalformedInputException.class, () -> tree.subtreeRoot(40, 6));
+        assertThrows(MalformedInputException.class, () -> tree.subtreeRoot(3, 0));
+        assertThrows(MalformedInputException.class, () -> tree.subtreeRoot(-1, 2));
+    }
+
+    @Test
     void largeTreesBuiltInParallelMatchTheStreamingRoot() {
         int n = 100_003; // above the parallel threshold, odd at several levels
         List<Digest> hashes = new ArrayList<>(n);
