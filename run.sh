@@ -24,8 +24,9 @@ case "${1:-}" in
     ;;
   demo)
     ensure_npm
-    "${MVN[@]}" -q install -DskipTests
-    "${MVN[@]}" -q -pl opg-examples exec:java -Dexec.mainClass=dev.opg.examples.MerkleDemo -Dai.djl.offline=true
+    "${MVN[@]}" -q install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
+    shift
+    bin/opg demo "$@"
     ;;
   *)
     echo "usage: ./run.sh demo | test" >&2

@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         step("2. inspect", "what the transcript commits to");
         r = run("inspect", t.toString());
-        for (String line : r.out.lines().limit(14).toList()) {
+        for (String line : r.out.lines().limit(24).toList()) {
             out.println("     " + line);
         }
         check(r.code == 0, "inspect", r.out.lines().filter(l -> l.startsWith("steps")).findFirst().orElse("").replaceAll("\\s+", " "), r);
@@ -125,7 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
         check(r.code == 0 && v.code == 0, "TorchScript", firstLine(v.out), r.code != 0 ? r : v);
 
         if (!noChain) {
-            chainSteps(t, bad, root);
+            chainSteps(t, cheat, root);
         }
 
         out.println();
@@ -139,7 +139,7 @@ public final class DemoCommand implements Callable<Integer> {
         return ok ? ExitCodes.OK : ExitCodes.ENVIRONMENT;
     }
 
-    private void chainSteps(Path t, Path bad, String root) throws IOException {
+    private void chainSteps(Path t, Path cheat, String root) throws IOException {
         step("8. chain", rpc == null ? "start a local anvil, deploy TranscriptAnchor, anchor the root" : "deploy TranscriptAnchor at " + rpc + " and anchor the root");
         AnvilNode node = null;
         try {
@@ -163,10 +163,9 @@ public final class DemoCommand implements Callable<Integer> {
             check(a.code == 0, "anchor", firstLine(a.out).replace(root, abbrev(root)) + " " + a.out.lines().skip(1).findFirst().orElse("").strip(), a);
             Cli c = run("check-anchor", t.toString(), "--rpc", url, "--contract", contract);
             check(c.code == 0, "check-anchor", firstLine(c.out).replace(root, abbrev(root)), c);
-            Files.deleteIfExists(Path.of(bad + ".anchor.json"));
-            Cli n = run("check-anchor", bad.toString(), "--rpc", url, "--contract", contract);
-            // The tampered file does not even decode: its root field no longer matches its content.
-            check(n.code != 0, "forged root", n.code == 1 ? "NOT ANCHORED" : "rejected before the chain: " + abbrevLine(firstLine(n.err)), n);
+            // The cheater's transcript is well formed, but its root was never anchored.
+            Cli n = run("check-anchor", cheat.toString(), "--rpc", url, "--contract", contract);
+            check(n.code == 1, "cheat's root", firstLine(n.out), n);
         } finally {
             if (node != null) {
                 node.close();
@@ -188,6 +187,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void check(boolean passed, String name, String detail, Cli r) {
         ok &= passed;
+        detail = abbrevLine(detail);
         summary.add(new String[] {name, passed ? "ok" : "FAILED", detail});
         out.println("     " + (passed ? "ok: " : "FAILED: ") + detail);
         if (!passed) {
@@ -220,7 +220,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static String abbrevLine(String s) {
-        return s.replaceAll("([0-9a-f]{16})[0-9a-f]{48}", "$1...");
+        return s.replaceAll("([0-9a-f]{16})[0-9a-f]{48}(?![0-9a-f])", "$1...");
     }
 
     /** Changes one hex digit of step {@code index}'s first output digest. */

@@ -162,6 +162,8 @@ public final class Opg implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        // DJL warns that a model path is a plain file, which is how opg loads .pt and .onnx files.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.repository.SimpleRepository", verbose ? "debug" : "error");
         setIfAbsent("ai.djl.offline", "true");
     }
 
