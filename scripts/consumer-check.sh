@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds consumer/ (a project that imports opg-bom and depends on opg-core, opg-verify and
+# opg-chain the way a user would) against a temporary local Maven repository that holds the opg
+# artifacts of THIS build (installed from the modules' target/ folders) and, hardlinked, the
+# third-party artifacts the build already downloaded; then runs consumer/src/main/java/example/Embedding.java,
+# the Java snippet in README.md. Run after `mvn install` (./run.sh test does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+if [ -z "${ATEN_CPU_CAPABILITY:-}" ]; then
+  if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then ATEN_CPU_CAPABILITY=avx2; else ATEN_CPU_CAPABILITY=default; fi
+fi
+export ATEN_CPU_CAPABILITY
+version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' opg-bom/pom.xml | head -n 1)
+m2="${MAVEN_LOCAL_REPO:-$HOME/.m2/repository}"
+for m in opg-core opg-verify opg-chain; do
+  [ -f "$m/target/$m-$version.jar" ] || { echo "error: $m/target/$m-$version.jar is missing; run mvn install first" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+repo="$tmp/repo"
+mkdir -p "$repo"
+if [ -d "$m2" ]; then
+  cp -al "$m2/." "$repo/" 2>/dev/null || cp -a "$m2/." "$repo/"
+fi
+rm -rf "$repo/dev/opg" # nothing of opg but what this build made
+MVN=(mvn -B -ntp -q -Dmaven.repo.local="$repo")
+install_file() { "${MVN[@]}" org.apache.maven.plugins:maven-install-plugin:3.1.4:install-file "$@"; }
+install_file -Dfile=pom.xml -DpomFile=pom.xml -Dpackaging=pom
+install_file -Dfile=opg-bom/pom.xml -DpomFile=opg-bom/pom.xml -Dpackaging=pom
+for m in opg-core opg-verify opg-chain; do
+  install_file -Dfile="$m/target/$m-$version.jar" -DpomFile="$m/pom.xml"
+done
+echo "consumer-check: building consumer/ against opg $version from a temporary repository"
+"${MVN[@]}" -f consumer/pom.xml -Dopg.version="$version" -Dai.djl.offline=true -Dopg.repo.root="$PWD" \
+  compile exec:java | tee "$tmp/out.txt"
+grep -q '^VALID' "$tmp/out.txt" || { echo "consumer-check: FAILED (no VALID verification)" >&2; exit 1; }
+grep -q '^anchored in block' "$tmp/out.txt" || { echo "consumer-check: FAILED (nothing anchored)" >&2; exit 1; }
+echo "consumer-check: ok"
