@@ -21,6 +21,7 @@ case "${1:-}" in
   test)
     ensure_npm
     "${MVN[@]}" install
+    scripts/consumer-check.sh # the README's Java snippet, built as a user's project against these artifacts
     ;;
   demo)
     ensure_npm
