@@ -90,7 +90,7 @@ public final class VerifiableModel implements AutoCloseable {
         if (cls.equals("ai.djl.pytorch.engine.PtSymbolBlock")) {
             runner = new TorchScriptRunner(block, findFile(model, ".pt"));
         } else if (cls.equals("ai.djl.onnxruntime.engine.OrtSymbolBlock")) {
-            runner = newOnnxRunner(model, findFile(model, ".onnx"));
+            runner = newOnnxRunner(model, findFile(model, ".onnx"), profile);
         } else {
             runner = new BlockRunner(block);
         }
@@ -102,10 +102,10 @@ public final class VerifiableModel implements AutoCloseable {
         return new VerifiableModel(model, runner, profile, options);
     }
 
-    private static ModelRunner newOnnxRunner(Model model, Path file) {
+    private static ModelRunner newOnnxRunner(Model model, Path file, DeterminismProfile profile) {
         try {
             Class<?> c = Class.forName("dev.opg.core.onnx.OnnxRunner");
-            return (ModelRunner) c.getMethod("open", Model.class, Path.class).invoke(null, model, file);
+            return (ModelRunner) c.getMethod("open", Model.class, Path.class, DeterminismProfile.class).invoke(null, model, file, profile);
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -210,12 +210,16 @@ public final class VerifiableModel implements AutoCloseable {
         }
     }
 
-    /** Runs the single step {@code name} on {@code inputs} (e.g. from a witness); outputs in the inputs' manager. */
+    /**
+     * Runs the single step {@code name} on {@code inputs} (e.g. from a witness); outputs in the inputs'
+     * manager (the model's manager for a step without inputs, such as an ONNX {@code Constant}).
+     */
     public NDList runStep(String name, NDList inputs) {
         if (pytorch) {
             PyTorchProfiles.pinCurrentThread();
         }
-        return runner.runStep(new ParameterStore(inputs.head().getManager(), false), name, inputs);
+        NDManager manager = inputs.isEmpty() ? model.getNDManager() : inputs.head().getManager();
+        return runner.runStep(new ParameterStore(manager, false), name, inputs);
     }
 
     /** Stops the hashing thread and closes the runner; the wrapped model stays open (close it yourself). */

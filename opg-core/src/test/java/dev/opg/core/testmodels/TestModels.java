@@ -32,6 +32,7 @@ public final class TestModels {
     /** Input shape of {@link #cnn}: one 28 x 28 grey image. */
     public static final Shape CNN_INPUT = new Shape(1, 1, 28, 28);
     private static DeterminismProfile profile;
+    private static DeterminismProfile onnxProfile;
 
     private TestModels() {}
 
@@ -117,6 +118,36 @@ public final class TestModels {
             throw new IllegalStateException("Silero VAD model missing at " + p + "; run `npm ci` in the repository root");
         }
         return p;
+    }
+
+    /** The ONNX Runtime profile the ONNX tests run under (1 intra-op and 1 inter-op thread, seed 0). */
+    public static synchronized DeterminismProfile onnxProfile() {
+        if (onnxProfile == null) {
+            onnxProfile = dev.opg.core.onnx.OnnxProfiles.apply(1, 1, 0);
+        }
+        return onnxProfile;
+    }
+
+    /** Loads an ONNX file with DJL's OnnxRuntime engine (the model's name is the file name without {@code .onnx}). */
+    public static Model loadOnnx(Path file) throws java.io.IOException, ai.djl.MalformedModelException {
+        String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+        Model m = Model.newInstance(name, "OnnxRuntime");
+        m.load(file.getParent(), name);
+        return m;
+    }
+
+    /**
+     * A seeded Silero VAD input: {@code input} float32 [1, 512] in [-0.5, 0.5), {@code state}
+     * float32 [2, 1, 128] zeros, {@code sr} int64 scalar {@code sampleRate}.
+     */
+    public static NDList sileroInput(NDManager manager, long seed, long sampleRate) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] v = new float[512];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (rnd.nextDouble() - 0.5);
+        }
+        return new NDList(manager.create(v, new Shape(1, 512)), manager.zeros(new Shape(2, 1, 128)),
+                manager.create(sampleRate));
     }
 
     /** The committed TorchScript fixture (written by opg-core/scripts/make_torchscript_fixture.py). */

@@ -1,0 +1,481 @@
+package dev.opg.core.onnx;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
+import dev.opg.core.djl.ModelRunner;
+import dev.opg.core.djl.StepSink;
+import dev.opg.core.djl.UnsupportedModelException;
+import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.onnx.OnnxGraph.FlatNode;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.tensor.DType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs an ONNX model on ONNX Runtime with one step per graph node.
+ *
+ * <p>How: the model file is read with a small protobuf codec (unknown fields are kept byte for
+ * byte) and rewritten so that every node output is also a graph output; one session run then
+ * yields every intermediate value, and the steps are reported in the graph's (topological) node
+ * order. Sessions use exactly the profile's settings ({@link OnnxProfiles#sessionOptions}),
+ * optimization level {@code ORT_DISABLE_ALL}, so each node runs as written.
+ *
+ * <p>{@code If} nodes are not steps: the condition is computed first (a session over just the
+ * nodes it depends on, or the model input itself), then the taken branch's nodes are inlined in
+ * place of the {@code If} (they may read outer values, which are now in the same graph), followed
+ * by one {@code Identity} node per If output mapping the branch output onto it. This repeats
+ * until no top-level {@code If} is left, so nested Ifs along the taken path are opened too; the
+ * rewritten model is cached per sequence of branch decisions. Nodes that hold other subgraphs
+ * ({@code Loop}, {@code Scan}) stay one step each.
+ *
+ * <p>Step names: the node's name; a node without a name is {@code <op_type>#<index in its graph>};
+ * a name that repeats within one graph gets {@code #<index>} appended; nodes inlined from a branch
+ * are {@code <If step name>/then_branch/<name>} (or {@code else_branch}), and the Identity mapping
+ * the k-th branch output {@code <If step name>/<branch>/output:<k>}. Step inputs are the node's
+ * inputs that are neither empty (omitted optional inputs) nor initializers (those are in the model
+ * commitment), in order, then the values its subgraphs read from the enclosing graph; step
+ * outputs are its non-empty outputs.
+ *
+ * <p>{@link #runStep} builds a one-node model from the node, graph inputs typed and shaped as the
+ * given arrays, and the initializers the node reads, and runs it with the same settings. Where ONNX
+ * Runtime cannot run a node alone it throws {@link UnsupportedModelException} naming the node.
+ *
+ * <p>Commitment ({@code onnx} kind): parameters are every initializer of every graph (name, dtype,
+ * shape, digest of its elements) plus the tensor of every {@code Constant} node's {@code value}
+ * attribute, named by the node's output (exporters such as the one behind Silero VAD store all
+ * weights that way); the architecture digest is SHA-256 of {@code "OPG-ONNX" u8 1 u64 n bytes},
+ * the ModelProto as stored, with the {@code initializer} and {@code sparse_initializer} fields of
+ * every graph removed.
+ */
+public final class OnnxRunner implements ModelRunner {
+    private static final Set<String> RANDOM_OPS = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike",
+            "RandomUniformLike", "Multinomial", "Bernoulli");
+
+    private final OnnxGraph graph;
+    private final DeterminismProfile profile;
+    private final OrtEnvironment env;
+    private final Map<String, FlatNode> steps;
+    private final Set<String> initializerNames;
+    private final Plan root;
+    private final List<String> stepNames;
+    private final Map<String, OrtSession> stepSessions = new ConcurrentHashMap<>();
+    private final List<OrtSession> sessions = new ArrayList<>();
+    private volatile boolean closed;
+
+    private OnnxRunner(byte[] file, String where, DeterminismProfile profile) {
+        this.profile = OnnxProfiles.require(profile);
+        this.graph = new OnnxGraph(file, where);
+        this.env = OrtEnvironment.getEnvironment();
+        this.steps = graph.allSteps();
+        this.initializerNames = graph.initializers.keySet();
+        for (FlatNode n : steps.values()) {
+            if (RANDOM_OPS.contains(n.opType()) && OnnxGraph.domainIsDefault(n.node())
+                    && n.node().messages(OnnxGraph.NODE_ATTRIBUTE).stream().noneMatch(a -> a.string(OnnxGraph.ATTR_NAME).equals("seed"))) {
+                throw new UnsupportedModelException("node '" + n.stepName() + "' (" + n.opType() + ") has no seed attribute; "
+                        + "ONNX Runtime has no global seed, so its output would differ between runs");
+            }
+        }
+        this.root = new Plan(graph.topNodes, graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER));
+        this.stepNames = root.ifIndex < 0 ? graph.topNodes.stream().map(FlatNode::stepName).toList() : List.of();
+    }
+
+    /** Opens the ONNX file {@code file} to run under {@code profile} (an {@link OnnxProfiles} profile). */
+    public static OnnxRunner open(Path file, DeterminismProfile profile) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read ONNX model " + file, e);
+        }
+        return new OnnxRunner(bytes, file.toString(), profile);
+    }
+
+    /** The hook {@code VerifiableModel.wrap} calls for an {@code OrtSymbolBlock}. */
+    public static OnnxRunner open(Model model, Path file, DeterminismProfile profile) {
+        return open(file, profile);
+    }
+
+    /** As {@link #open(Model, Path, DeterminismProfile)} with {@code OnnxProfiles.apply(1, 1, 0)}. */
+    public static OnnxRunner open(Model model, Path file) {
+        return open(file, OnnxProfiles.apply(1, 1, 0));
+    }
+
+    public DeterminismProfile profile() {
+        return profile;
+    }
+
+    /** The graph input names (without initializers), in the order inputs are bound by position. */
+    public List<String> inputNames() {
+        return graph.inputNames;
+    }
+
+    public List<String> outputNames() {
+        return graph.outputNames;
+    }
+
+    /** Every step name any choice of If branches can produce. */
+    public Set<String> allStepNames() {
+        return steps.keySet();
+    }
+
+    @Override
+    public ModelCommitment commitment() {
+        return graph.commitment;
+    }
+
+    /** The step names in order when the graph has no top-level {@code If}; empty otherwise (they depend on the input). */
+    @Override
+    public List<String> stepNames() {
+        return stepNames;
+    }
+
+    @Override
+    public NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink) {
+        checkOpen();
+        NDManager manager = parameterStore.getManager();
+        Map<String, NDArray> values = new HashMap<>();
+        List<String> names = graph.inputNames;
+        if (inputs.size() != names.size()) {
+            throw new MalformedInputException("the ONNX model takes " + names.size() + " inputs " + names + "; got " + inputs.size());
+        }
+        Set<String> bound = new HashSet<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            NDArray a = inputs.get(i);
+            String name = a.getName() != null && names.contains(a.getName()) ? a.getName() : names.get(i);
+            if (!bound.add(name)) {
+                throw new MalformedInputException("ONNX model input '" + name + "' is given twice");
+            }
+            values.put(name, a);
+        }
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (var e : values.entrySet()) {
+                feeds.put(e.getKey(), toTensor(e.getValue()));
+            }
+            Plan p = root;
+            while (p.ifIndex >= 0) {
+                p = p.child(condition(p, feeds));
+            }
+            try (OrtSession.Result r = p.session().run(feeds)) {
+                for (var e : r) {
+                    if (!values.containsKey(e.getKey())) {
+                        values.put(e.getKey(), toArray(manager, e.getKey(), e.getValue()));
+                    }
+                }
+            }
+            for (FlatNode n : p.nodes) {
+                sink.step(n.stepName(), gather(values, stepInputNames(n), n), gather(values, nonEmpty(n.outputs()), n));
+            }
+            NDList out = new NDList(graph.outputNames.size());
+            for (String o : graph.outputNames) {
+                NDArray a = values.get(o);
+                if (a == null) {
+                    throw new OpgException("ONNX Runtime returned no value for model output '" + o + "'");
+                }
+                out.add(a);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    @Override
+    public NDList runStep(ParameterStore parameterStore, String name, NDList inputs) {
+        checkOpen();
+        FlatNode n = steps.get(name);
+        if (n == null) {
+            throw new MalformedInputException("the ONNX model has no step '" + name + "'");
+        }
+        List<String> ins = stepInputNames(n);
+        if (inputs.size() != ins.size()) {
+            throw new MalformedInputException("step '" + name + "' (" + n.opType() + ") takes " + ins.size() + " inputs " + ins
+                    + "; got " + inputs.size());
+        }
+        Map<String, NDArray> byName = new LinkedHashMap<>();
+        StringBuilder key = new StringBuilder(name);
+        List<Proto> vis = new ArrayList<>();
+        for (int i = 0; i < ins.size(); i++) {
+            NDArray a = inputs.get(i);
+            DType dt = DType.fromDjl(a.getDataType());
+            long[] shape = a.getShape().getShape();
+            key.append('|').append(dt.specName()).append(Arrays.toString(shape));
+            if (byName.putIfAbsent(ins.get(i), a) == null) {
+                vis.add(OnnxGraph.valueInfo(ins.get(i), OnnxGraph.onnxType(dt), shape));
+            }
+        }
+        List<String> outs = nonEmpty(n.outputs());
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            OrtSession s = stepSessions.computeIfAbsent(key.toString(), k -> {
+                List<Proto> inits = new ArrayList<>();
+                Set<String> reads = new HashSet<>(n.inputs());
+                reads.addAll(n.implicitInputs());
+                for (String r : reads) {
+                    Proto t = graph.initializers.get(r);
+                    if (t != null) {
+                        inits.add(t);
+                    }
+                }
+                byte[] m = graph.modelWith(List.of(n), vis, inits, outs, false).encode();
+                try {
+                    return newSession(m);
+                } catch (OrtException e) {
+                    throw new UnsupportedModelException("step '" + name + "' (" + n.opType() + ") cannot be run alone by ONNX "
+                            + "Runtime: " + e.getMessage(), e);
+                }
+            });
+            for (var e : byName.entrySet()) {
+                feeds.put(e.getKey(), toTensor(e.getValue()));
+            }
+            NDList out = new NDList(outs.size());
+            try (OrtSession.Result r = s.run(feeds)) {
+                for (String o : outs) {
+                    OnnxValue v = r.get(o).orElseThrow(() -> new OpgException("ONNX Runtime returned no value for '" + o + "'"));
+                    out.add(toArray(parameterStore.getManager(), o, v));
+                }
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new UnsupportedModelException("step '" + name + "' (" + n.opType() + ") failed when run alone: " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The value names a step commits as inputs (see the class comment). */
+    List<String> stepInputNames(FlatNode n) {
+        List<String> r = new ArrayList<>();
+        for (String s : n.inputs()) {
+            if (!s.isEmpty() && !initializerNames.contains(s)) {
+                r.add(s);
+            }
+        }
+        for (String s : n.implicitInputs()) {
+            if (!initializerNames.contains(s)) {
+                r.add(s);
+            }
+        }
+        return r;
+    }
+
+    private static List<String> nonEmpty(List<String> names) {
+        return names.stream().filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static NDList gather(Map<String, NDArray> values, List<String> names, FlatNode n) {
+        NDList l = new NDList(names.size());
+        for (String s : names) {
+            NDArray a = values.get(s);
+            if (a == null) {
+                throw new OpgException("no value '" + s + "' for step '" + n.stepName() + "'; ONNX Runtime did not return it");
+            }
+            l.add(a);
+        }
+        return l;
+    }
+
+    private boolean condition(Plan p, Map<String, OnnxTensor> feeds) throws OrtException {
+        FlatNode ifNode = p.nodes.get(p.ifIndex);
+        if (ifNode.inputs().isEmpty()) {
+            throw new MalformedInputException("If node '" + ifNode.stepName() + "' has no condition input");
+        }
+        String c = ifNode.inputs().get(0);
+        OnnxTensor given = feeds.get(c);
+        if (given != null) {
+            return truth(ifNode, given);
+        }
+        try (OrtSession.Result r = p.condSession().run(feeds)) {
+            OnnxValue v = r.get(c).orElseThrow(() -> new OpgException("ONNX Runtime returned no condition '" + c + "'"));
+            return truth(ifNode, v);
+        }
+    }
+
+    private static boolean truth(FlatNode ifNode, OnnxValue v) {
+        if (!(v instanceof OnnxTensor t) || t.getInfo().type != OnnxJavaType.BOOL || t.getInfo().getNumElements() != 1) {
+            throw new MalformedInputException("the condition of If node '" + ifNode.stepName() + "' is not one boolean: " + v.getInfo());
+        }
+        return t.getByteBuffer().get(0) != 0;
+    }
+
+    private OnnxTensor toTensor(NDArray a) throws OrtException {
+        DType dt = DType.fromDjl(a.getDataType());
+        ByteBuffer src = a.toByteBuffer();
+        ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+        direct.put(src.duplicate().order(src.order())).rewind();
+        return OnnxTensor.createTensor(env, direct, a.getShape().getShape(), javaType(dt));
+    }
+
+    private static NDArray toArray(NDManager manager, String name, OnnxValue v) {
+        if (!(v instanceof OnnxTensor t)) {
+            throw new UnsupportedModelException("value '" + name + "' is a " + v.getType() + ", not a tensor; opg records tensors only");
+        }
+        DType dt = dtypeOf(t.getInfo().type, name);
+        long[] shape = t.getInfo().getShape();
+        ByteBuffer b = t.getByteBuffer();
+        ByteBuffer buf = manager.allocateDirect(b.remaining());
+        buf.order(ByteOrder.nativeOrder()).put(b.order(ByteOrder.nativeOrder())).rewind();
+        return manager.create(buf, new Shape(shape), dt.toDjl());
+    }
+
+    private static OnnxJavaType javaType(DType d) {
+        return switch (d) {
+            case FLOAT32 -> OnnxJavaType.FLOAT;
+            case FLOAT64 -> OnnxJavaType.DOUBLE;
+            case FLOAT16 -> OnnxJavaType.FLOAT16;
+            case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+            case INT8 -> OnnxJavaType.INT8;
+            case UINT8 -> OnnxJavaType.UINT8;
+            case INT32 -> OnnxJavaType.INT32;
+            case INT64 -> OnnxJavaType.INT64;
+            case BOOLEAN -> OnnxJavaType.BOOL;
+        };
+    }
+
+    private static DType dtypeOf(OnnxJavaType t, String name) {
+        return switch (t) {
+            case FLOAT -> DType.FLOAT32;
+            case DOUBLE -> DType.FLOAT64;
+            case FLOAT16 -> DType.FLOAT16;
+            case BFLOAT16 -> DType.BFLOAT16;
+            case INT8 -> DType.INT8;
+            case UINT8 -> DType.UINT8;
+            case INT32 -> DType.INT32;
+            case INT64 -> DType.INT64;
+            case BOOL -> DType.BOOLEAN;
+            default -> throw new UnsupportedModelException("value '" + name + "' has ONNX Runtime type " + t + ", which has no opg dtype");
+        };
+    }
+
+    private OrtSession newSession(byte[] model) throws OrtException {
+        try (OrtSession.SessionOptions o = OnnxProfiles.sessionOptions(profile)) {
+            OrtSession s = env.createSession(model, o);
+            synchronized (sessions) {
+                if (closed) {
+                    s.close();
+                    throw new IllegalStateException("the ONNX runner is closed");
+                }
+                sessions.add(s);
+            }
+            return s;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the ONNX runner is closed");
+        }
+    }
+
+    /** Closes every ONNX Runtime session this runner opened. */
+    @Override
+    public void close() {
+        synchronized (sessions) {
+            closed = true;
+            for (OrtSession s : sessions) {
+                try {
+                    s.close();
+                } catch (OrtException e) {
+                    // nothing more to release
+                }
+            }
+            sessions.clear();
+        }
+    }
+
+    /** The graph after a sequence of If decisions: the nodes, the first If left (or -1), and lazily its sessions. */
+    private final class Plan {
+        final List<FlatNode> nodes;
+        final List<Proto> inits;
+        final int ifIndex;
+        private Plan thenPlan;
+        private Plan elsePlan;
+        private OrtSession session;
+        private OrtSession condSession;
+
+        Plan(List<FlatNode> nodes, List<Proto> inits) {
+            this.nodes = List.copyOf(nodes);
+            this.inits = List.copyOf(inits);
+            int idx = -1;
+            for (int i = 0; i < nodes.size(); i++) {
+                if (nodes.get(i).isIf()) {
+                    idx = i;
+                    break;
+                }
+            }
+            this.ifIndex = idx;
+        }
+
+        synchronized Plan child(boolean cond) {
+            Plan p = cond ? thenPlan : elsePlan;
+            if (p == null) {
+                List<Proto> moreInits = new ArrayList<>(inits);
+                List<FlatNode> inlined = graph.inline(nodes, ifIndex, cond, moreInits);
+                p = new Plan(inlined, moreInits);
+                if (cond) {
+                    thenPlan = p;
+                } else {
+                    elsePlan = p;
+                }
+            }
+            return p;
+        }
+
+        synchronized OrtSession session() throws OrtException {
+            if (session == null) {
+                List<String> outs = new ArrayList<>();
+                for (FlatNode n : nodes) {
+                    outs.addAll(n.outputs());
+                }
+                session = newSession(graph.modelWith(nodes, null, inits, outs, true).encode());
+            }
+            return session;
+        }
+
+        synchronized OrtSession condSession() throws OrtException {
+            if (condSession == null) {
+                String c = nodes.get(ifIndex).inputs().get(0);
+                Set<String> needed = new HashSet<>(Set.of(c));
+                List<FlatNode> prefix = new ArrayList<>();
+                for (int i = ifIndex - 1; i >= 0; i--) {
+                    FlatNode n = nodes.get(i);
+                    if (n.outputs().stream().anyMatch(needed::contains)) {
+                        prefix.add(0, n);
+                        needed.addAll(n.inputs());
+                        needed.addAll(n.implicitInputs());
+                    }
+                }
+                condSession = newSession(graph.modelWith(prefix, null, inits, List.of(c), false).encode());
+            }
+            return condSession;
+        }
+    }
+}
