@@ -97,7 +97,7 @@ public final class BisectCommand implements Callable<Integer> {
         DeterminismProfile p = ta.profile();
         DeterminismProfile profile;
         try {
-            profile = EngineProfiles.apply(p.engine(), p.intraOpThreads(), p.seed());
+            profile = EngineProfiles.apply(p.engine(), p.intraOpThreads(), p.interOpThreads(), p.seed());
         } catch (ProfileNotAppliedException e) {
             throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcripts' profile: " + e.getMessage(), e);
         }

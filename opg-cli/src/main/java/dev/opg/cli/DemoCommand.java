@@ -223,8 +223,8 @@ public final class DemoCommand implements Callable<Integer> {
         return s.replaceAll("([0-9a-f]{16})[0-9a-f]{48}(?![0-9a-f])", "$1...");
     }
 
-    /** Changes one hex digit of step {@code index}'s first output digest. */
-    static String tamper(String json, int index) {
+    /** Changes one hex digit of step {@code index}'s first output digest in a transcript's JSON (a tampering, for demos and tests). */
+    public static String tamper(String json, int index) {
         int step = json.indexOf("{\"index\":" + index + ",");
         int at = json.indexOf("\"outputs\":[\"", step) + "\"outputs\":[\"".length();
         char c = json.charAt(at);

@@ -164,6 +164,8 @@ public final class Opg implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         // DJL warns that a model path is a plain file, which is how opg loads .pt and .onnx files.
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.repository.SimpleRepository", verbose ? "debug" : "error");
+        // ONNX Runtime warns on every CPU-only machine that it found no CUDA provider.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.onnxruntime.engine.OrtEngine", verbose ? "debug" : "error");
         setIfAbsent("ai.djl.offline", "true");
     }
 

@@ -116,7 +116,7 @@ public final class VerifyCommand implements Callable<Integer> {
         DeterminismProfile expected = claimed.profile();
         DeterminismProfile profile;
         try {
-            profile = EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.seed());
+            profile = EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.interOpThreads(), expected.seed());
         } catch (ProfileNotAppliedException e) {
             throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcript's profile in this process: " + e.getMessage(), e);
         }
