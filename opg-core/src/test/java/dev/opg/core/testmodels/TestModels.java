@@ -137,16 +137,16 @@ public final class TestModels {
     }
 
     /**
-     * A seeded Silero VAD input: {@code input} float32 [1, 512] in [-0.5, 0.5), {@code state}
+     * A seeded Silero VAD input: {@code input} float32 [1, 512] (16 kHz; [1, 256] at 8 kHz) in [-0.5, 0.5), {@code state}
      * float32 [2, 1, 128] zeros, {@code sr} int64 scalar {@code sampleRate}.
      */
     public static NDList sileroInput(NDManager manager, long seed, long sampleRate) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        float[] v = new float[512];
+        float[] v = new float[sampleRate == 8000 ? 256 : 512];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (rnd.nextDouble() - 0.5);
         }
-        return new NDList(manager.create(v, new Shape(1, 512)), manager.zeros(new Shape(2, 1, 128)),
+        return new NDList(manager.create(v, new Shape(1, v.length)), manager.zeros(new Shape(2, 1, 128)),
                 manager.create(sampleRate));
     }
 
