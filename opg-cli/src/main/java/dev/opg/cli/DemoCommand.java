@@ -124,6 +124,27 @@ public final class DemoCommand implements Callable<Integer> {
         Cli v = run("verify", pt1.toString(), "--model", pt.toString(), "--input", px.toString());
         check(r.code == 0 && v.code == 0, "TorchScript", firstLine(v.out), r.code != 0 ? r : v);
 
+        Path vad = sileroModel();
+        if (vad != null) {
+            step("8. Silero VAD", "a third-party ONNX model (npm @ricky0123/vad-web), one step per graph node");
+            Path vx = dir.resolve("vad-frame.npz");
+            Map<String, NpyArray> in = new java.util.LinkedHashMap<>();
+            float[] frame = new float[512];
+            for (int i = 0; i < frame.length; i++) {
+                frame[i] = (float) (0.3 * Math.sin(2 * Math.PI * 140 * i / 16000.0) + 0.1 * Math.sin(2 * Math.PI * 420 * i / 16000.0));
+            }
+            in.put("input", NpyArray.ofFloat32(frame, 1, 512));
+            in.put("state", NpyArray.ofFloat32(new float[256], 2, 1, 128));
+            in.put("sr", new NpyArray(dev.opg.core.tensor.DType.INT64, new long[0],
+                    java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16000).array()));
+            Npz.write(in, vx);
+            Path vt = dir.resolve("vad.transcript.json");
+            r = run("prove", "--model", vad.toString(), "--input", vx.toString(), "--out", vt.toString());
+            Cli vv = run("verify", vt.toString(), "--model", vad.toString(), "--input", vx.toString());
+            long steps = r.code == 0 ? dev.opg.core.transcript.TranscriptCodec.read(vt).steps().size() : 0;
+            check(r.code == 0 && vv.code == 0, "Silero VAD", steps + " ONNX nodes proven; " + firstLine(vv.out), r.code != 0 ? r : vv);
+        }
+
         if (!noChain) {
             chainSteps(t, cheat, root);
         }
@@ -140,7 +161,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void chainSteps(Path t, Path cheat, String root) throws IOException {
-        step("8. chain", rpc == null ? "start a local anvil, deploy TranscriptAnchor, anchor the root" : "deploy TranscriptAnchor at " + rpc + " and anchor the root");
+        step((sileroModel() != null ? "9" : "8") + ". chain", rpc == null ? "start a local anvil, deploy TranscriptAnchor, anchor the root" : "deploy TranscriptAnchor at " + rpc + " and anchor the root");
         AnvilNode node = null;
         try {
             String url = rpc;
@@ -171,6 +192,20 @@ public final class DemoCommand implements Callable<Integer> {
                 node.close();
             }
         }
+    }
+
+    /** Silero VAD v5 from the repository's npm packages, or null when they are not installed. */
+    private static Path sileroModel() {
+        String root = System.getProperty("opg.repo.root");
+        Path dir = root != null ? Path.of(root) : Path.of("").toAbsolutePath();
+        while (dir != null) {
+            Path p = dir.resolve("node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx");
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+            dir = dir.getParent();
+        }
+        return null;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
