@@ -95,17 +95,18 @@ public final class VerifyCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw CliException.usage("transcript " + file + " does not exist or is not a file");
         }
+        TranscriptCodec.ClaimedTranscript claim;
         try {
-            return new Claim(TranscriptCodec.read(file), null);
-        } catch (MalformedInputException strict) {
-            LenientTranscript l;
-            try {
-                l = LenientTranscript.read(file);
-            } catch (RuntimeException e) {
-                throw new CliException(ExitCodes.USAGE, "transcript " + file + " is not a valid opg transcript: " + strict.getMessage(), strict);
-            }
-            return new Claim(l.transcript(), strict.getMessage());
+            claim = TranscriptCodec.readClaim(file);
+        } catch (MalformedInputException e) {
+            throw new CliException(ExitCodes.USAGE, "transcript " + file + " is not a valid opg transcript: " + e.getMessage(), e);
         }
+        // A file whose root field no longer matches its content is still compared step by step
+        // with the re-execution, so that the altered step is named; its verdict is never VALID.
+        String problem = claim.rootMatches() ? null : "the root field " + claim.claimedRoot().hex()
+                + " is not the transcript's root " + claim.transcript().root().hex()
+                + "; the transcript was altered or its root miscomputed";
+        return new Claim(claim.transcript(), problem);
     }
 
     /** The outcome of one verification. */

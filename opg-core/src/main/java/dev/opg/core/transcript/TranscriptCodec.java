@@ -64,6 +64,11 @@ public final class TranscriptCodec {
 
     /** The canonical JSON bytes (UTF-8, no trailing newline). */
     public static byte[] encode(Transcript t) {
+        return encode(t, t.root());
+    }
+
+    /** The canonical layout with {@code root} written in the root field (equal to {@code t.root()} except for a claim under test). */
+    private static byte[] encode(Transcript t, Digest root) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + 256 * t.steps().size());
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -108,7 +113,7 @@ public final class TranscriptCodec {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            g.writeStringField("root", t.root().hex());
+            g.writeStringField("root", root.hex());
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -178,22 +183,55 @@ public final class TranscriptCodec {
 
     /** Parses canonical JSON; see the class comment for what is rejected and how. */
     public static Transcript decode(byte[] json) {
+        ClaimedTranscript claim = decodeClaim(json);
+        if (!claim.rootMatches()) {
+            throw new MalformedInputException("the root field " + claim.claimedRoot().hex() + " is not the transcript's root "
+                    + claim.transcript().root().hex() + "; the transcript was altered or its root miscomputed");
+        }
+        return claim.transcript();
+    }
+
+    /**
+     * Parses a transcript exactly as strictly as {@link #decode(byte[])} (canonical form, caps,
+     * version, field order) but does not require its root field to match its content: the
+     * content and the claimed root come back separately. For verifiers that must say WHERE an
+     * altered transcript differs from a re-execution, not only that its root is wrong; never
+     * treat the result as a valid transcript unless {@link ClaimedTranscript#rootMatches()}.
+     */
+    public static ClaimedTranscript decodeClaim(byte[] json) {
         if (json.length > TranscriptLimits.MAX_JSON_BYTES) {
             throw new LimitExceededException("transcript JSON has " + json.length + " bytes; the cap is " + TranscriptLimits.MAX_JSON_BYTES);
         }
-        Transcript t;
+        ClaimedTranscript claim;
         try (JsonParser parser = JSON.createParser(json)) {
-            t = new Reader(parser).transcript();
+            claim = new Reader(parser).transcript();
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (!Arrays.equals(json, encode(t))) {
+        if (!Arrays.equals(json, encode(claim.transcript(), claim.claimedRoot()))) {
             throw new MalformedInputException("transcript JSON is not in canonical form (whitespace, key order, "
                     + "upper-case hex, escapes or number form differ from the spec's encoding); re-encode it with TranscriptCodec.encode");
         }
-        return t;
+        return claim;
+    }
+
+    /** {@link #decodeClaim(byte[])} of a file, with the same size cap as {@link #read(Path)}. */
+    public static ClaimedTranscript readClaim(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > TranscriptLimits.MAX_JSON_BYTES) {
+            throw new LimitExceededException("transcript file " + file + " has " + size + " bytes; the cap is " + TranscriptLimits.MAX_JSON_BYTES);
+        }
+        return decodeClaim(Files.readAllBytes(file));
+    }
+
+    /** A transcript's content and the root its file claims, not yet checked against each other. */
+    public record ClaimedTranscript(Transcript transcript, Digest claimedRoot) {
+        /** True when the claimed root is the content's RFC 9162 root. */
+        public boolean rootMatches() {
+            return transcript.root().equals(claimedRoot);
+        }
     }
 
     private static OpgException malformed(JsonProcessingException e) {
@@ -242,7 +280,7 @@ public final class TranscriptCodec {
             this.p = p;
         }
 
-        Transcript transcript() throws IOException {
+        ClaimedTranscript transcript() throws IOException {
             next();
             expect(JsonToken.START_OBJECT, "the transcript object");
             field("format");
@@ -290,12 +328,7 @@ public final class TranscriptCodec {
             Digest root = digest("root");
             endObject("transcript");
             end();
-            Transcript t = new Transcript(header, steps, profile);
-            if (!t.root().equals(root)) {
-                throw new MalformedInputException("the root field " + root.hex() + " is not the transcript's root "
-                        + t.root().hex() + "; the transcript was altered or its root miscomputed");
-            }
-            return t;
+            return new ClaimedTranscript(new Transcript(header, steps, profile), root);
         }
 
         DeterminismProfile profile() throws IOException {

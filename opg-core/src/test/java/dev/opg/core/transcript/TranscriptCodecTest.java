@@ -100,6 +100,22 @@ class TranscriptCodecTest {
     }
 
     @Test
+    void aClaimKeepsAlteredContentAndItsClaimedRootApartButIsOtherwiseAsStrict() {
+        Transcript t = Transcripts.full(3);
+        String json = TranscriptCodec.encodeToString(t).replace("02Linear", "02Linead");
+        TranscriptCodec.ClaimedTranscript claim = TranscriptCodec.decodeClaim(json.getBytes(StandardCharsets.UTF_8));
+        assertFalse(claim.rootMatches());
+        assertEquals(t.root(), claim.claimedRoot());
+        assertTrue(claim.transcript().steps().get(2).name().endsWith("02Linead"));
+        assertTrue(TranscriptCodec.decodeClaim(TranscriptCodec.encode(t)).rootMatches());
+        // Everything but the root check still applies: canonical form, version, caps.
+        assertThrows(MalformedInputException.class,
+                () -> TranscriptCodec.decodeClaim(json.replace("\"root\":", " \"root\":").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decodeClaim(
+                json.replace("\"version\":1,", "\"version\":2,").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void rejectsOversizedNameAndCounts() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
         String longName = json.replace("00Linear", "x".repeat(TranscriptLimits.MAX_NAME_BYTES + 1));
