@@ -85,7 +85,7 @@ public final class Opg implements Runnable {
             int code = exitCodeOf(ex);
             c.getErr().println("opg: error: " + messageOf(ex));
             if (verbose) {
-                ex.printStackTrace(c.getErr());
+                c.getErr().print(stackTrace(ex));
             } else if (code == ExitCodes.ENVIRONMENT && !(ex instanceof CliException) && !(ex instanceof OpgException)) {
                 c.getErr().println("(run again with --verbose for the stack trace)");
             }
@@ -182,5 +182,18 @@ public final class Opg implements Runnable {
             String v = Opg.class.getPackage().getImplementationVersion();
             return new String[] {"opg " + (v == null ? "dev" : v), "Java " + Runtime.version()};
         }
+    }
+
+    /** The stack trace of {@code t} and its causes, as the JVM would print it, for {@code --verbose}. */
+    static String stackTrace(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable e = t; e != null && seen.add(e); e = e.getCause()) {
+            sb.append(e == t ? "" : "Caused by: ").append(e).append(System.lineSeparator());
+            for (StackTraceElement frame : e.getStackTrace()) {
+                sb.append("\tat ").append(frame).append(System.lineSeparator());
+            }
+        }
+        return sb.toString();
     }
 }

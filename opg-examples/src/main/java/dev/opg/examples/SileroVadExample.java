@@ -49,7 +49,11 @@ public final class SileroVadExample {
     public static void main(String[] args) throws Exception {
         Path out = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("opg-vad-");
         Result r = run(MnistDigits.repoRoot(), out, 3.0, 4, System.out);
-        System.exit(r.valid() == r.verified() && r.stateChained() ? 0 : 1);
+        if (r.valid() != r.verified() || !r.stateChained()) {
+            // A failed example must fail its command (exec:java turns this into a non-zero exit).
+            throw new dev.opg.core.OpgException(r.valid() + " of " + r.verified() + " verified frames VALID"
+                    + (r.stateChained() ? "" : "; the recurrent state was not chained from frame to frame"));
+        }
     }
 
     /** Generated audio: noise, {@code seconds / 3} of voiced signal in the middle, noise. */
