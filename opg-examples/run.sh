@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
-if [ -z "${ATEN_CPU_CAPABILITY:-}" ]; then
-  if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then ATEN_CPU_CAPABILITY=avx2; else ATEN_CPU_CAPABILITY=default; fi
-fi
-export ATEN_CPU_CAPABILITY
+. scripts/pin-cpu-capability.sh
 MVN=(mvn -B -ntp -q)
 build() { "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl opg-examples -am; }
 example() { "${MVN[@]}" -pl opg-examples exec:java -Dai.djl.offline=true -Dopg.repo.root="$PWD" -Dexec.mainClass="$1" -Dexec.args="${2:-}"; }

@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
-if [ -z "${ATEN_CPU_CAPABILITY:-}" ]; then
-  if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then ATEN_CPU_CAPABILITY=avx2; else ATEN_CPU_CAPABILITY=default; fi
-fi
-export ATEN_CPU_CAPABILITY
+. scripts/pin-cpu-capability.sh
 version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' opg-bom/pom.xml | head -n 1)
 m2="${MAVEN_LOCAL_REPO:-$HOME/.m2/repository}"
 for m in opg-core opg-verify opg-chain; do
