@@ -35,7 +35,8 @@ public interface TensorSource {
 
     /**
      * The tensor for {@code digest}, checked: empty when the source has none; a tensor whose own
-     * digest differs from {@code digest} is returned as a {@link Fetched#corrupt} result.
+     * digest differs from {@code digest}, or that cannot be hashed at all (malformed data), is
+     * returned as a {@link Fetched#corrupt} result.
      */
     static Fetched fetch(TensorSource source, Digest digest) {
         Optional<WitnessTensor> t;
@@ -47,7 +48,13 @@ public interface TensorSource {
         if (t == null || t.isEmpty()) {
             return new Fetched(null, "absent");
         }
-        Digest actual = t.get().digest();
+        Digest actual;
+        try {
+            actual = t.get().digest();
+        } catch (RuntimeException e) {
+            // e.g. a boolean element that is neither 0 nor 1: not a tensor the digest could be of
+            return new Fetched(null, "not a well-formed tensor: " + e.getMessage());
+        }
         if (!actual.equals(digest)) {
             return new Fetched(null, actual.hex());
         }

@@ -26,7 +26,10 @@ import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.model.ParameterEntry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,14 +38,17 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The tamper suite: seeded random single-field and single-bit mutations of real transcripts
- * (DJL MLP and CNN, TorchScript; FULL and SKETCH mode), their witnesses, inputs and model
- * weights. Every mutation must be detected at the place it was made, and the unmutated
- * transcripts must verify VALID every time they are checked in the same run.
+ * (DJL MLP and CNN, TorchScript; FULL and SKETCH mode; Silero VAD v5, a third-party ONNX model
+ * recorded one step per node, at 16 kHz and 8 kHz), their witnesses, inputs and model weights.
+ * Every mutation must be detected at the place it was made, and the unmutated transcripts must
+ * verify VALID every time they are checked in the same run (codec round trips, full
+ * re-executions, spot checks of every step).
  */
 class TamperSuiteTest {
     private static final Logger LOG = LoggerFactory.getLogger(TamperSuiteTest.class);
@@ -54,6 +60,15 @@ class TamperSuiteTest {
     private static NDManager manager;
     private static final List<Case> cases = new ArrayList<>();
     private static final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** A Silero VAD v5 transcript: {@code TestModels.sileroInput(manager, inputSeed, sampleRate)} recorded FULL with witness. */
+    private record OnnxCase(String label, Transcript honest, Witness witness, long inputSeed, long sampleRate) {}
+
+    private static DeterminismProfile onnxProfile;
+    private static Model silero;
+    private static VerifiableModel sileroVm;
+    private static NDManager sileroManager;
+    private static final List<OnnxCase> onnxCases = new ArrayList<>();
 
     @BeforeAll
     static void record() throws Exception {
@@ -71,6 +86,19 @@ class TamperSuiteTest {
         add("cnn-full", cnn, RecordingOptions.full().withWitness(), TestModels.CNN_INPUT, 8);
         add("torchscript-full", ts, RecordingOptions.full().withWitness(), new Shape(1, 16), 9);
         add("mlp-sketch", mlp, RecordingOptions.sketch(8), TestModels.MLP_INPUT, 10);
+        // Silero VAD v5: loaded once, both branches of its sample-rate If recorded
+        onnxProfile = TestModels.onnxProfile();
+        silero = TestModels.loadOnnx(TestModels.sileroVadV5());
+        closeables.add(silero);
+        sileroVm = VerifiableModel.wrap(silero, onnxProfile, RecordingOptions.full().withWitness());
+        closeables.add(sileroVm);
+        sileroManager = silero.getNDManager().newSubManager();
+        closeables.add(sileroManager);
+        for (long[] run : new long[][] {{11, 16000}, {12, 8000}}) {
+            Prediction<NDList> p = sileroVm.predict(TestModels.sileroInput(sileroManager, run[0], run[1]));
+            onnxCases.add(new OnnxCase("silero-" + run[1] / 1000 + "k", p.transcript(), p.witness().orElseThrow(), run[0], run[1]));
+        }
+        assertEquals(214, onnxCases.get(0).honest().steps().size(), "Silero v5 steps at 16 kHz");
     }
 
     private static void add(String label, Model model, RecordingOptions options, Shape shape, long inputSeed) {
@@ -161,6 +189,9 @@ class TamperSuiteTest {
                     }
                     int i = r.nextInt(n);
                     Step s = t.steps().get(i);
+                    if (s.inputs().isEmpty()) {
+                        continue; // an ONNX Constant node
+                    }
                     return new Mutation("step input bit", withStep(t, i, Step.full(i, s.name(), flipOne(s.inputs(), r), s.outputs())),
                             "step[" + i + "].INPUTS");
                 }
@@ -227,45 +258,107 @@ class TamperSuiteTest {
         }
     }
 
+    private static void assertDetected(String label, Transcript honest, Mutation m, int iter) {
+        VerificationReport report = TranscriptComparator.compare(m.transcript(), honest);
+        assertEquals(Verdict.INVALID, report.verdict(), label + " " + m.kind() + " #" + iter);
+        String loc = report.firstFinding().orElseThrow().location();
+        assertTrue(loc.equals(m.location()) || loc.startsWith(m.location() + "."),
+                label + " " + m.kind() + " #" + iter + ": found " + loc + ", mutated " + m.location());
+    }
+
+    private static void assertRoundTripIsValid(String label, Transcript honest) {
+        Transcript again = TranscriptCodec.decode(TranscriptCodec.encode(honest));
+        assertEquals(Verdict.VALID, TranscriptComparator.compare(again, honest).verdict(), "false positive on " + label);
+    }
+
+    /** The transcript's JSON with one hex digit of its root field changed must not decode. */
+    private static void assertChangedRootIsRejected(Transcript honest, Random r) {
+        String json = TranscriptCodec.encodeToString(honest);
+        int at = json.lastIndexOf("\"root\":\"") + 8 + r.nextInt(64);
+        char old = json.charAt(at);
+        char repl = "0123456789abcdef".charAt((Character.digit(old, 16) + 1 + r.nextInt(15)) % 16);
+        String bad = json.substring(0, at) + repl + json.substring(at + 1);
+        try {
+            TranscriptCodec.decode(bad.getBytes(StandardCharsets.UTF_8));
+            throw new AssertionError("a changed root was accepted");
+        } catch (MalformedInputException e) {
+            assertTrue(e.getMessage().contains("root"), e.getMessage());
+        }
+    }
+
+    /** Every step tensor of an honest witness, by digest. */
+    private static Map<Digest, WitnessTensor> tensorsOf(Transcript t, Witness w) {
+        Map<Digest, WitnessTensor> map = new HashMap<>();
+        for (Step x : t.steps()) {
+            for (Digest y : x.inputs()) {
+                map.put(y, w.tensor(y));
+            }
+            for (Digest y : x.outputs()) {
+                map.put(y, w.tensor(y));
+            }
+        }
+        return map;
+    }
+
+    /**
+     * A spot check of every step of the honest transcript (must be VALID), then {@code count}
+     * witnesses with one bit of one step input tensor flipped; the spot check of that step must
+     * name it ({@code step[i].WITNESS}). Steps without inputs (ONNX Constant nodes) are skipped.
+     */
+    private static int witnessFlips(String label, VerifiableModel vm, Transcript honest, Witness witness, Random r, int count,
+            Map<String, Integer> byKind) {
+        Map<Digest, WitnessTensor> honestTensors = tensorsOf(honest, witness);
+        try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(vm), 2)) {
+            assertEquals(Verdict.VALID, checker.check(honest, honest.root(), TensorSource.of(witness),
+                    rangeOf(honest.steps().size()), Tolerance.bitwise()).verdict(), "spot-check false positive on " + label);
+            for (int iter = 0; iter < count; iter++) {
+                int i;
+                do {
+                    i = r.nextInt(honest.steps().size());
+                } while (honest.steps().get(i).inputs().isEmpty());
+                Step s = honest.steps().get(i);
+                Digest d = s.inputs().get(r.nextInt(s.inputs().size()));
+                WitnessTensor t = witness.tensor(d);
+                byte[] data = t.data();
+                int bit = r.nextInt(data.length * 8);
+                data[bit / 8] ^= (byte) (1 << (bit % 8));
+                Map<Digest, WitnessTensor> map = new HashMap<>(honestTensors);
+                map.put(d, new WitnessTensor(t.dtype(), t.shape(), data));
+                VerificationReport rep = checker.check(honest, honest.root(), TensorSource.of(map), List.of(i), Tolerance.bitwise());
+                assertEquals("step[" + i + "].WITNESS", rep.firstFinding().orElseThrow().location(), label + " step " + s.name());
+                byKind.merge("witness tensor bit", 1, Integer::sum);
+            }
+        }
+        return count;
+    }
+
     @Test
-    void everyMutationIsDetectedAtItsLocationAndNoValidTranscriptIsRejected() throws Exception {
+    void everyMutationIsDetectedAtItsLocationAndNoValidTranscriptIsRejected(@TempDir Path dir) throws Exception {
         long start = System.nanoTime();
         Random r = new Random(SEED);
         int mutations = 0;
         int validChecks = 0;
         Map<String, Integer> byKind = new HashMap<>();
+        Map<String, Integer> byModel = new java.util.TreeMap<>();
         // 1. Transcript mutations, verified against the cached honest re-execution.
         for (int iter = 0; iter < 10_000; iter++) {
             Case c = cases.get(r.nextInt(cases.size()));
             Mutation m = mutate(c.honest(), r);
-            VerificationReport report = TranscriptComparator.compare(m.transcript(), c.honest());
-            assertEquals(Verdict.INVALID, report.verdict(), c.label() + " " + m.kind() + " #" + iter);
-            String loc = report.firstFinding().orElseThrow().location();
-            assertTrue(loc.equals(m.location()) || loc.startsWith(m.location() + "."),
-                    c.label() + " " + m.kind() + " #" + iter + ": found " + loc + ", mutated " + m.location());
+            assertDetected(c.label(), c.honest(), m, iter);
             byKind.merge(m.kind(), 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
             mutations++;
             if (iter % 10 == 0) {
-                Transcript again = TranscriptCodec.decode(TranscriptCodec.encode(c.honest()));
-                assertEquals(Verdict.VALID, TranscriptComparator.compare(again, c.honest()).verdict(), "false positive on " + c.label());
+                assertRoundTripIsValid(c.label(), c.honest());
                 validChecks++;
             }
         }
         // 2. The root as presented: one hex digit of the JSON root field changed.
         for (int iter = 0; iter < 200; iter++) {
             Case c = cases.get(r.nextInt(cases.size()));
-            String json = TranscriptCodec.encodeToString(c.honest());
-            int at = json.lastIndexOf("\"root\":\"") + 8 + r.nextInt(64);
-            char old = json.charAt(at);
-            char repl = "0123456789abcdef".charAt((Character.digit(old, 16) + 1 + r.nextInt(15)) % 16);
-            String bad = json.substring(0, at) + repl + json.substring(at + 1);
-            try {
-                TranscriptCodec.decode(bad.getBytes(StandardCharsets.UTF_8));
-                throw new AssertionError("a changed root was accepted");
-            } catch (MalformedInputException e) {
-                assertTrue(e.getMessage().contains("root"), e.getMessage());
-            }
+            assertChangedRootIsRejected(c.honest(), r);
             byKind.merge("json root digit", 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
             mutations++;
         }
         // 3. Witness tensors: one bit of a step input tensor flipped; the spot check of that step names it.
@@ -273,34 +366,10 @@ class TamperSuiteTest {
             if (c.witness() == null) {
                 continue;
             }
-            try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(c.vm()), 2)) {
-                assertEquals(Verdict.VALID, checker.check(c.honest(), c.honest().root(), TensorSource.of(c.witness()),
-                        rangeOf(c.honest().steps().size()), Tolerance.bitwise()).verdict(), "spot-check false positive on " + c.label());
-                validChecks++;
-                for (int iter = 0; iter < 40; iter++) {
-                    int i = r.nextInt(c.honest().steps().size());
-                    Step s = c.honest().steps().get(i);
-                    Digest d = s.inputs().get(r.nextInt(s.inputs().size()));
-                    WitnessTensor t = c.witness().tensor(d);
-                    byte[] data = t.data();
-                    int bit = r.nextInt(data.length * 8);
-                    data[bit / 8] ^= (byte) (1 << (bit % 8));
-                    Map<Digest, WitnessTensor> map = new HashMap<>();
-                    for (Step x : c.honest().steps()) {
-                        for (Digest y : x.inputs()) {
-                            map.put(y, c.witness().tensor(y));
-                        }
-                        for (Digest y : x.outputs()) {
-                            map.put(y, c.witness().tensor(y));
-                        }
-                    }
-                    map.put(d, new WitnessTensor(t.dtype(), t.shape(), data));
-                    VerificationReport rep = checker.check(c.honest(), c.honest().root(), TensorSource.of(map), List.of(i), Tolerance.bitwise());
-                    assertEquals("step[" + i + "].WITNESS", rep.firstFinding().orElseThrow().location(), c.label());
-                    byKind.merge("witness tensor bit", 1, Integer::sum);
-                    mutations++;
-                }
-            }
+            int n = witnessFlips(c.label(), c.vm(), c.honest(), c.witness(), r, 40, byKind);
+            validChecks++;
+            byModel.merge(c.label(), n, Integer::sum);
+            mutations += n;
         }
         // 4. Real re-execution: model weights and inputs (a bounded number; each runs the model).
         for (Case c : cases) {
@@ -317,6 +386,7 @@ class TamperSuiteTest {
                     assertEquals("header.INPUTS", rep.firstFinding().orElseThrow().location(), c.label());
                     assertEquals(CheckKind.NONE, rep.kind(), "rejected before execution");
                     byKind.merge("input element bit", 1, Integer::sum);
+                    byModel.merge(c.label(), 1, Integer::sum);
                     mutations++;
                 }
             }
@@ -334,15 +404,147 @@ class TamperSuiteTest {
                     VerificationReport rep = v.verify(c.honest(), TestModels.input(manager, c.shape(), c.inputSeed()));
                     assertEquals("header.MODEL_ID", rep.firstFinding().orElseThrow().location(), c.label());
                     byKind.merge("weight bit", 1, Integer::sum);
+                    byModel.merge(c.label(), 1, Integer::sum);
                     mutations++;
                 }
             }
         }
+        double djlSeconds = (System.nanoTime() - start) / 1e9;
+        int[] counts = sileroMutations(dir, r, byKind, byModel);
+        mutations += counts[0];
+        validChecks += counts[1];
         double seconds = (System.nanoTime() - start) / 1e9;
-        LOG.info("tamper suite: {} mutations detected at their location, {} valid checks passed, {} s; by kind {}",
-                mutations, validChecks, String.format("%.1f", seconds), byKind);
+        LOG.info("tamper suite: {} mutations detected at their location, {} valid checks passed, {} s ({} s DJL and TorchScript, "
+                + "{} s Silero); by model {}; by kind {}", mutations, validChecks, String.format("%.1f", seconds),
+                String.format("%.1f", djlSeconds), String.format("%.1f", seconds - djlSeconds), byModel, byKind);
         assertTrue(mutations >= 10_000, mutations + " mutations");
+        assertTrue(byModel.getOrDefault("silero-16k", 0) + byModel.getOrDefault("silero-8k", 0) >= 3_000, "Silero mutations " + byModel);
         assertTrue(seconds < 180, "took " + seconds + " s");
+    }
+
+    /**
+     * Silero VAD v5 (ONNX, one step per node): transcript mutations, changed roots, witness bit
+     * flips under spot checks, changed input elements under full re-execution, and changed weights
+     * (one bit of one Constant tensor in a copy of the .onnx file) rejected by the model id check
+     * before execution. Returns {mutations, valid checks}.
+     */
+    private static int[] sileroMutations(Path dir, Random r, Map<String, Integer> byKind, Map<String, Integer> byModel) throws Exception {
+        int mutations = 0;
+        int validChecks = 0;
+        // a. transcript mutations: header fields, step digests, names, order, removal
+        for (int iter = 0; iter < 3_000; iter++) {
+            OnnxCase c = onnxCases.get(r.nextInt(onnxCases.size()));
+            Mutation m = mutate(c.honest(), r);
+            assertDetected(c.label(), c.honest(), m, iter);
+            byKind.merge(m.kind(), 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
+            mutations++;
+            if (iter % 10 == 0) {
+                assertRoundTripIsValid(c.label(), c.honest());
+                validChecks++;
+            }
+        }
+        // b. the root as presented
+        for (int iter = 0; iter < 100; iter++) {
+            OnnxCase c = onnxCases.get(r.nextInt(onnxCases.size()));
+            assertChangedRootIsRejected(c.honest(), r);
+            byKind.merge("json root digit", 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
+            mutations++;
+        }
+        // c. witness tensors: each ONNX node re-run alone (runStep) from the witness
+        for (OnnxCase c : onnxCases) {
+            int n = witnessFlips(c.label(), sileroVm, c.honest(), c.witness(), r, 60, byKind);
+            validChecks++;
+            byModel.merge(c.label(), n, Integer::sum);
+            mutations += n;
+        }
+        // d. inputs: one bit of one audio or state element, or the sample rate, changed; full re-execution of the honest ones
+        try (Verifier v = new Verifier(silero, onnxProfile)) {
+            for (OnnxCase c : onnxCases) {
+                assertEquals(Verdict.VALID, v.verify(c.honest(), TestModels.sileroInput(sileroManager, c.inputSeed(), c.sampleRate()))
+                        .verdict(), "re-execution false positive on " + c.label());
+                validChecks++;
+                for (int iter = 0; iter < 10; iter++) {
+                    NDList in = TestModels.sileroInput(sileroManager, c.inputSeed(), c.sampleRate());
+                    int which = r.nextInt(3);
+                    if (which < 2) {
+                        float[] vals = in.get(which).toFloatArray();
+                        int e = r.nextInt(vals.length);
+                        vals[e] = Float.intBitsToFloat(Float.floatToRawIntBits(vals[e]) ^ (1 << r.nextInt(32)));
+                        in.set(which, sileroManager.create(vals, in.get(which).getShape()));
+                    } else {
+                        in.set(2, sileroManager.create(c.sampleRate() ^ (1L << r.nextInt(63))));
+                    }
+                    VerificationReport rep = v.verify(c.honest(), in);
+                    assertEquals("header.INPUTS", rep.firstFinding().orElseThrow().location(), c.label() + " input " + which);
+                    assertEquals(CheckKind.NONE, rep.kind(), "rejected before execution");
+                    byKind.merge("input element bit", 1, Integer::sum);
+                    byModel.merge(c.label(), 1, Integer::sum);
+                    mutations++;
+                }
+            }
+        }
+        // e. weights: Silero keeps them in Constant nodes; the Constant steps' outputs are their tensors, stored raw in the file
+        OnnxCase c = onnxCases.get(0);
+        byte[] file = Files.readAllBytes(TestModels.sileroVadV5());
+        Map<String, Digest> honestParams = new HashMap<>();
+        for (ParameterEntry p : sileroVm.commitment().parameters()) {
+            honestParams.put(p.name(), p.digest());
+        }
+        List<Step> constants = new ArrayList<>();
+        for (Step s : c.honest().steps()) {
+            if (s.inputs().isEmpty() && s.outputs().size() == 1 && c.witness().tensor(s.outputs().get(0)).data().length >= 64
+                    && honestParams.containsValue(s.outputs().get(0))) {
+                constants.add(s);
+            }
+        }
+        assertTrue(constants.size() >= 10, "Silero's weight-holding Constant steps: " + constants.size());
+        NDList input = TestModels.sileroInput(sileroManager, c.inputSeed(), c.sampleRate());
+        for (int iter = 0; iter < 8; iter++) {
+            Step s = constants.get(r.nextInt(constants.size()));
+            WitnessTensor w = c.witness().tensor(s.outputs().get(0));
+            byte[] data = w.data();
+            int at = indexOf(file, data, 0);
+            assertTrue(at >= 0 && indexOf(file, data, at + 1) < 0, "the tensor of " + s.name() + " is stored once, raw");
+            int bit = r.nextInt(data.length * 8);
+            byte[] changed = file.clone();
+            changed[at + bit / 8] ^= (byte) (1 << (bit % 8));
+            data[bit / 8] ^= (byte) (1 << (bit % 8));
+            Digest mutatedWeight = new WitnessTensor(w.dtype(), w.shape(), data).digest();
+            Path f = dir.resolve("weight" + iter).resolve("silero_vad_v5.onnx");
+            Files.createDirectories(f.getParent());
+            Files.write(f, changed);
+            try (Model m = TestModels.loadOnnx(f); Verifier v = new Verifier(m, onnxProfile);
+                    VerifiableModel vm = VerifiableModel.wrap(m, onnxProfile)) {
+                VerificationReport rep = v.verify(c.honest(), input);
+                assertEquals("header.MODEL_ID", rep.firstFinding().orElseThrow().location(), s.name());
+                assertEquals(CheckKind.NONE, rep.kind(), "rejected before execution");
+                // the commitment pins the change to this one weight: exactly its leaf differs
+                List<ParameterEntry> differing = vm.commitment().parameters().stream()
+                        .filter(p -> !p.digest().equals(honestParams.get(p.name()))).toList();
+                assertEquals(1, differing.size(), s.name() + ": " + differing);
+                assertEquals(s.outputs().get(0), honestParams.get(differing.get(0).name()), s.name());
+                assertEquals(mutatedWeight, differing.get(0).digest(), s.name());
+            }
+            byKind.merge("weight bit", 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
+            mutations++;
+        }
+        return new int[] {mutations, validChecks};
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
+        outer:
+        for (int i = from; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static List<Integer> rangeOf(int n) {

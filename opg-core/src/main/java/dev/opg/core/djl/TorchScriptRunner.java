@@ -21,6 +21,7 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -46,7 +47,11 @@ public final class TorchScriptRunner implements ModelRunner {
         this.commitment = commit(block, archive);
     }
 
-    /** The commitment of a TorchScript archive loaded as {@code block}. */
+    /**
+     * The commitment of a TorchScript archive loaded as {@code block}.
+     *
+     * @throws MalformedInputException naming {@code archive} if it is not a zip file holding TorchScript code
+     */
     public static ModelCommitment commit(Block block, Path archive) {
         List<ParameterEntry> params = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
@@ -71,6 +76,8 @@ public final class TorchScriptRunner implements ModelRunner {
                     arch.put(rel, zip.getInputStream(e).readAllBytes());
                 }
             }
+        } catch (ZipException e) {
+            throw new MalformedInputException(archive + " is not a TorchScript archive (not a readable zip file: " + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TorchScript archive " + archive, e);
         }

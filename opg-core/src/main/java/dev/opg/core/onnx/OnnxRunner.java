@@ -90,22 +90,38 @@ public final class OnnxRunner implements ModelRunner {
 
     private OnnxRunner(byte[] file, String where, DeterminismProfile profile) {
         this.profile = OnnxProfiles.require(profile);
-        this.graph = new OnnxGraph(file, where);
         this.env = OrtEnvironment.getEnvironment();
-        this.steps = graph.allSteps();
-        this.initializerNames = graph.initializers.keySet();
-        for (FlatNode n : steps.values()) {
-            if (RANDOM_OPS.contains(n.opType()) && OnnxGraph.domainIsDefault(n.node())
-                    && n.node().messages(OnnxGraph.NODE_ATTRIBUTE).stream().noneMatch(a -> a.string(OnnxGraph.ATTR_NAME).equals("seed"))) {
-                throw new UnsupportedModelException("node '" + n.stepName() + "' (" + n.opType() + ") has no seed attribute; "
-                        + "ONNX Runtime has no global seed, so its output would differ between runs");
+        try {
+            this.graph = new OnnxGraph(file, where);
+            this.steps = graph.allSteps();
+            this.initializerNames = graph.initializers.keySet();
+            for (FlatNode n : steps.values()) {
+                if (RANDOM_OPS.contains(n.opType()) && OnnxGraph.domainIsDefault(n.node())
+                        && n.node().messages(OnnxGraph.NODE_ATTRIBUTE).stream().noneMatch(a -> a.string(OnnxGraph.ATTR_NAME).equals("seed"))) {
+                    throw new UnsupportedModelException("node '" + n.stepName() + "' (" + n.opType() + ") has no seed attribute; "
+                            + "ONNX Runtime has no global seed, so its output would differ between runs");
+                }
             }
+            this.root = new Plan(graph.topNodes, graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER));
+            this.stepNames = root.ifIndex < 0 ? graph.topNodes.stream().map(FlatNode::stepName).toList() : List.of();
+        } catch (MalformedInputException e) {
+            // a file that is not a (well-formed) model: say which file
+            if (e.getMessage() != null && e.getMessage().startsWith(where)) {
+                throw e;
+            }
+            throw new MalformedInputException(where + " is not a well-formed ONNX model: " + e.getMessage(), e);
+        } catch (OpgException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedInputException(where + " is not a well-formed ONNX model: " + e, e);
         }
-        this.root = new Plan(graph.topNodes, graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER));
-        this.stepNames = root.ifIndex < 0 ? graph.topNodes.stream().map(FlatNode::stepName).toList() : List.of();
     }
 
-    /** Opens the ONNX file {@code file} to run under {@code profile} (an {@link OnnxProfiles} profile). */
+    /**
+     * Opens the ONNX file {@code file} to run under {@code profile} (an {@link OnnxProfiles} profile).
+     *
+     * @throws MalformedInputException naming {@code file} if it is not a well-formed ONNX model (random bytes, truncated)
+     */
     public static OnnxRunner open(Path file, DeterminismProfile profile) {
         byte[] bytes;
         try {
