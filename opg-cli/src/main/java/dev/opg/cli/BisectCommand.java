@@ -1,10 +1,8 @@
 package dev.opg.cli;
 
-import dev.opg.cli.model.EngineProfiles;
 import dev.opg.cli.model.LoadedModel;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
-import dev.opg.core.profile.ProfileNotAppliedException;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.Witness;
 import dev.opg.verify.BisectionResult;
@@ -59,6 +57,12 @@ public final class BisectCommand implements Callable<Integer> {
     @Option(names = "--witness-b", paramLabel = "DIR", description = "Witness of transcript B.")
     Path witnessB;
 
+    @Option(names = "--no-child",
+            description = "Never re-run in a child JVM. By default, when only the CPU kernel set (ATEN_CPU_CAPABILITY) or the "
+                    + "engine's threads keep this process from the transcripts' PyTorch profile, the bisection re-runs in a "
+                    + "child JVM started with the recorded environment.")
+    boolean noChild;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -67,6 +71,7 @@ public final class BisectCommand implements Callable<Integer> {
         if (witnessA == null && witnessB == null) {
             throw CliException.usage("the referee needs step tensors: pass --witness-a DIR and/or --witness-b DIR");
         }
+        List<String> warnings = new ArrayList<>();
         if (input != null) {
             var digests = new ArrayList<dev.opg.core.Digest>();
             for (var arr : dev.opg.cli.model.Inputs.read(input).values()) {
@@ -74,7 +79,7 @@ public final class BisectCommand implements Callable<Integer> {
             }
             for (Transcript t : List.of(ta, tb)) {
                 if (!t.header().inputs().equals(digests)) {
-                    out.printf("transcript %s is not about input %s (its header names other input digests)%n", t == ta ? a : b, input);
+                    warnings.add("transcript " + (t == ta ? a : b) + " is not about input " + input + " (its header names other input digests)");
                 }
             }
         }
@@ -95,11 +100,27 @@ public final class BisectCommand implements Callable<Integer> {
             return Optional.empty();
         };
         DeterminismProfile p = ta.profile();
-        DeterminismProfile profile;
-        try {
-            profile = EngineProfiles.apply(p.engine(), p.intraOpThreads(), p.interOpThreads(), p.seed());
-        } catch (ProfileNotAppliedException e) {
-            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcripts' profile: " + e.getMessage(), e);
+        ChildJvm.Measured here = ChildJvm.measure(p);
+        ChildJvm.Plan plan = ChildJvm.plan(p, here, ChildJvm.cpuFlags(), noChild, ChildJvm.isChild());
+        if (plan.fork()) {
+            return inChild(plan, out);
+        }
+        if (here.profile() == null) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcripts' profile: " + here.problem().getMessage()
+                    + (plan.reason() == null ? "" : " (" + plan.reason() + ")"), here.problem());
+        }
+        for (String w : warnings) {
+            out.println(w);
+        }
+        DeterminismProfile profile = here.profile();
+        List<String> notes = new ArrayList<>();
+        if (!here.matches(p)) {
+            notes.add("profile mismatch: the referee re-runs steps under " + ChildJvm.differingFields(profile, p)
+                    + " other than the transcripts'; a ruling that rests on bits may be wrong"
+                    + (plan.reason() == null ? "" : " (" + plan.reason() + ")"));
+        }
+        if (ChildJvm.isChild()) {
+            notes.add(ChildJvm.childNote());
         }
         Ruling ruling;
         try (LoadedModel m = LoadedModel.open(model, profile, RecordingOptions.full())) {
@@ -127,7 +148,41 @@ public final class BisectCommand implements Callable<Integer> {
         };
         out.printf("referee: %s: %s%n", ruling.verdict(), who);
         out.printf("  %s%n", ruling.reason());
+        for (String n : notes) {
+            out.println("  note: " + n);
+        }
         out.flush();
         return r instanceof BisectionResult.Agreement ? ExitCodes.OK : ExitCodes.INVALID;
+    }
+
+    /** Re-runs this bisection in a child JVM started with the recorded kernel set; its exit code is the answer. */
+    private int inChild(ChildJvm.Plan plan, PrintWriter out) {
+        List<String> args = new ArrayList<>(List.of("bisect", a.toAbsolutePath().toString(), b.toAbsolutePath().toString(),
+                "--model", model.toAbsolutePath().toString()));
+        if (input != null) {
+            args.addAll(List.of("--input", input.toAbsolutePath().toString()));
+        }
+        if (witnessA != null) {
+            args.addAll(List.of("--witness-a", witnessA.toAbsolutePath().toString()));
+        }
+        if (witnessB != null) {
+            args.addAll(List.of("--witness-b", witnessB.toAbsolutePath().toString()));
+        }
+        if (common.verbose) {
+            args.add("--verbose");
+        }
+        out.flush();
+        int code;
+        try {
+            code = ChildJvm.run(args, plan.capability(), plan.reason(), out, spec.commandLine().getErr());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "the child JVM for ATEN_CPU_CAPABILITY=" + plan.capability()
+                    + " could not be started: " + e.getMessage() + " (" + plan.reason() + ")", e);
+        }
+        if (code < ExitCodes.OK || code > ExitCodes.ENVIRONMENT) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "the child JVM started with ATEN_CPU_CAPABILITY=" + plan.capability()
+                    + " ended with exit code " + code + " without an answer");
+        }
+        return code;
     }
 }

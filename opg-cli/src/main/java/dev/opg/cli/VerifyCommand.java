@@ -2,13 +2,13 @@ package dev.opg.cli;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.opg.cli.model.EngineProfiles;
 import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
-import dev.opg.core.profile.ProfileNotAppliedException;
+import dev.opg.core.profile.PyTorchProfiles;
+import dev.opg.core.Digest;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
@@ -26,6 +26,7 @@ import dev.opg.verify.Verifier;
 import dev.opg.verify.VerificationReport;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,13 @@ import picocli.CommandLine.Spec;
  * {@code opg verify}: re-executes the model on the input under the transcript's own profile and
  * compares the result leaf by leaf. Exit 0 VALID, 1 INVALID (the first divergent step or field is
  * printed), 2 bad usage or unreadable input, 3 when the process cannot run under the profile.
+ *
+ * <p>When this process differs from the transcript's PyTorch profile only in what a fresh JVM can
+ * set (the kernel set, threads), the verification runs again in a {@link ChildJvm} started with
+ * the recorded environment, unless {@code --no-child}; otherwise bits computed under another
+ * profile are never compared: the answer is a tolerant fall-back (with {@code --tolerance}) or
+ * INCONCLUSIVE, and a note says why. Spot-checked steps are chosen by {@code --seed}, by default
+ * derived from the transcript's root.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Re-execute a transcript's model on its input and compare every step.",
@@ -65,13 +73,24 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--witness", paramLabel = "DIR", description = "Witness directory: with --spot, check steps alone from it.")
     Path witness;
 
-    @Option(names = "--spot", paramLabel = "K", description = "Spot-check K random steps from the witness instead of re-running everything.")
+    @Option(names = "--spot", paramLabel = "K", description = "Spot-check K steps, chosen by --seed, from the witness instead of re-running everything.")
     Integer spot;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed that chooses the --spot steps (default: derived from the transcript root, so the same transcript "
+                    + "gives the same steps; the seed is printed). Against a prover who may grind roots, pass a seed it cannot predict.")
+    Long seed;
 
     @Option(names = "--tolerance", paramLabel = "SPEC",
             description = "Compare sketch values with a tolerance: bitwise (default), abs=A[,rel=R], rel=R, ulps=N. "
                     + "Also allows a profile other than the transcript's (other hardware).")
     String tolerance;
+
+    @Option(names = "--no-child",
+            description = "Never re-run in a child JVM. By default, when only the CPU kernel set (ATEN_CPU_CAPABILITY) or the "
+                    + "engine's threads keep this process from the transcript's PyTorch profile, the verification re-runs in a "
+                    + "child JVM started with the recorded environment.")
+    boolean noChild;
 
     @Override
     public Integer call() throws IOException {
@@ -79,13 +98,89 @@ public final class VerifyCommand implements Callable<Integer> {
         Tolerance tol = parseTolerance(tolerance);
         Claim claim = readClaim(transcript);
         Inputs.read(input);
-        Verification v = verify(claim, model, input, tol, witness, spot);
+        Transcript claimed = claim.transcript();
+        Long spotSeed = null;
+        if (spot != null) {
+            if (witness == null) {
+                throw CliException.usage("--spot needs --witness DIR (the prover's step tensors)");
+            }
+            if (spot < 1 || spot > claimed.steps().size()) {
+                throw CliException.usage("--spot must be 1.." + claimed.steps().size() + " for this transcript");
+            }
+            spotSeed = seed != null ? seed : seedFromRoot(claimed.root());
+        } else if (seed != null) {
+            throw CliException.usage("--seed chooses the steps of --spot K; pass --spot too");
+        }
+        ChildJvm.Measured here = ChildJvm.measure(claimed.profile());
+        ChildJvm.Plan plan = ChildJvm.plan(claimed.profile(), here, ChildJvm.cpuFlags(), noChild, ChildJvm.isChild());
+        if (plan.fork()) {
+            return inChild(plan, claimed, out);
+        }
+        if (here.profile() == null) {
+            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcript's profile in this process: "
+                    + here.problem().getMessage() + (plan.reason() == null ? "" : " (" + plan.reason() + ")"), here.problem());
+        }
+        // Where the engine already runs with other thread counts (here.problem() != null), this
+        // process verifies as under any other profile: tolerant if asked for, else INCONCLUSIVE.
+        List<String> extra = new ArrayList<>();
+        if (plan.reason() != null) {
+            extra.add(plan.reason());
+        }
+        if (ChildJvm.isChild()) {
+            extra.add(ChildJvm.childNote());
+        }
+        Verification v = verify(claim, model, input, tol, witness, spot, spotSeed, here.profile(), seed == null, extra);
         out.println(v.line());
         for (String n : v.notes()) {
             out.println("  note: " + n);
         }
         out.flush();
         return v.code();
+    }
+
+    /** Re-runs this verification in a child JVM started with the recorded kernel set; its exit code is the answer. */
+    private int inChild(ChildJvm.Plan plan, Transcript claimed, PrintWriter out) {
+        List<String> args = new ArrayList<>(List.of("verify", transcript.toAbsolutePath().toString(),
+                "--model", model.toAbsolutePath().toString(), "--input", input.toAbsolutePath().toString()));
+        if (witness != null) {
+            args.addAll(List.of("--witness", witness.toAbsolutePath().toString()));
+        }
+        if (spot != null) {
+            args.addAll(List.of("--spot", spot.toString()));
+            if (seed != null) {
+                args.addAll(List.of("--seed", seed.toString()));
+            }
+        }
+        if (tolerance != null) {
+            args.addAll(List.of("--tolerance", tolerance));
+        }
+        if (common.verbose) {
+            args.add("--verbose");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        out.flush();
+        int code;
+        try {
+            code = ChildJvm.run(args, plan.capability(), plan.reason(), out, err);
+        } catch (IOException e) {
+            out.println("INCONCLUSIVE " + claimed.root().hex() + ": the child JVM for " + PyTorchProfiles.CPU_CAPABILITY_ENV + "="
+                    + plan.capability() + " could not be started (" + e.getMessage() + "); no bitwise check was done");
+            out.println("  note: " + plan.reason());
+            out.flush();
+            return ExitCodes.ENVIRONMENT;
+        }
+        if (code < ExitCodes.OK || code > ExitCodes.ENVIRONMENT) {
+            out.println("INCONCLUSIVE " + claimed.root().hex() + ": the child JVM started with " + PyTorchProfiles.CPU_CAPABILITY_ENV
+                    + "=" + plan.capability() + " ended with exit code " + code + " without an answer; no bitwise check was done");
+            out.flush();
+            return ExitCodes.ENVIRONMENT;
+        }
+        return code;
+    }
+
+    /** The default spot-check seed: the first 8 bytes of the root, so that one transcript always gives the same steps. */
+    static long seedFromRoot(Digest root) {
+        return ByteBuffer.wrap(root.toByteArray()).getLong() & Long.MAX_VALUE;
     }
 
     /** A transcript under test: strictly decoded, or (if only its root field is off) leniently. */
@@ -112,36 +207,48 @@ public final class VerifyCommand implements Callable<Integer> {
     /** The outcome of one verification. */
     record Verification(int code, String line, List<String> notes, VerificationReport report) {}
 
-    static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot) throws IOException {
+    /**
+     * Verifies in this process, which runs under {@code profile} (applied and measured).
+     *
+     * @param spotSeed the seed that chooses the spot-checked steps (with {@code spot})
+     * @param seedDerived whether the seed was derived from the root (for the note)
+     * @param extraNotes notes to add to the report (why no child JVM was started, that this is one)
+     */
+    static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot, Long spotSeed,
+            DeterminismProfile profile, boolean seedDerived, List<String> extraNotes) throws IOException {
         Transcript claimed = claim.transcript();
         DeterminismProfile expected = claimed.profile();
-        DeterminismProfile profile;
-        try {
-            profile = EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.interOpThreads(), expected.seed());
-        } catch (ProfileNotAppliedException e) {
-            throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcript's profile in this process: " + e.getMessage(), e);
-        }
         TensorSource witnessSource = witness == null ? null : TensorSource.of(Witness.readDirectory(witness));
         VerificationReport r;
         if (spot != null) {
-            if (witnessSource == null) {
-                throw CliException.usage("--spot needs --witness DIR (the prover's step tensors)");
-            }
-            if (spot < 1 || spot > claimed.steps().size()) {
-                throw CliException.usage("--spot must be 1.." + claimed.steps().size() + " for this transcript");
-            }
             TranscriptHeader h = claimed.header();
             RecordingOptions options = h.mode() == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(h.sketchDimension());
+            List<String> spotNotes = new ArrayList<>();
+            spotNotes.add("spot-check seed " + spotSeed + (seedDerived ? " (derived from the transcript root)" : " (--seed)")
+                    + "; --seed " + spotSeed + " chooses the same steps");
             try (LoadedModel m = LoadedModel.open(model, profile, options);
                     SpotChecker checker = new SpotChecker(new DjlStepExecutor(m.verifiable()), 1)) {
                 if (!m.verifiable().modelId().equals(h.modelId())) {
                     r = VerificationReport.invalid(CheckKind.NONE, claimed.root(),
                             new HeaderMismatch(HeaderField.MODEL_ID, m.verifiable().modelId().hex(), h.modelId().hex()), 0, List.of(), List.of());
                 } else {
-                    List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), spot, System.nanoTime());
-                    r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
+                    List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), spot, spotSeed);
+                    List<String> differing = ChildJvm.differingFields(profile, expected);
+                    if (differing.isEmpty()) {
+                        r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
+                    } else {
+                        // Bits computed under another profile prove nothing either way.
+                        String what = "profile mismatch: this process cannot reproduce the transcript's " + differing;
+                        if (tol == null || tol.isBitwise()) {
+                            r = VerificationReport.inconclusive(claimed.root(), what + "; no bitwise check was done");
+                        } else {
+                            r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol);
+                            spotNotes.add(what + "; fell back to the tolerant check " + tol);
+                        }
+                    }
                 }
             }
+            r = withNotes(r, spotNotes);
         } else {
             try (Model m = LoadedModel.load(model);
                     Verifier verifier = new Verifier(m, profile);
@@ -155,6 +262,7 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         List<String> notes = new ArrayList<>(r.notes());
+        notes.addAll(extraNotes);
         String how = spot != null ? r.stepsChecked() + " of " + claimed.steps().size() + " steps spot-checked from the witness"
                 : r.stepsChecked() + " steps re-executed";
         if (claim.problem() != null) {
@@ -171,6 +279,12 @@ public final class VerifyCommand implements Callable<Integer> {
             case INCONCLUSIVE -> new Verification(ExitCodes.ENVIRONMENT, "INCONCLUSIVE " + claimed.root().hex()
                     + ": this process cannot reproduce the transcript's profile; pass --tolerance to compare approximately", notes, r);
         };
+    }
+
+    private static VerificationReport withNotes(VerificationReport r, List<String> more) {
+        List<String> notes = new ArrayList<>(r.notes());
+        notes.addAll(more);
+        return new VerificationReport(r.verdict(), r.kind(), r.root(), r.findings(), r.stepErrors(), r.stepsChecked(), notes);
     }
 
     static Tolerance parseTolerance(String s) {

@@ -10,6 +10,7 @@ import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.verify.SpotChecker;
 import java.util.ArrayList;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
@@ -184,6 +185,28 @@ class ProveVerifyTest {
                 "--witness", witness.toString(), "--spot", "2");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("VALID " + root + " (2 of 5 steps spot-checked"), r.toString());
+    }
+
+    @Test
+    void spotChecksAreReproducibleTheSeedComesFromTheRootUnlessGivenAndIsPrinted() {
+        long derived = VerifyCommand.seedFromRoot(Digest.fromHex(root));
+        String[] args = {"verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness", witness.toString(), "--spot", "2"};
+        Cli.Result first = Cli.run(args);
+        Cli.Result again = Cli.run(args);
+        assertEquals(0, first.code(), first.toString());
+        assertEquals(first.out(), again.out(), "the same transcript gives the same steps");
+        assertTrue(first.out().contains("spot-check seed " + derived + " (derived from the transcript root)"), first.toString());
+        assertTrue(first.out().contains("spot-checked steps " + SpotChecker.choose(5, 2, derived) + " of 5"), first.toString());
+        for (long seed : new long[] {1, 7, 123456789}) {
+            Cli.Result r = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                    "--witness", witness.toString(), "--spot", "2", "--seed", Long.toString(seed));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("spot-checked steps " + SpotChecker.choose(5, 2, seed) + " of 5"), r.toString());
+            assertTrue(r.out().contains("spot-check seed " + seed + " (--seed)"), r.toString());
+        }
+        Cli.Result noSpot = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString(), "--seed", "3");
+        assertEquals(2, noSpot.code(), noSpot.toString());
     }
 
     @Test
