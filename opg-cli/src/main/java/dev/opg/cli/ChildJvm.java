@@ -2,6 +2,7 @@ package dev.opg.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import dev.opg.cli.model.EngineProfiles;
+import dev.opg.core.profile.CpuCapabilities;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
 import dev.opg.core.profile.PyTorchProfiles;
@@ -12,13 +13,11 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -139,7 +138,8 @@ final class ChildJvm {
         String cap = expected.cpuCapability();
         if (!canRun(cap, cpuFlags)) {
             return Plan.inProcess("no child JVM was started: this CPU cannot run libtorch's '" + cap + "' kernels"
-                    + (requiredFlags(cap) == null ? " (not a kernel set opg knows)" : " (it lacks " + missing(cap, cpuFlags) + ")")
+                    + (CpuCapabilities.requiredFlags(cap) == null ? " (not a kernel set opg knows)"
+                            : " (it lacks " + CpuCapabilities.missing(cap, cpuFlags) + ")")
                     + "; " + differs);
         }
         return new Plan(true, cap, differs);
@@ -147,41 +147,12 @@ final class ChildJvm {
 
     /** Whether libtorch's {@code capability} kernels run on a CPU with {@code cpuFlags} ({@code /proc/cpuinfo} names). */
     static boolean canRun(String capability, Set<String> cpuFlags) {
-        List<String> need = requiredFlags(capability);
-        return need != null && cpuFlags.containsAll(need);
-    }
-
-    /** The CPU flags libtorch's capability check asks for, or null for a value opg does not know. */
-    private static List<String> requiredFlags(String capability) {
-        return switch (capability == null ? "" : capability) {
-            case "default" -> List.of();
-            case "avx2" -> List.of("avx2", "fma");
-            case "avx512" -> List.of("avx512f", "avx512bw", "avx512vl", "avx512dq", "fma");
-            default -> null;
-        };
-    }
-
-    private static List<String> missing(String capability, Set<String> cpuFlags) {
-        return requiredFlags(capability).stream().filter(f -> !cpuFlags.contains(f)).toList();
+        return CpuCapabilities.canRun(capability, cpuFlags);
     }
 
     /** This CPU's feature flags from {@code /proc/cpuinfo}; empty where there is none. */
     static Set<String> cpuFlags() {
-        Set<String> flags = new TreeSet<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.ISO_8859_1)) {
-                if (line.startsWith("flags")) {
-                    int colon = line.indexOf(':');
-                    for (String f : line.substring(colon + 1).trim().split("\\s+")) {
-                        flags.add(f.toLowerCase(Locale.ROOT));
-                    }
-                    break;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // No /proc/cpuinfo: only "default" is known to run.
-        }
-        return flags;
+        return CpuCapabilities.cpuFlags();
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.PyTorchProfiles;
-import dev.opg.core.Digest;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
@@ -26,7 +25,6 @@ import dev.opg.verify.Verifier;
 import dev.opg.verify.VerificationReport;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +48,7 @@ import picocli.CommandLine.Spec;
  * the recorded environment, unless {@code --no-child}; otherwise bits computed under another
  * profile are never compared: the answer is a tolerant fall-back (with {@code --tolerance}) or
  * INCONCLUSIVE, and a note says why. Spot-checked steps are chosen by {@code --seed}, by default
- * derived from the transcript's root.
+ * a fresh random seed the prover cannot predict (printed, so the same check can be repeated).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Re-execute a transcript's model on its input and compare every step.",
@@ -77,8 +75,8 @@ public final class VerifyCommand implements Callable<Integer> {
     Integer spot;
 
     @Option(names = "--seed", paramLabel = "N",
-            description = "Seed that chooses the --spot steps (default: derived from the transcript root, so the same transcript "
-                    + "gives the same steps; the seed is printed). Against a prover who may grind roots, pass a seed it cannot predict.")
+            description = "Seed that chooses the --spot steps (default: a fresh random seed the prover cannot predict; "
+                    + "it is printed, and --seed with it repeats the same check).")
     Long seed;
 
     @Option(names = "--tolerance", paramLabel = "SPEC",
@@ -107,7 +105,7 @@ public final class VerifyCommand implements Callable<Integer> {
             if (spot < 1 || spot > claimed.steps().size()) {
                 throw CliException.usage("--spot must be 1.." + claimed.steps().size() + " for this transcript");
             }
-            spotSeed = seed != null ? seed : seedFromRoot(claimed.root());
+            spotSeed = seed != null ? seed : randomSeed();
         } else if (seed != null) {
             throw CliException.usage("--seed chooses the steps of --spot K; pass --spot too");
         }
@@ -178,10 +176,16 @@ public final class VerifyCommand implements Callable<Integer> {
         return code;
     }
 
-    /** The default spot-check seed: the first 8 bytes of the root, so that one transcript always gives the same steps. */
-    static long seedFromRoot(Digest root) {
-        return ByteBuffer.wrap(root.toByteArray()).getLong() & Long.MAX_VALUE;
+    /**
+     * The default spot-check seed: fresh and unpredictable. A seed derived from the transcript
+     * (its root, say) would let a cheating prover re-roll harmless fields until the checked steps
+     * miss the step it falsified.
+     */
+    static long randomSeed() {
+        return RANDOM.nextLong() & Long.MAX_VALUE;
     }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** A transcript under test: strictly decoded, or (if only its root field is off) leniently. */
     record Claim(Transcript transcript, String problem) {}
@@ -211,7 +215,7 @@ public final class VerifyCommand implements Callable<Integer> {
      * Verifies in this process, which runs under {@code profile} (applied and measured).
      *
      * @param spotSeed the seed that chooses the spot-checked steps (with {@code spot})
-     * @param seedDerived whether the seed was derived from the root (for the note)
+     * @param seedDerived whether the seed was drawn at random rather than given (for the note)
      * @param extraNotes notes to add to the report (why no child JVM was started, that this is one)
      */
     static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot, Long spotSeed,
@@ -224,7 +228,7 @@ public final class VerifyCommand implements Callable<Integer> {
             TranscriptHeader h = claimed.header();
             RecordingOptions options = h.mode() == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(h.sketchDimension());
             List<String> spotNotes = new ArrayList<>();
-            spotNotes.add("spot-check seed " + spotSeed + (seedDerived ? " (derived from the transcript root)" : " (--seed)")
+            spotNotes.add("spot-check seed " + spotSeed + (seedDerived ? " (random)" : " (--seed)")
                     + "; --seed " + spotSeed + " chooses the same steps");
             try (LoadedModel m = LoadedModel.open(model, profile, options);
                     SpotChecker checker = new SpotChecker(new DjlStepExecutor(m.verifiable()), 1)) {

@@ -133,8 +133,7 @@ class ChildJvmTest {
                 "--witness", witnessDefault.toString(), "--spot", "3");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("VALID " + rootDefault + " (3 of "), r.toString());
-        assertTrue(r.out().contains("spot-check seed " + VerifyCommand.seedFromRoot(dev.opg.core.Digest.fromHex(rootDefault))
-                + " (derived from the transcript root)"), r.toString());
+        assertTrue(r.out().matches("(?s).*spot-check seed \\d+ \\(random\\).*"), r.toString());
         assertTrue(r.out().contains("ran in a child JVM"), r.toString());
         Cli.Result noChild = Cli.run("verify", underDefault.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness", witnessDefault.toString(), "--spot", "3", "--no-child");

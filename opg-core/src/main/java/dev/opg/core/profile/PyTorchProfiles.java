@@ -3,7 +3,6 @@ package dev.opg.core.profile;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.opg.core.tensor.DType;
-import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +32,9 @@ public final class PyTorchProfiles {
     /**
      * Pins threads, seed and graph optimizer, loads the engine, and returns the measured profile.
      *
-     * @throws ProfileNotAppliedException if {@code ATEN_CPU_CAPABILITY} is unset or the running
-     *     engine's thread counts differ from those requested
+     * @throws ProfileNotAppliedException if {@code ATEN_CPU_CAPABILITY} is unset, not a value
+     *     libtorch honours on this CPU ({@link CpuCapabilities}), or the running engine's thread
+     *     counts differ from those requested
      */
     public static DeterminismProfile apply(int intraOpThreads, int interOpThreads, long seed) {
         synchronized (LOCK) {
@@ -43,6 +43,12 @@ public final class PyTorchProfiles {
                 throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + " is not set, so libtorch picks its CPU kernels "
                         + "from the machine and the bits depend on it; start the JVM with " + CPU_CAPABILITY_ENV
                         + "=avx2 (or default, avx512) in its environment");
+            }
+            if (!CpuCapabilities.canRun(cap, CpuCapabilities.cpuFlags())) {
+                throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + "=" + cap + (CpuCapabilities.requiredFlags(cap) == null
+                        ? " is not a value libtorch knows (it compares literally with default, avx2 and avx512 and ignores anything else)"
+                        : " needs CPU instructions this machine lacks (" + CpuCapabilities.missing(cap, CpuCapabilities.cpuFlags()) + ")")
+                        + ", so libtorch would run other kernels than the profile would record; use default, avx2 or avx512");
             }
             setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOpThreads));
             setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(interOpThreads));
@@ -61,7 +67,7 @@ public final class PyTorchProfiles {
             JniUtils.setSeed(seed);
             DeterminismProfile p = new DeterminismProfile("PyTorch", engine.getVersion(), Engine.getDjlVersion(),
                     "libtorch " + engine.getVersion() + " " + (engine.hasCapability("CUDA") ? "cuda" : "cpu"),
-                    System.getProperty("os.name"), System.getProperty("os.arch"), cap.trim().toLowerCase(Locale.ROOT),
+                    System.getProperty("os.name"), System.getProperty("os.arch"), cap,
                     intra, inter, false, false, seed, DType.FLOAT32);
             LOG.debug("applied determinism profile {}", p);
             return p;
