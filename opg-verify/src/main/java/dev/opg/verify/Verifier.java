@@ -131,8 +131,8 @@ public final class Verifier implements AutoCloseable {
                 return withNote(r, what + "; re-executed in another process under the recorded profile");
             }
             if (tolerance.isBitwise()) {
-                return VerificationReport.inconclusive(root, what + "; no bitwise check was done. Re-run with a ProfileReproducer "
-                        + "(a JVM started with the recorded environment) or choose a tolerance");
+                return VerificationReport.inconclusive(root, what + "; no bitwise check was done. Verify in a JVM started with the "
+                        + "recorded environment (opg verify does this itself) or choose a tolerance");
             }
             notes.add(what + "; fell back to the tolerant check " + tolerance);
         } else {
