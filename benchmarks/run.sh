@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the JMH suite in a short but honest configuration (1 fork, 2 warm-up and 3 measured
-# iterations of 1 s each; under 20 minutes on 2 cores) and writes benchmarks/RESULTS.md.
+# iterations of 1 s each; about 10 minutes on 2 cores, 60 forks) and writes benchmarks/RESULTS.md.
 #   benchmarks/run.sh                  everything
 #   benchmarks/run.sh 'Hashing|Merkle' a regular expression of benchmark classes
 set -euo pipefail
@@ -9,20 +9,31 @@ cd "$(dirname "$0")/.."
 filter="${1:-.*}"
 mvn -B -ntp -q package -pl benchmarks -am -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 mkdir -p benchmarks/target
+# libtorch reads its CPU kernel set when it loads; the determinism profile requires it pinned.
+export ATEN_CPU_CAPABILITY="${ATEN_CPU_CAPABILITY:-avx2}"
+facts=benchmarks/target/facts
+rm -rf "$facts"
 # Gas from real anvil receipts: the chain module's gas test writes opg-chain/target/gas-report.json.
 mvn -B -ntp -q test -pl opg-chain -am -Dtest=GasReportTest -Dsurefire.failIfNoSpecifiedTests=false
-"$JAVA_HOME/bin/java" -Dai.djl.offline=true -jar benchmarks/target/benchmarks.jar "$filter" \
-  -f 1 -wi 2 -w 1s -i 3 -r 1s -rf json -rff benchmarks/target/jmh.json
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# JMH passes these -D options on to each benchmark's fork. A benchmark that fails is reported by
+# JMH and shows as "not run" in the table; the table is written either way.
+"$JAVA_HOME/bin/java" -Dai.djl.offline=true -Dopg.bench.facts="$facts" -jar benchmarks/target/benchmarks.jar "$filter" \
+  -f 1 -wi 2 -w 1s -i 3 -r 1s -rf json -rff benchmarks/target/jmh.json \
+  || echo "JMH exited with status $?; writing the table from what it measured" >&2
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 gas=opg-chain/target/gas-report.json
 {
   echo "# Benchmark results"
   echo
   echo "Measured by \`benchmarks/run.sh\` on $(nproc) cores, $(date -u +%Y-%m-%d), $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1)."
   echo "Each ratio compares two benchmarks of the same JMH run. ± is JMH's 99.9% error over 3 iterations."
+  echo "Load average (1, 5, 15 min) before the JMH run: $load_before; after: $load_after (a load above $(nproc) means other work shared the cores)."
+  if [ -n "${OPG_BENCH_NOTE:-}" ]; then echo; echo "$OPG_BENCH_NOTE"; fi
   echo
 } > benchmarks/RESULTS.md.tmp
 "$JAVA_HOME/bin/java" -cp benchmarks/target/benchmarks.jar dev.opg.benchmarks.ResultsTable \
-  benchmarks/target/jmh.json benchmarks/target/table.md "$gas"
+  benchmarks/target/jmh.json benchmarks/target/table.md "$gas" "$facts"
 cat benchmarks/target/table.md >> benchmarks/RESULTS.md.tmp
 mv benchmarks/RESULTS.md.tmp benchmarks/RESULTS.md
 cat benchmarks/RESULTS.md

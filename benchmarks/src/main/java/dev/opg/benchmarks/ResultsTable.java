@@ -16,8 +16,10 @@ import java.util.Map;
  * Turns a JMH JSON result file into {@code RESULTS.md}: each measure with its value, its ratio
  * against the baseline measured in the same run, the goal, and whether the goal is met.
  *
- * <p>Usage: {@code ResultsTable jmh.json RESULTS.md [gas.json]}. Measures whose benchmarks are
- * absent from the run are listed as "not run", never guessed.
+ * <p>Usage: {@code ResultsTable jmh.json RESULTS.md [gas.json [facts-dir]]}. The facts folder
+ * holds what the benchmarks learned while running (steps per model, bytes per step; see
+ * {@link Facts}). Measures whose benchmarks or facts are absent from the run are listed as
+ * "not run", never guessed.
  */
 public final class ResultsTable {
     private ResultsTable() {}
@@ -32,12 +34,85 @@ public final class ResultsTable {
         /** baseline/subject throughput ratio must be at least the bound. */
         THROUGHPUT_AT_LEAST,
         /** subject time in microseconds must be below the bound. */
-        MICROS_BELOW
+        MICROS_BELOW,
+        /**
+         * subject/baseline time ratio must be at most bound / L, L the fact named by the measure
+         * (e.g. a spot check of k steps against a full run of L steps).
+         */
+        RATIO_AT_MOST_K_OVER_L,
+        /** no goal: the subject's time and, with a baseline, its ratio, for reference. */
+        INFO,
+        /** no goal: the value of the fact named by the measure (the subject is its unit). */
+        FACT
     }
 
-    record Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText) {}
+    /**
+     * One row of the table.
+     *
+     * @param subject "Class.method:param=value..." (params in name order), or the unit of a FACT
+     * @param baseline the benchmark the subject is set against, or null
+     * @param fact the fact a RATIO_AT_MOST_K_OVER_L or FACT row reads, or null
+     */
+    record Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText, String fact) {
+        Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText) {
+            this(label, subject, baseline, goal, bound, goalText, null);
+        }
+    }
 
-    static final List<Measure> MEASURES = List.of(
+    private static final String[] MODELS = {"mlp", "cnn"};
+    private static final String[] MODEL_NAMES = {"MNIST MLP", "small CNN"};
+    private static final int[] BATCHES = {1, 32};
+
+    private static List<Measure> measures() {
+        List<Measure> m = new ArrayList<>();
+        for (int i = 0; i < MODELS.length; i++) {
+            for (int batch : BATCHES) {
+                String p = ":batch=" + batch + ":model=" + MODELS[i];
+                String what = MODEL_NAMES[i] + ", batch " + batch;
+                m.add(new Measure("prove FULL vs plain predict, " + what, "ProvingBenchmark.opgFull" + p,
+                        "ProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+                m.add(new Measure("prove SKETCH vs plain predict, " + what, "ProvingBenchmark.opgSketch" + p,
+                        "ProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.02, "<= 1.02x"));
+            }
+        }
+        for (String batch : new String[] {"1", "32"}) {
+            String p = ":batch=" + batch;
+            m.add(new Measure("prove FULL vs plain predict, Silero VAD (ONNX), batch " + batch, "OnnxProvingBenchmark.opgFull" + p,
+                    "OnnxProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+            m.add(new Measure("prove SKETCH vs plain predict, Silero VAD (ONNX), batch " + batch, "OnnxProvingBenchmark.opgSketch" + p,
+                    "OnnxProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.02, "<= 1.02x"));
+        }
+        m.addAll(HASHING_AND_MERKLE);
+        for (int i = 0; i < MODELS.length; i++) {
+            for (int batch : BATCHES) {
+                String p = ":batch=" + batch + ":model=" + MODELS[i];
+                String what = MODEL_NAMES[i] + ", batch " + batch;
+                m.add(new Measure("full re-execution verify vs plain predict, " + what, "VerificationBenchmark.reexecute" + p,
+                        "ProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+                m.add(new Measure("spot check of 1 step vs full re-execution, " + what, "VerificationBenchmark.spotCheckOneStep" + p,
+                        "VerificationBenchmark.reexecute" + p, Goal.RATIO_AT_MOST_K_OVER_L, 2, "<= 2/L", "steps." + MODELS[i]));
+                m.add(new Measure("(same step checks on the caller's thread, no pool hand-off), " + what,
+                        "VerificationBenchmark.spotCheckOneStepCallerThread" + p, "VerificationBenchmark.reexecute" + p,
+                        Goal.RATIO_AT_MOST_K_OVER_L, 2, "<= 2/L", "steps." + MODELS[i]));
+            }
+        }
+        m.add(new Measure("bisection, two 1,000-step transcripts (vs comparing them leaf by leaf)", "BisectionBenchmark.bisect",
+                "BisectionBenchmark.linearCompare", Goal.INFO, Double.NaN, "(reference)"));
+        m.add(new Measure("bisection, questions asked (both parties)", "questions", null, Goal.FACT, Double.NaN,
+                "<= 2 ceil(log2 1001) + 4 = 24", "bisection.queries"));
+        for (String mode : new String[] {"full", "sketch"}) {
+            String upper = mode.toUpperCase(java.util.Locale.ROOT);
+            m.add(new Measure("transcript JSON write, 1,000 " + upper + " steps", "CodecBenchmark.write:mode=" + mode, null,
+                    Goal.INFO, Double.NaN, "(reference)"));
+            m.add(new Measure("transcript JSON read, 1,000 " + upper + " steps (rebuilds the tree)", "CodecBenchmark.read:mode=" + mode,
+                    null, Goal.INFO, Double.NaN, "(reference)"));
+            m.add(new Measure("transcript JSON size per " + upper + " step", "bytes", null, Goal.FACT, Double.NaN, "(reference)",
+                    "codec." + mode + ".bytesPerStep"));
+        }
+        return List.copyOf(m);
+    }
+
+    private static final List<Measure> HASHING_AND_MERKLE = List.of(
             new Measure("tensor digest, 4 KB (direct buffer)", "HashingBenchmark.digestDirectBuffer:bytes=4096",
                     "HashingBenchmark.rawSha256:bytes=4096", Goal.THROUGHPUT_AT_LEAST, 0.80, ">= 80% of raw SHA-256"),
             new Measure("tensor digest, 1 MB (direct buffer)", "HashingBenchmark.digestDirectBuffer:bytes=1048576",
@@ -60,13 +135,31 @@ public final class ResultsTable {
             new Measure("inclusion proof check, 1M leaves", "MerkleBenchmark.verifyInclusion:leaves=1048576", null,
                     Goal.MICROS_BELOW, 20, "< 20 us"));
 
+    /** Every row, in table order (after the lists it is built from). */
+    static final List<Measure> MEASURES = measures();
+
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD [GAS_JSON]");
+            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD [GAS_JSON [FACTS_DIR]]");
         }
         Map<String, Score> scores = readScores(Path.of(args[0]));
         String gas = args.length > 2 && Files.exists(Path.of(args[2])) ? gasSection(Path.of(args[2])) : "";
-        Files.writeString(Path.of(args[1]), render(scores, gas), StandardCharsets.UTF_8);
+        Map<String, String> facts = args.length > 3 ? readFacts(Path.of(args[3])) : Map.of();
+        Files.writeString(Path.of(args[1]), render(scores, facts, gas), StandardCharsets.UTF_8);
+    }
+
+    /** Every fact file in {@code dir} (none if it does not exist), keyed by file name. */
+    static Map<String, String> readFacts(Path dir) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                out.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8).trim());
+            }
+        }
+        return out;
     }
 
     static Map<String, Score> readScores(Path json) throws IOException {
@@ -104,18 +197,31 @@ public final class ResultsTable {
     }
 
     static String render(Map<String, Score> scores, String gasSection) {
+        return render(scores, Map.of(), gasSection);
+    }
+
+    static String render(Map<String, Score> scores, Map<String, String> facts, String gasSection) {
         StringBuilder sb = new StringBuilder();
         sb.append("| measure | value | baseline | ratio | goal | met |\n");
         sb.append("| --- | ---: | ---: | ---: | --- | --- |\n");
         for (Measure m : MEASURES) {
+            if (m.goal() == Goal.FACT) {
+                String v = facts.get(m.fact());
+                sb.append("| ").append(m.label()).append(" | ").append(v == null ? "not run" : v + " " + m.subject())
+                        .append(" | | | ").append(m.goalText()).append(" | |\n");
+                continue;
+            }
+            String l = m.fact() == null ? null : facts.get(m.fact());
             Score s = scores.get(m.subject());
             Score b = m.baseline() == null ? null : scores.get(m.baseline());
-            if (s == null || (m.baseline() != null && b == null)) {
+            if (s == null || (m.baseline() != null && b == null) || (m.fact() != null && l == null)) {
                 sb.append("| ").append(m.label()).append(" | not run | | | ").append(m.goalText()).append(" | |\n");
                 continue;
             }
             String ratio = "";
+            String goalText = m.goalText();
             boolean met;
+            boolean judged = true;
             switch (m.goal()) {
                 case RATIO_AT_MOST -> {
                     double r = s.micros() / b.micros();
@@ -127,12 +233,24 @@ public final class ResultsTable {
                     ratio = String.format(Locale.ROOT, "%.0f%%", 100 * r);
                     met = r >= m.bound();
                 }
+                case RATIO_AT_MOST_K_OVER_L -> {
+                    double r = s.micros() / b.micros();
+                    double bound = m.bound() / Double.parseDouble(l);
+                    ratio = String.format(Locale.ROOT, "%.3fx", r);
+                    goalText = String.format(Locale.ROOT, "%s = %.3fx (L = %s)", m.goalText(), bound, l);
+                    met = r <= bound;
+                }
+                case INFO -> {
+                    ratio = b == null ? "" : String.format(Locale.ROOT, "%.3fx", s.micros() / b.micros());
+                    met = true;
+                    judged = false;
+                }
                 default -> met = s.micros() < m.bound();
             }
             sb.append("| ").append(m.label()).append(" | ").append(time(s)).append(" | ")
                     .append(b == null ? "" : time(b)).append(" | ").append(ratio).append(" | ")
-                    .append(m.goalText()).append(" | ")
-                    .append(Double.isInfinite(m.bound()) ? "" : met ? "yes" : "**no**").append(" |\n");
+                    .append(goalText).append(" | ")
+                    .append(!judged || Double.isInfinite(m.bound()) ? "" : met ? "yes" : "**no**").append(" |\n");
         }
         return sb.append(gasSection).toString();
     }

@@ -37,6 +37,83 @@ class ResultsTableTest {
     }
 
     @Test
+    void provingAndVerificationRatiosAreJudgedAgainstTheirBaselines() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.ProvingBenchmark.plain","params":{"model":"cnn","batch":"1"},
+                  "primaryMetric":{"score":200.0,"scoreError":2.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.ProvingBenchmark.opgFull","params":{"model":"cnn","batch":"1"},
+                  "primaryMetric":{"score":210.0,"scoreError":2.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.ProvingBenchmark.opgSketch","params":{"model":"cnn","batch":"1"},
+                  "primaryMetric":{"score":250.0,"scoreError":2.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.reexecute","params":{"model":"cnn","batch":"1"},
+                  "primaryMetric":{"score":240.0,"scoreError":2.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.spotCheckOneStep","params":{"model":"cnn","batch":"1"},
+                  "primaryMetric":{"score":48.0,"scoreError":1.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.reexecute","params":{"model":"mlp","batch":"1"},
+                  "primaryMetric":{"score":100.0,"scoreError":1.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.spotCheckOneStep","params":{"model":"mlp","batch":"1"},
+                  "primaryMetric":{"score":30.0,"scoreError":1.0,"scoreUnit":"us/op"}}
+                ]""");
+        Map<String, ResultsTable.Score> scores = ResultsTable.readScores(json);
+        String table = ResultsTable.render(scores, Map.of("steps.cnn", "8", "steps.mlp", "5"), "");
+        assertTrue(table.contains("| prove FULL vs plain predict, small CNN, batch 1 | 210.00 ± 2.00 us | 200.00 ± 2.00 us | 1.050x | <= 1.10x | yes |"), table);
+        assertTrue(table.contains("| prove SKETCH vs plain predict, small CNN, batch 1 | 250.00 ± 2.00 us | 200.00 ± 2.00 us | 1.250x | <= 1.02x | **no** |"), table);
+        assertTrue(table.contains("| full re-execution verify vs plain predict, small CNN, batch 1 | 240.00 ± 2.00 us | 200.00 ± 2.00 us | 1.200x | <= 1.10x | **no** |"), table);
+        // 48 / 240 = 0.2 <= 2/8; 30 / 100 = 0.3 <= 2/5
+        assertTrue(table.contains("| spot check of 1 step vs full re-execution, small CNN, batch 1 | 48.00 ± 1.00 us | 240.00 ± 2.00 us | 0.200x | <= 2/L = 0.250x (L = 8) | yes |"), table);
+        assertTrue(table.contains("| spot check of 1 step vs full re-execution, MNIST MLP, batch 1 | 30.00 ± 1.00 us | 100.00 ± 1.00 us | 0.300x | <= 2/L = 0.400x (L = 5) | yes |"), table);
+        assertTrue(table.contains("| prove FULL vs plain predict, MNIST MLP, batch 32 | not run |"), table);
+        assertTrue(table.contains("| prove FULL vs plain predict, Silero VAD (ONNX), batch 1 | not run |"), table);
+    }
+
+    @Test
+    void spotCheckWithoutItsStepCountIsNotJudged() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.reexecute","params":{"model":"cnn","batch":"32"},
+                  "primaryMetric":{"score":240.0,"scoreError":2.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.VerificationBenchmark.spotCheckOneStep","params":{"model":"cnn","batch":"32"},
+                  "primaryMetric":{"score":200.0,"scoreError":1.0,"scoreUnit":"us/op"}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of(), "");
+        assertTrue(table.contains("| spot check of 1 step vs full re-execution, small CNN, batch 32 | not run |"), table);
+        String judged = ResultsTable.render(ResultsTable.readScores(json), Map.of("steps.cnn", "8"), "");
+        assertTrue(judged.contains("| 0.833x | <= 2/L = 0.250x (L = 8) | **no** |"), judged);
+    }
+
+    @Test
+    void codecAndBisectionRowsShowTimesAndFactsWithoutJudging() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.BisectionBenchmark.bisect","primaryMetric":{"score":15.0,"scoreError":1.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.BisectionBenchmark.linearCompare","primaryMetric":{"score":12.0,"scoreError":1.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.CodecBenchmark.write","params":{"mode":"full"},
+                  "primaryMetric":{"score":0.36,"scoreError":0.01,"scoreUnit":"ms/op"}}
+                ]""");
+        Path facts = dir.resolve("facts");
+        Files.createDirectories(facts);
+        Files.writeString(facts.resolve("codec.full.bytesPerStep"), "222\n");
+        Files.writeString(facts.resolve("bisection.queries"), "22");
+        Path out = dir.resolve("RESULTS.md");
+        ResultsTable.main(new String[] {json.toString(), out.toString(), dir.resolve("no-gas.json").toString(), facts.toString()});
+        String md = Files.readString(out);
+        assertTrue(md.contains("| bisection, two 1,000-step transcripts (vs comparing them leaf by leaf) | 15.00 ± 1.00 us | 12.00 ± 1.00 us | 1.250x | (reference) |  |"), md);
+        assertTrue(md.contains("| bisection, questions asked (both parties) | 22 questions | | | <= 2 ceil(log2 1001) + 4 = 24 | |"), md);
+        assertTrue(md.contains("| transcript JSON write, 1,000 FULL steps | 360.00 ± 10.00 us |  |  | (reference) |  |"), md);
+        assertTrue(md.contains("| transcript JSON size per FULL step | 222 bytes | | | (reference) | |"), md);
+        assertTrue(md.contains("| transcript JSON size per SKETCH step | not run |"), md);
+    }
+
+    @Test
+    void everyMeasureNamesADistinctRow() {
+        assertEquals(ResultsTable.MEASURES.size(), ResultsTable.MEASURES.stream().map(ResultsTable.Measure::label).distinct().count());
+    }
+
+    @Test
     void gasRowsAreJudgedAgainstTheBatchGoal() throws Exception {
         Path gas = dir.resolve("gas.json");
         Files.writeString(gas, """

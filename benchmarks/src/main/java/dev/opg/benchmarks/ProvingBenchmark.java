@@ -1,0 +1,90 @@
+package dev.opg.benchmarks;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.testmodels.TestModels;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Proving overhead: the plain DJL forward pass ({@link #plain}) against opg's recorded predict in
+ * FULL mode (every step's input and output tensors hashed) and in SKETCH mode (a 16-value random
+ * projection of every step output), on the seeded MLP and CNN at batch 1 and 32.
+ *
+ * <p>All three run under the same determinism profile (1 intra-op and 1 inter-op thread, applied
+ * before the engine loads), on the same input, with the same per-call memory management: the input
+ * is lent to a per-call manager whose closing frees the output and every intermediate array, and
+ * each call copies the output back to Java, as a predictor's translator would.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class ProvingBenchmark {
+    @Param({"mlp", "cnn"})
+    public String model;
+
+    @Param({"1", "32"})
+    public int batch;
+
+    private DeterminismProfile profile;
+    private Model djlModel;
+    private VerifiableModel full;
+    private VerifiableModel sketch;
+    private NDManager inputs;
+    private NDList input;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        profile = TestModels.pytorchProfile(); // before anything touches the engine
+        djlModel = BenchModels.load(model);
+        full = VerifiableModel.wrap(djlModel, profile, RecordingOptions.full());
+        sketch = VerifiableModel.wrap(djlModel, profile, RecordingOptions.sketch());
+        inputs = djlModel.getNDManager().newSubManager();
+        input = TestModels.input(inputs, BenchModels.inputShape(model, batch), 7);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        full.close();
+        sketch.close();
+        inputs.close();
+        djlModel.close();
+    }
+
+    @Benchmark
+    public float[] plain() {
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            return BenchModels.plainPredict(djlModel, input).head().toFloatArray();
+        }
+    }
+
+    @Benchmark
+    public float[] opgFull() {
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            return full.predict(input).output().head().toFloatArray();
+        }
+    }
+
+    @Benchmark
+    public float[] opgSketch() {
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            return sketch.predict(input).output().head().toFloatArray();
+        }
+    }
+}
