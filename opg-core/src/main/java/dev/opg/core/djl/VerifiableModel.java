@@ -61,8 +61,16 @@ public final class VerifiableModel implements AutoCloseable {
                     + profile.engine() + "; apply a profile for " + engine + " before loading the model");
         }
         this.pytorch = "PyTorch".equals(engine);
+        int intra = profile.intraOpThreads();
+        boolean pin = pytorch;
         this.hasher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "opg-hash");
+            // reading an array may run an engine op (a non-contiguous array is made contiguous): pin this thread too
+            Thread t = new Thread(() -> {
+                if (pin) {
+                    PyTorchProfiles.pinCurrentThread(intra);
+                }
+                r.run();
+            }, "opg-hash");
             t.setDaemon(true);
             return t;
         });
@@ -197,7 +205,7 @@ public final class VerifiableModel implements AutoCloseable {
     /** Records one execution of {@code inputs}, whose arrays (and all intermediates) live in {@code scope}. */
     Prediction<NDList> record(NDManager scope, NDList inputs) {
         if (pytorch) {
-            PyTorchProfiles.pinCurrentThread();
+            PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
         }
         ParameterStore ps = new ParameterStore(scope, false);
         Recording rec = new Recording(hasher, options, modelId(), profile, inputs);
@@ -216,7 +224,7 @@ public final class VerifiableModel implements AutoCloseable {
      */
     public NDList runStep(String name, NDList inputs) {
         if (pytorch) {
-            PyTorchProfiles.pinCurrentThread();
+            PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
         }
         NDManager manager = inputs.isEmpty() ? model.getNDManager() : inputs.head().getManager();
         return runner.runStep(new ParameterStore(manager, false), name, inputs);

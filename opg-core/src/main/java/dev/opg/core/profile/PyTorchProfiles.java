@@ -26,6 +26,10 @@ public final class PyTorchProfiles {
     public static final String CPU_CAPABILITY_ENV = "ATEN_CPU_CAPABILITY";
     private static final Logger LOG = LoggerFactory.getLogger(PyTorchProfiles.class);
     private static final Object LOCK = new Object();
+    /** The intra-op thread count the last {@link #apply} pinned (0 before any), re-pinned per thread by {@link #pinCurrentThread()}. */
+    private static volatile int pinnedIntraOpThreads;
+    /** The intra-op count {@link #pinCurrentThread(int)} last set on each thread (0: never). */
+    private static final ThreadLocal<int[]> PINNED_HERE = ThreadLocal.withInitial(() -> new int[1]);
 
     private PyTorchProfiles() {}
 
@@ -65,6 +69,8 @@ public final class PyTorchProfiles {
                         + "the engine, or run in a fresh JVM");
             }
             JniUtils.setSeed(seed);
+            pinnedIntraOpThreads = intraOpThreads;
+            PINNED_HERE.get()[0] = intraOpThreads;
             DeterminismProfile p = new DeterminismProfile("PyTorch", engine.getVersion(), Engine.getDjlVersion(),
                     "libtorch " + engine.getVersion() + " " + (engine.hasCapability("CUDA") ? "cuda" : "cpu"),
                     System.getProperty("os.name"), System.getProperty("os.arch"), cap,
@@ -90,9 +96,34 @@ public final class PyTorchProfiles {
         return actual;
     }
 
-    /** Re-pins the per-thread settings on the calling thread (the graph optimizer flag is thread-local in libtorch). */
+    /**
+     * Re-pins the per-thread settings on the calling thread: libtorch keeps the graph optimizer flag
+     * and the intra-op thread count (OpenMP) per thread, so a thread other than the one that called
+     * {@link #apply} (a pool thread, a verifier's worker) runs with libtorch's default thread count
+     * (the core count) unless pinned, and some kernels (sgemm at batch 32, for one) then give other
+     * bits. Uses the intra-op count of the last {@link #apply}; a no-op for it before any.
+     */
     public static void pinCurrentThread() {
+        pinCurrentThread(pinnedIntraOpThreads);
+    }
+
+    /**
+     * Re-pins the per-thread settings on the calling thread with {@code intraOpThreads} intra-op
+     * threads (a profile's {@link DeterminismProfile#intraOpThreads()}); {@code 0} leaves the count
+     * as it is. The count is set once per thread (and again if it was changed since):
+     * {@code JniUtils.getNumThreads()} alone is no proof, as a fresh thread reports the global
+     * count while its BLAS still runs with the default, and setting it clears libtorch's oneDNN
+     * primitive cache, so it is not repeated before every prediction.
+     */
+    public static void pinCurrentThread(int intraOpThreads) {
         JniUtils.setGraphExecutorOptimize(false);
+        if (intraOpThreads > 0) {
+            int[] pinned = PINNED_HERE.get();
+            if (pinned[0] != intraOpThreads || JniUtils.getNumThreads() != intraOpThreads) {
+                JniUtils.setNumThreads(intraOpThreads);
+                pinned[0] = intraOpThreads;
+            }
+        }
     }
 
     private static void setProperty(String key, String value) {
