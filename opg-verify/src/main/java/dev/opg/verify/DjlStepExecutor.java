@@ -3,7 +3,10 @@ package dev.opg.verify;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.opg.core.Digest;
 import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.profile.PyTorchProfiles;
+import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,28 +14,27 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A {@link StepExecutor} over an opg-core {@link VerifiableModel}: each call copies the input
- * tensors into a fresh NDManager scope, runs the one step through the model's runner, copies the
- * outputs out, and closes the scope (no native memory outlives a call). Safe to call from several
- * threads at once.
+ * A {@link StepExecutor} over an opg-core {@link VerifiableModel}: each call creates the input
+ * arrays in a fresh NDManager scope (one copy of each witness tensor, into the array's own
+ * memory), runs the one step through the model's runner, and closes the scope (no native memory
+ * outlives a call). {@link #run} copies the outputs out; {@link #runDigests} digests them in the
+ * engine's memory, with no copy. Safe to call from several threads at once.
  */
 public final class DjlStepExecutor implements StepExecutor {
     private final VerifiableModel model;
     private final List<String> names;
+    private final boolean pytorch;
 
     public DjlStepExecutor(VerifiableModel model) {
         this.model = Objects.requireNonNull(model, "model");
         this.names = model.runner().stepNames();
+        this.pytorch = "PyTorch".equals(model.model().getNDManager().getEngine().getEngineName());
     }
 
     @Override
     public List<WitnessTensor> run(long stepIndex, String name, List<WitnessTensor> inputs) {
         try (NDManager scope = model.model().getNDManager().newSubManager()) {
-            NDList in = new NDList(inputs.size());
-            for (WitnessTensor t : inputs) {
-                in.add(t.toNDArray(scope));
-            }
-            NDList out = model.runStep(name, in);
+            NDList out = model.runStep(name, arrays(scope, inputs));
             List<WitnessTensor> result = new ArrayList<>(out.size());
             for (NDArray a : out) {
                 result.add(WitnessTensor.of(a));
@@ -42,7 +44,35 @@ public final class DjlStepExecutor implements StepExecutor {
     }
 
     @Override
+    public List<Digest> runDigests(long stepIndex, String name, List<WitnessTensor> inputs) {
+        try (NDManager scope = model.model().getNDManager().newSubManager()) {
+            NDList out = model.runStep(name, arrays(scope, inputs));
+            List<Digest> result = new ArrayList<>(out.size());
+            for (NDArray a : out) {
+                result.add(TensorDigest.of(a));
+            }
+            return result;
+        }
+    }
+
+    /** Pins libtorch's per-thread settings on this thread ({@link PyTorchProfiles#pinCurrentThread}); nothing for other engines. */
+    @Override
+    public void pinCurrentThread() {
+        if (pytorch) {
+            PyTorchProfiles.pinCurrentThread();
+        }
+    }
+
+    @Override
     public Optional<String> stepName(long stepIndex) {
         return stepIndex >= 0 && stepIndex < names.size() ? Optional.of(names.get((int) stepIndex)) : Optional.empty();
+    }
+
+    private static NDList arrays(NDManager scope, List<WitnessTensor> inputs) {
+        NDList in = new NDList(inputs.size());
+        for (WitnessTensor t : inputs) {
+            in.add(t.toNDArray(scope));
+        }
+        return in;
     }
 }

@@ -10,7 +10,7 @@ import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,22 +31,30 @@ import org.slf4j.LoggerFactory;
  * step's input digests; the step is re-run alone and its outputs compared with the step's output
  * digests (bitwise), or with the witness's output tensors under an explicit {@link Tolerance}.
  *
- * <p>Steps are independent and run in parallel on a fixed pool. A VALID report says only that the
- * chosen steps are right (its notes list them); it is INVALID at the lowest-index step that fails.
+ * <p>Steps are independent: the calling thread checks them together with a fixed pool, and a single
+ * step is checked on the calling thread alone (a hand-off to a pool costs more than a small step).
+ * Every thread that runs a step is first pinned to the profile ({@link StepExecutor#pinCurrentThread}).
+ * A VALID report says only that the chosen steps are right (its notes list them); it is INVALID at
+ * the lowest-index step that fails.
  */
 public final class SpotChecker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpotChecker.class);
 
     private final StepExecutor executor;
     private final ExecutorService pool;
+    private final int poolSize;
 
-    /** A checker running up to {@code parallelism} steps at once. */
+    /**
+     * A checker running up to {@code parallelism} steps at once: one on the thread that calls
+     * {@link #check}, the others on a pool of {@code parallelism - 1} threads (none for 1).
+     */
     public SpotChecker(StepExecutor executor, int parallelism) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1; got " + parallelism);
         }
         this.executor = Objects.requireNonNull(executor, "executor");
-        this.pool = Executors.newFixedThreadPool(parallelism, r -> {
+        this.poolSize = parallelism - 1;
+        this.pool = poolSize == 0 ? null : Executors.newFixedThreadPool(poolSize, r -> {
             Thread t = new Thread(r, "opg-spot-check");
             t.setDaemon(true);
             return t;
@@ -101,24 +110,8 @@ public final class SpotChecker implements AutoCloseable {
                 throw new MalformedInputException("step " + i + " is outside the transcript's " + t.steps().size() + " steps");
             }
         }
-        List<Future<Outcome>> futures = new ArrayList<>();
-        for (int i : new TreeSet<>(stepIndices)) {
-            Step s = t.steps().get(i);
-            InclusionProof proof = t.inclusionProof(i);
-            futures.add(pool.submit(() -> checkOne(s, proof, trustedRoot, witness, tolerance)));
-        }
-        List<Outcome> outcomes = new ArrayList<>();
-        for (Future<Outcome> f : futures) {
-            try {
-                outcomes.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new OpgException("interrupted during a spot check", e);
-            } catch (ExecutionException e) {
-                throw new OpgException("a spot check failed: " + e.getCause(), e.getCause());
-            }
-        }
-        outcomes.sort(Comparator.comparingLong(o -> o.index));
+        List<Integer> chosen = List.copyOf(new TreeSet<>(stepIndices));
+        List<Outcome> outcomes = run(t, trustedRoot, witness, tolerance, chosen);
         List<StepError> errors = new ArrayList<>();
         for (Outcome o : outcomes) {
             if (o.error != null) {
@@ -136,6 +129,52 @@ public final class SpotChecker implements AutoCloseable {
 
     private record Outcome(long index, Divergence finding, StepError error) {}
 
+    /**
+     * Checks the chosen steps (distinct, ascending) and returns their outcomes in that order. The
+     * calling thread takes steps from a shared counter alongside up to {@code parallelism - 1} pool
+     * workers, which are started only when there are steps left for them: a single step runs on
+     * the caller with no hand-off at all. Every thread pins itself to the profile first.
+     */
+    private List<Outcome> run(Transcript t, Digest root, TensorSource witness, Tolerance tolerance, List<Integer> chosen) {
+        int n = chosen.size();
+        Outcome[] outcomes = new Outcome[n];
+        Throwable[] failures = new Throwable[n];
+        AtomicInteger next = new AtomicInteger();
+        Runnable drain = () -> {
+            executor.pinCurrentThread();
+            for (int j; (j = next.getAndIncrement()) < n; ) {
+                int i = chosen.get(j);
+                try {
+                    outcomes[j] = checkOne(t.steps().get(i), t.inclusionProof(i), root, witness, tolerance);
+                } catch (RuntimeException | Error e) {
+                    failures[j] = e;
+                }
+            }
+        };
+        int helpers = pool == null ? 0 : Math.min(n - 1, poolSize);
+        List<Future<?>> workers = new ArrayList<>(Math.max(helpers, 0));
+        for (int w = 0; w < helpers; w++) {
+            workers.add(pool.submit(drain));
+        }
+        drain.run();
+        for (Future<?> f : workers) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OpgException("interrupted during a spot check", e);
+            } catch (ExecutionException e) {
+                throw new OpgException("a spot check failed: " + e.getCause(), e.getCause());
+            }
+        }
+        for (Throwable e : failures) {
+            if (e != null) {
+                throw new OpgException("a spot check failed: " + e, e);
+            }
+        }
+        return Arrays.asList(outcomes);
+    }
+
     private Outcome checkOne(Step s, InclusionProof proof, Digest root, TensorSource witness, Tolerance tolerance) {
         long i = s.index();
         Digest leaf = Rfc9162.leafHash(s.leafData());
@@ -150,19 +189,24 @@ public final class SpotChecker implements AutoCloseable {
             }
             inputs.add(f.tensor());
         }
-        List<WitnessTensor> outs;
-        try {
-            outs = executor.run(i, s.name(), inputs);
-        } catch (OpgException e) {
-            return new Outcome(i, new Divergence(i, s.name(), StepField.NAME, "a step the model can run on its inputs", e.getMessage()), null);
-        }
-        List<Digest> actual = outs.stream().map(WitnessTensor::digest).toList();
         if (tolerance.isBitwise()) {
+            List<Digest> actual;
+            try {
+                actual = executor.runDigests(i, s.name(), inputs);
+            } catch (OpgException e) {
+                return cannotRun(s, e);
+            }
             if (!actual.equals(s.outputs())) {
                 return new Outcome(i, new Divergence(i, s.name(), StepField.OUTPUTS, TranscriptComparator.hex(actual),
                         TranscriptComparator.hex(s.outputs())), null);
             }
             return new Outcome(i, null, null);
+        }
+        List<WitnessTensor> outs;
+        try {
+            outs = executor.run(i, s.name(), inputs);
+        } catch (OpgException e) {
+            return cannotRun(s, e);
         }
         if (outs.size() != s.outputs().size()) {
             return new Outcome(i, new Divergence(i, s.name(), StepField.OUTPUTS, outs.size() + " outputs", s.outputs().size() + " outputs"), null);
@@ -183,8 +227,15 @@ public final class SpotChecker implements AutoCloseable {
         return new Outcome(i, null, e);
     }
 
+    private static Outcome cannotRun(Step s, OpgException e) {
+        return new Outcome(s.index(), new Divergence(s.index(), s.name(), StepField.NAME, "a step the model can run on its inputs",
+                e.getMessage()), null);
+    }
+
     @Override
     public void close() {
-        pool.shutdownNow();
+        if (pool != null) {
+            pool.shutdownNow();
+        }
     }
 }
