@@ -1,8 +1,10 @@
 package dev.opg.core.djl;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import dev.opg.core.model.ModelCommitment;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -27,6 +29,16 @@ public interface ModelRunner extends AutoCloseable {
      * @throws dev.opg.core.MalformedInputException if the model has no such step
      */
     NDList runStep(ParameterStore parameterStore, String name, NDList inputs);
+
+    /**
+     * The elements of {@code array}, an array this runner produced or was given, as a read-only
+     * view of the engine's own memory (each element in the buffer's byte order), or {@code null}
+     * where the runner has none; recording then hashes from this view instead of a copy. The view
+     * is valid while the array is open.
+     */
+    default ByteBuffer dataInPlace(NDArray array) {
+        return null;
+    }
 
     @Override
     default void close() {}

@@ -6,7 +6,6 @@ import dev.opg.core.Digest;
 import dev.opg.core.OpgException;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.sketch.SketchProjector;
-import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Sketch;
 import dev.opg.core.transcript.Step;
@@ -21,16 +20,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * The state of one prediction being recorded. Tensor digests are computed on the hashing executor
- * while the engine runs the next step; an array seen twice (a step's output is the next step's
- * input) is hashed once. Everything is joined in {@link #finish}, before the arrays are freed.
+ * The state of one prediction being recorded. Tensor digests are computed by the model's
+ * {@link Hasher}: small tensors at once on the engine thread, large ones on its pool while the
+ * engine runs the next step; an array seen twice (a step's output is the next step's input) is
+ * hashed once. Everything is joined in {@link #finish}, before the arrays are freed.
  */
 final class Recording implements StepSink {
-    private final ExecutorService hasher;
+    private final Hasher hasher;
     private final RecordingOptions options;
     private final Digest modelId;
     private final DeterminismProfile profile;
@@ -44,7 +43,7 @@ final class Recording implements StepSink {
     private final List<List<Sketch>> sketches = new ArrayList<>();
     private final Digest sketchSeed;
 
-    Recording(ExecutorService hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs) {
+    Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs) {
         this.hasher = hasher;
         this.options = options;
         this.modelId = modelId;
@@ -76,19 +75,9 @@ final class Recording implements StepSink {
         }
         List<Future<Digest>> out = new ArrayList<>(list.size());
         for (NDArray a : list) {
-            out.add(digests.computeIfAbsent(a, arr -> hasher.submit(() -> hash(arr))));
+            out.add(digests.computeIfAbsent(a, arr -> hasher.submit(arr, witness)));
         }
         return out;
-    }
-
-    private Digest hash(NDArray arr) {
-        if (witness == null) {
-            return TensorDigest.of(arr);
-        }
-        WitnessTensor t = WitnessTensor.of(arr);
-        Digest d = t.digest();
-        witness.put(d, t);
-        return d;
     }
 
     Result finish(NDList modelOutputs) {

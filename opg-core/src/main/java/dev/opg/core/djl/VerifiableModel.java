@@ -14,11 +14,6 @@ import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
 import dev.opg.core.profile.PyTorchProfiles;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A DJL model that records a transcript with every prediction. Wrap the model you already load
@@ -36,18 +31,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model commitment is computed once, here. Each prediction runs in its own NDManager scope
  * that is closed when it ends (no native memory is kept between predictions); {@link #close()}
- * stops the hashing thread and, where this object was given ownership, closes the model.
+ * stops the hashing threads and, where this object was given ownership, closes the model.
  * Step granularity: see {@link BlockRunner}, {@link TorchScriptRunner} and
  * {@code dev.opg.core.onnx.OnnxRunner}.
  */
 public final class VerifiableModel implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(VerifiableModel.class);
-
     private final Model model;
     private final ModelRunner runner;
     private final DeterminismProfile profile;
     private final RecordingOptions options;
-    private final ExecutorService hasher;
+    private final Hasher hasher;
     private final boolean pytorch;
 
     private VerifiableModel(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
@@ -61,19 +54,7 @@ public final class VerifiableModel implements AutoCloseable {
                     + profile.engine() + "; apply a profile for " + engine + " before loading the model");
         }
         this.pytorch = "PyTorch".equals(engine);
-        int intra = profile.intraOpThreads();
-        boolean pin = pytorch;
-        this.hasher = Executors.newSingleThreadExecutor(r -> {
-            // reading an array may run an engine op (a non-contiguous array is made contiguous): pin this thread too
-            Thread t = new Thread(() -> {
-                if (pin) {
-                    PyTorchProfiles.pinCurrentThread(intra);
-                }
-                r.run();
-            }, "opg-hash");
-            t.setDaemon(true);
-            return t;
-        });
+        this.hasher = new Hasher(runner, profile, pytorch);
     }
 
     /** Wraps a loaded model, FULL mode, no witness. */
@@ -230,17 +211,10 @@ public final class VerifiableModel implements AutoCloseable {
         return runner.runStep(new ParameterStore(manager, false), name, inputs);
     }
 
-    /** Stops the hashing thread and closes the runner; the wrapped model stays open (close it yourself). */
+    /** Stops the hashing threads and closes the runner; the wrapped model stays open (close it yourself). */
     @Override
     public void close() {
-        hasher.shutdown();
-        try {
-            if (!hasher.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("opg hashing thread did not stop within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        hasher.close();
         try {
             runner.close();
         } catch (Exception e) {

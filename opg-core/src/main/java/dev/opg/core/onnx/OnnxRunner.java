@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import ai.djl.onnxruntime.engine.OrtNDArray;
+import ai.djl.onnxruntime.engine.OrtNDManager;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -23,6 +25,9 @@ import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.tensor.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -31,6 +36,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +53,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * order. Sessions use exactly the profile's settings ({@link OnnxProfiles#sessionOptions}),
  * optimization level {@code ORT_DISABLE_ALL}, so each node runs as written.
  *
+ * <p>Node outputs are not copied: where the prediction's manager is ONNX Runtime's, each output
+ * tensor of the session run becomes the array the steps report (DJL's {@code OrtNDArray} over the
+ * very tensor), and {@link #dataInPlace} lets recording hash it from ONNX Runtime's memory. Inputs
+ * that are already ONNX Runtime arrays are fed as they are.
+ *
  * <p>{@code If} nodes are not steps: the condition is computed first (a session over just the
- * nodes it depends on, or the model input itself), then the taken branch's nodes are inlined in
+ * nodes it depends on, or the model input itself; the answer is remembered per value of the model
+ * inputs it depends on, when those are small, so Silero's {@code sr} costs one extra run per
+ * distinct rate), then the taken branch's nodes are inlined in
  * place of the {@code If} (they may read outer values, which are now in the same graph), followed
  * by one {@code Identity} node per If output mapping the branch output onto it. This repeats
  * until no top-level {@code If} is left, so nested Ifs along the taken path are opened too; the
@@ -74,6 +88,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * every graph removed.
  */
 public final class OnnxRunner implements ModelRunner {
+    /** Model inputs a condition depends on are remembered by value up to this many bytes in all. */
+    private static final int MAX_CONDITION_KEY_BYTES = 256;
+    /** Remembered conditions per If. */
+    private static final int MAX_CONDITIONS = 256;
+    /** {@code OrtNDManager.createInternal(OnnxTensor)}: an array over an existing tensor, no copy (null if unavailable). */
+    private static final MethodHandle ADOPT = handle(OrtNDManager.class, "createInternal", MethodType.methodType(OrtNDArray.class, OnnxTensor.class));
+    /** {@code OnnxTensor.getBuffer()}: a direct view of the tensor's memory, no copy (null if unavailable). */
+    private static final MethodHandle VIEW = handle(OnnxTensor.class, "getBuffer", MethodType.methodType(ByteBuffer.class));
     private static final Set<String> RANDOM_OPS = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike",
             "RandomUniformLike", "Multinomial", "Bernoulli");
 
@@ -190,18 +212,32 @@ public final class OnnxRunner implements ModelRunner {
             values.put(name, a);
         }
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        List<OnnxTensor> made = new ArrayList<>();
         try {
             for (var e : values.entrySet()) {
-                feeds.put(e.getKey(), toTensor(e.getValue()));
+                feeds.put(e.getKey(), feed(e.getValue(), made));
             }
             Plan p = root;
             while (p.ifIndex >= 0) {
                 p = p.child(condition(p, feeds));
             }
-            try (OrtSession.Result r = p.session().run(feeds)) {
+            OrtSession.Result r = p.session().run(feeds);
+            // Not closed as a whole: the tensors taken over by arrays now belong to the manager.
+            Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            try {
                 for (var e : r) {
                     if (!values.containsKey(e.getKey())) {
-                        values.put(e.getKey(), toArray(manager, e.getKey(), e.getValue()));
+                        NDArray a = toArray(manager, e.getKey(), e.getValue());
+                        values.put(e.getKey(), a);
+                        if (a instanceof OrtNDArray o && o.getTensor() == e.getValue()) {
+                            taken.add(e.getValue());
+                        }
+                    }
+                }
+            } finally {
+                for (var e : r) {
+                    if (!taken.contains(e.getValue())) {
+                        e.getValue().close();
                     }
                 }
             }
@@ -220,7 +256,7 @@ public final class OnnxRunner implements ModelRunner {
         } catch (OrtException e) {
             throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
-            feeds.values().forEach(OnnxTensor::close);
+            made.forEach(OnnxTensor::close);
         }
     }
 
@@ -250,6 +286,7 @@ public final class OnnxRunner implements ModelRunner {
         }
         List<String> outs = nonEmpty(n.outputs());
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        List<OnnxTensor> made = new ArrayList<>();
         try {
             OrtSession s = stepSessions.computeIfAbsent(key.toString(), k -> {
                 List<Proto> inits = new ArrayList<>();
@@ -270,20 +307,32 @@ public final class OnnxRunner implements ModelRunner {
                 }
             });
             for (var e : byName.entrySet()) {
-                feeds.put(e.getKey(), toTensor(e.getValue()));
+                feeds.put(e.getKey(), feed(e.getValue(), made));
             }
             NDList out = new NDList(outs.size());
-            try (OrtSession.Result r = s.run(feeds)) {
+            OrtSession.Result r = s.run(feeds);
+            Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            try {
                 for (String o : outs) {
                     OnnxValue v = r.get(o).orElseThrow(() -> new OpgException("ONNX Runtime returned no value for '" + o + "'"));
-                    out.add(toArray(parameterStore.getManager(), o, v));
+                    NDArray a = toArray(parameterStore.getManager(), o, v);
+                    out.add(a);
+                    if (a instanceof OrtNDArray oa && oa.getTensor() == v) {
+                        taken.add(v);
+                    }
+                }
+            } finally {
+                for (var e : r) {
+                    if (!taken.contains(e.getValue())) {
+                        e.getValue().close();
+                    }
                 }
             }
             return out;
         } catch (OrtException e) {
             throw new UnsupportedModelException("step '" + name + "' (" + n.opType() + ") failed when run alone: " + e.getMessage(), e);
         } finally {
-            feeds.values().forEach(OnnxTensor::close);
+            made.forEach(OnnxTensor::close);
         }
     }
 
@@ -329,10 +378,22 @@ public final class OnnxRunner implements ModelRunner {
         if (given != null) {
             return truth(ifNode, given);
         }
+        String key = p.conditionKey(feeds);
+        if (key != null) {
+            Boolean known = p.conditions.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        boolean answer;
         try (OrtSession.Result r = p.condSession().run(feeds)) {
             OnnxValue v = r.get(c).orElseThrow(() -> new OpgException("ONNX Runtime returned no condition '" + c + "'"));
-            return truth(ifNode, v);
+            answer = truth(ifNode, v);
         }
+        if (key != null && p.conditions.size() < MAX_CONDITIONS) {
+            p.conditions.put(key, answer);
+        }
+        return answer;
     }
 
     private static boolean truth(FlatNode ifNode, OnnxValue v) {
@@ -340,6 +401,56 @@ public final class OnnxRunner implements ModelRunner {
             throw new MalformedInputException("the condition of If node '" + ifNode.stepName() + "' is not one boolean: " + v.getInfo());
         }
         return t.getByteBuffer().get(0) != 0;
+    }
+
+    /** The tensor to feed for {@code a}: its own where it is an ONNX Runtime array, else a new one, added to {@code made}. */
+    private OnnxTensor feed(NDArray a, List<OnnxTensor> made) throws OrtException {
+        if (a instanceof OrtNDArray o) {
+            OnnxTensor t = o.getTensor();
+            if (t != null) {
+                return t;
+            }
+        }
+        OnnxTensor t = toTensor(a);
+        made.add(t);
+        return t;
+    }
+
+    /**
+     * A read-only view of ONNX Runtime's memory under {@code array} where it is an ONNX Runtime
+     * array (a node output, or an input made by an ONNX Runtime manager); {@code null} otherwise.
+     */
+    @Override
+    public ByteBuffer dataInPlace(NDArray array) {
+        if (VIEW == null || !(array instanceof OrtNDArray o)) {
+            return null;
+        }
+        OnnxTensor t = o.getTensor();
+        if (t == null || t.getInfo().type == OnnxJavaType.STRING) {
+            return null;
+        }
+        try {
+            ByteBuffer b = (ByteBuffer) VIEW.invokeExact(t);
+            return b == null ? null : b.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    private static MethodHandle handle(Class<?> owner, String name, MethodType type) {
+        try {
+            java.lang.reflect.Method m = owner.getDeclaredMethod(name, type.parameterArray());
+            if (m.getReturnType() != type.returnType()) {
+                return null;
+            }
+            m.setAccessible(true);
+            MethodHandle h = MethodHandles.lookup().unreflect(m);
+            return h.asType(MethodType.methodType(type.returnType(), owner).appendParameterTypes(type.parameterArray()));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // another ONNX Runtime or DJL version: fall back to copies
+        }
     }
 
     private OnnxTensor toTensor(NDArray a) throws OrtException {
@@ -355,6 +466,15 @@ public final class OnnxRunner implements ModelRunner {
             throw new UnsupportedModelException("value '" + name + "' is a " + v.getType() + ", not a tensor; opg records tensors only");
         }
         DType dt = dtypeOf(t.getInfo().type, name);
+        if (ADOPT != null && manager instanceof OrtNDManager om) {
+            try {
+                return (OrtNDArray) ADOPT.invokeExact(om, t);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                // fall back to a copy
+            }
+        }
         long[] shape = t.getInfo().getShape();
         ByteBuffer b = t.getByteBuffer();
         ByteBuffer buf = manager.allocateDirect(b.remaining());
@@ -436,6 +556,10 @@ public final class OnnxRunner implements ModelRunner {
         private Plan elsePlan;
         private OrtSession session;
         private OrtSession condSession;
+        /** Answers of the If condition by {@link #conditionKey}. */
+        final Map<String, Boolean> conditions = new ConcurrentHashMap<>();
+        /** The model inputs the condition depends on (null until known). */
+        private volatile List<String> conditionInputs;
 
         Plan(List<FlatNode> nodes, List<Proto> inits) {
             this.nodes = List.copyOf(nodes);
@@ -476,22 +600,62 @@ public final class OnnxRunner implements ModelRunner {
             return session;
         }
 
+        /** The nodes the condition depends on, in order; {@code needed} receives every value they read. */
+        private List<FlatNode> conditionPrefix(Set<String> needed) {
+            String c = nodes.get(ifIndex).inputs().get(0);
+            needed.add(c);
+            List<FlatNode> prefix = new ArrayList<>();
+            for (int i = ifIndex - 1; i >= 0; i--) {
+                FlatNode n = nodes.get(i);
+                if (n.outputs().stream().anyMatch(needed::contains)) {
+                    prefix.add(0, n);
+                    needed.addAll(n.inputs());
+                    needed.addAll(n.implicitInputs());
+                }
+            }
+            return prefix;
+        }
+
         synchronized OrtSession condSession() throws OrtException {
             if (condSession == null) {
                 String c = nodes.get(ifIndex).inputs().get(0);
-                Set<String> needed = new HashSet<>(Set.of(c));
-                List<FlatNode> prefix = new ArrayList<>();
-                for (int i = ifIndex - 1; i >= 0; i--) {
-                    FlatNode n = nodes.get(i);
-                    if (n.outputs().stream().anyMatch(needed::contains)) {
-                        prefix.add(0, n);
-                        needed.addAll(n.inputs());
-                        needed.addAll(n.implicitInputs());
-                    }
-                }
-                condSession = newSession(graph.modelWith(prefix, null, inits, List.of(c), false).encode());
+                condSession = newSession(graph.modelWith(conditionPrefix(new HashSet<>()), null, inits, List.of(c), false).encode());
             }
             return condSession;
+        }
+
+        /**
+         * The values of the model inputs the condition depends on (dtype, shape and bytes of each),
+         * or null where they are too large to remember. The nodes before the If are deterministic
+         * (random ops without a seed are refused), so equal keys give equal conditions.
+         */
+        String conditionKey(Map<String, OnnxTensor> feeds) {
+            List<String> ins = conditionInputs;
+            if (ins == null) {
+                Set<String> needed = new HashSet<>();
+                conditionPrefix(needed);
+                ins = graph.inputNames.stream().filter(needed::contains).toList();
+                conditionInputs = ins;
+            }
+            StringBuilder k = new StringBuilder();
+            long bytes = 0;
+            for (String in : ins) {
+                OnnxTensor t = feeds.get(in);
+                if (t == null || t.getInfo().type == OnnxJavaType.STRING) {
+                    return null;
+                }
+                long n = t.getInfo().getNumElements() * t.getInfo().type.size;
+                bytes += n;
+                if (bytes > MAX_CONDITION_KEY_BYTES) {
+                    return null;
+                }
+                ByteBuffer b = t.getByteBuffer();
+                byte[] raw = new byte[b.remaining()];
+                b.get(raw);
+                k.append(in).append('|').append(t.getInfo().type).append(Arrays.toString(t.getInfo().getShape()))
+                        .append('|').append(HexFormat.of().formatHex(raw)).append(';');
+            }
+            return k.toString();
         }
     }
 }

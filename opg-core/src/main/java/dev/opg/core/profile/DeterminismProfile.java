@@ -82,13 +82,32 @@ public record DeterminismProfile(String engine, String engineVersion, String djl
                 .toByteArray();
     }
 
-    /** SHA-256 of {@link #encode()}. */
+    /**
+     * SHA-256 of {@link #encode()}. Remembered for the last few profile objects (a record has no
+     * room for it): every prediction's header and transcript ask for it, and encoding costs more
+     * than the rest of a small model's transcript.
+     */
     public Digest digest() {
-        try {
-            return Digest.of(MessageDigest.getInstance("SHA-256").digest(encode()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new OpgException("this JVM has no SHA-256", e);
+        int slot = System.identityHashCode(this) & (DigestCache.SLOTS.length() - 1);
+        DigestCache.Entry e = DigestCache.SLOTS.get(slot);
+        if (e != null && e.profile() == this) {
+            return e.digest();
         }
+        Digest d;
+        try {
+            d = Digest.of(MessageDigest.getInstance("SHA-256").digest(encode()));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new OpgException("this JVM has no SHA-256", ex);
+        }
+        DigestCache.SLOTS.set(slot, new DigestCache.Entry(this, d));
+        return d;
+    }
+
+    /** Digests of recently used profiles, by identity (the record is immutable, so a digest never goes stale). */
+    private static final class DigestCache {
+        static final java.util.concurrent.atomic.AtomicReferenceArray<Entry> SLOTS = new java.util.concurrent.atomic.AtomicReferenceArray<>(16);
+
+        record Entry(DeterminismProfile profile, Digest digest) {}
     }
 
     /** A copy with another seed. */

@@ -1,0 +1,115 @@
+package dev.opg.core.djl;
+
+import ai.djl.ndarray.NDArray;
+import dev.opg.core.Digest;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.profile.PyTorchProfiles;
+import dev.opg.core.tensor.DType;
+import dev.opg.core.tensor.TensorDigest;
+import dev.opg.core.witness.WitnessTensor;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hashes the tensors of a model's predictions. A tensor of at most {@link #INLINE_BYTES} is
+ * hashed on the calling thread, at once: its digest (a few microseconds) costs less than handing
+ * it to another thread and waiting for the answer. A larger one goes to a small pool, where it is
+ * hashed while the engine computes the next step; a tensor's digest is one SHA-256 stream, so one
+ * tensor takes one pool thread, but tensors of different steps are hashed in parallel. The pool
+ * has one thread per core the engine's intra-op threads leave free, at least one.
+ *
+ * <p>Where the runner exposes an array's engine memory ({@link ModelRunner#dataInPlace}) the
+ * digest reads it in place; otherwise {@link TensorDigest#of(NDArray)} does (in place for PyTorch
+ * on CPU). The caller keeps every array alive until its digest is done.
+ */
+final class Hasher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Hasher.class);
+    /** Tensors of at most this many data bytes are hashed on the calling thread. */
+    static final long INLINE_BYTES = 64 * 1024;
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final ModelRunner runner;
+    private final ExecutorService pool;
+    private final int threads;
+
+    Hasher(ModelRunner runner, DeterminismProfile profile, boolean pytorch) {
+        this.runner = runner;
+        this.threads = Math.max(1, Runtime.getRuntime().availableProcessors() - profile.intraOpThreads());
+        int intra = profile.intraOpThreads();
+        String prefix = "opg-hash-" + POOLS.incrementAndGet() + "-";
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            // reading an array may run an engine op (a non-contiguous array is made contiguous): pin this thread too
+            Thread t = new Thread(() -> {
+                if (pytorch) {
+                    PyTorchProfiles.pinCurrentThread(intra);
+                }
+                r.run();
+            }, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        p.allowCoreThreadTimeOut(true);
+        this.pool = p;
+    }
+
+    /** Pool threads for large tensors. */
+    int threads() {
+        return threads;
+    }
+
+    /**
+     * The digest of {@code array}, done (small arrays) or pending on the pool; with a witness map,
+     * the array is also copied into it under its digest.
+     */
+    Future<Digest> submit(NDArray array, Map<Digest, WitnessTensor> witness) {
+        if (dataBytes(array) <= INLINE_BYTES) {
+            return CompletableFuture.completedFuture(hash(array, witness));
+        }
+        return pool.submit(() -> hash(array, witness));
+    }
+
+    private static long dataBytes(NDArray array) {
+        return array.getShape().size() * array.getDataType().getNumOfBytes();
+    }
+
+    private Digest hash(NDArray array, Map<Digest, WitnessTensor> witness) {
+        if (witness != null) {
+            WitnessTensor t = WitnessTensor.of(array);
+            Digest d = t.digest();
+            witness.put(d, t);
+            return d;
+        }
+        ByteBuffer data = runner.dataInPlace(array);
+        if (data == null) {
+            return TensorDigest.of(array);
+        }
+        if (array.isSparse()) {
+            throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");
+        }
+        return TensorDigest.of(DType.fromDjl(array.getDataType()), array.getShape().getShape(), data);
+    }
+
+    /** Stops the pool, waiting for hashes still running. */
+    @Override
+    public void close() {
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("opg hashing threads did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
