@@ -41,9 +41,10 @@ final class Recording implements StepSink {
     private final List<List<Future<Digest>>> stepInputs = new ArrayList<>();
     private final List<List<Future<Digest>>> stepOutputs = new ArrayList<>();
     private final List<List<Sketch>> sketches = new ArrayList<>();
-    private final Digest sketchSeed;
+    private final SketchProjector sketcher;
 
-    Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs) {
+    Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs,
+            SketchProjector sketcher) {
         this.hasher = hasher;
         this.options = options;
         this.modelId = modelId;
@@ -51,7 +52,7 @@ final class Recording implements StepSink {
         this.needDigests = options.mode() == CommitmentMode.FULL || options.witness();
         this.witness = options.witness() ? new ConcurrentHashMap<>() : null;
         this.inputs = digestsOf(modelInputs, true);
-        this.sketchSeed = options.mode() == CommitmentMode.SKETCH ? SketchProjector.seed(modelId, join(inputs)) : null;
+        this.sketcher = sketcher;
     }
 
     @Override
@@ -63,7 +64,7 @@ final class Recording implements StepSink {
         if (options.mode() == CommitmentMode.SKETCH) {
             List<Sketch> ks = new ArrayList<>(out.size());
             for (int j = 0; j < out.size(); j++) {
-                ks.add(SketchProjector.sketch(out.get(j), SketchProjector.stepKey(sketchSeed, index, j), options.sketchDimension()));
+                ks.add(sketcher.sketch(out.get(j), index, j, options.sketchDimension()));
             }
             sketches.add(ks);
         }

@@ -13,6 +13,7 @@ import dev.opg.core.model.ModelCommitment;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
 import dev.opg.core.profile.PyTorchProfiles;
+import dev.opg.core.sketch.SketchProjector;
 import java.nio.file.Path;
 
 /**
@@ -42,6 +43,7 @@ public final class VerifiableModel implements AutoCloseable {
     private final RecordingOptions options;
     private final Hasher hasher;
     private final boolean pytorch;
+    private final SketchProjector sketcher;
 
     private VerifiableModel(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
         this.model = model;
@@ -54,6 +56,7 @@ public final class VerifiableModel implements AutoCloseable {
                     + profile.engine() + "; apply a profile for " + engine + " before loading the model");
         }
         this.pytorch = "PyTorch".equals(engine);
+        this.sketcher = new SketchProjector(runner.commitment().modelId());
         this.hasher = new Hasher(runner, profile, pytorch);
     }
 
@@ -189,7 +192,7 @@ public final class VerifiableModel implements AutoCloseable {
             PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
         }
         ParameterStore ps = new ParameterStore(scope, false);
-        Recording rec = new Recording(hasher, options, modelId(), profile, inputs);
+        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, sketcher);
         try {
             NDList out = runner.run(ps, inputs, rec);
             Recording.Result r = rec.finish(out);
@@ -215,6 +218,7 @@ public final class VerifiableModel implements AutoCloseable {
     @Override
     public void close() {
         hasher.close();
+        sketcher.close();
         try {
             runner.close();
         } catch (Exception e) {

@@ -14,9 +14,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opg.core.Digest;
 import dev.opg.core.Hex;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.merkle.Rfc9162;
+import dev.opg.core.sketch.SketchProjector;
 import dev.opg.core.testmodels.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Checks spec/vectors/transcript.json: for every case, the leaves and root recomputed from the
  * transcript JSON equal the recorded ones. Run with {@code -Dopg.writeVectors=true} to regenerate
- * the file (a tiny seeded DJL MLP in FULL mode and a hand-made SKETCH transcript).
+ * the file (a tiny seeded DJL MLP in FULL mode and a hand-made SKETCH transcript), plus the
+ * SKETCH projection rule (spec 3.6): seed, key, matrix and Java reference projection for given
+ * inputs.
  */
 class TranscriptVectorsTest {
     static Path file() {
@@ -51,6 +55,69 @@ class TranscriptVectorsTest {
                 assertEquals(c.get("leafHashes").get(i + 1).asText(), Rfc9162.leafHash(t.steps().get(i).leafData()).hex());
             }
             assertEquals(c.get("root").asText(), t.root().hex());
+        }
+        assertTrue(root.get("sketchProjections").size() >= 2);
+        for (JsonNode c : root.get("sketchProjections")) {
+            Digest modelId = Digest.fromHex(c.get("modelId").asText());
+            long step = c.get("stepIndex").asLong();
+            int output = c.get("outputIndex").asInt();
+            int k = c.get("k").asInt();
+            float[] x = floats(c.get("x"));
+            Digest seed = SketchProjector.seed(modelId);
+            assertEquals(c.get("seed").asText(), seed.hex());
+            Digest key = SketchProjector.stepKey(seed, step, output, x.length);
+            assertEquals(c.get("key").asText(), key.hex());
+            assertEquals(c.get("matrix").asText(), signs(SketchProjector.matrix(key, x.length, k)));
+            float[] y = floats(c.get("y"));
+            float[] ref = SketchProjector.project(x, modelId, step, output, k);
+            assertEquals(y.length, ref.length);
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(ref[i]), "y[" + i + "]");
+            }
+        }
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] out = new float[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) a.get(i).asDouble();
+        }
+        return out;
+    }
+
+    private static String signs(float[] m) {
+        StringBuilder b = new StringBuilder(m.length);
+        for (float v : m) {
+            b.append(v < 0 ? '-' : '+');
+        }
+        return b.toString();
+    }
+
+    private static void addProjection(ArrayNode out, String label, long step, int output, int n, int k) {
+        Digest modelId = Transcripts.d(label);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = ((i * 37) % 11 - 5) * 0.25f;
+        }
+        Digest seed = SketchProjector.seed(modelId);
+        Digest key = SketchProjector.stepKey(seed, step, output, n);
+        ObjectNode c = out.addObject();
+        c.put("description", "SKETCH projection (spec 3.6): model id SHA-256(\"" + label + "\"), step " + step + ", output "
+                + output + ", n=" + n + ", k=" + k + "; matrix row-major, '-' for -1; y in float64 then float32");
+        c.put("modelId", modelId.hex());
+        c.put("stepIndex", step);
+        c.put("outputIndex", output);
+        c.put("k", k);
+        ArrayNode xs = c.putArray("x");
+        for (float v : x) {
+            xs.add(v);
+        }
+        c.put("seed", seed.hex());
+        c.put("key", key.hex());
+        c.put("matrix", signs(SketchProjector.matrix(key, n, k)));
+        ArrayNode ys = c.putArray("y");
+        for (float v : SketchProjector.project(x, key, k)) {
+            ys.add(v);
         }
     }
 
@@ -79,6 +146,9 @@ class TranscriptVectorsTest {
             }
         }
         addCase(cases, "hand-made SKETCH transcript, k=4, with -0.0 and a non-ASCII name", Transcripts.sketched(2, 4));
+        ArrayNode projections = doc.putArray("sketchProjections");
+        addProjection(projections, "model", 2, 1, 300, 4);
+        addProjection(projections, "another model", 0, 0, 33, 16);
         Files.writeString(file(), om.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
     }
 
