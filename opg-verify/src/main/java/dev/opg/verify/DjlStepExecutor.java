@@ -33,23 +33,22 @@ public final class DjlStepExecutor implements StepExecutor {
 
     @Override
     public List<WitnessTensor> run(long stepIndex, String name, List<WitnessTensor> inputs) {
-        try (NDManager scope = model.model().getNDManager().newSubManager()) {
-            NDList out = model.runStep(name, arrays(scope, inputs));
-            List<WitnessTensor> result = new ArrayList<>(out.size());
-            for (NDArray a : out) {
-                result.add(WitnessTensor.of(a));
-            }
-            return result;
-        }
+        return runStep(name, inputs, WitnessTensor::of);
     }
 
+    /** Digests each output in the engine's memory ({@link TensorDigest#of(NDArray)}), with no copy out. */
     @Override
     public List<Digest> runDigests(long stepIndex, String name, List<WitnessTensor> inputs) {
+        return runStep(name, inputs, TensorDigest::of);
+    }
+
+    /** Runs one step in its own NDManager scope and maps each output before the scope frees it. */
+    private <T> List<T> runStep(String name, List<WitnessTensor> inputs, java.util.function.Function<NDArray, T> each) {
         try (NDManager scope = model.model().getNDManager().newSubManager()) {
             NDList out = model.runStep(name, arrays(scope, inputs));
-            List<Digest> result = new ArrayList<>(out.size());
+            List<T> result = new ArrayList<>(out.size());
             for (NDArray a : out) {
-                result.add(TensorDigest.of(a));
+                result.add(each.apply(a));
             }
             return result;
         }
