@@ -54,7 +54,15 @@ class TamperSuiteTest {
     private static final Logger LOG = LoggerFactory.getLogger(TamperSuiteTest.class);
     private static final long SEED = 20240601L;
 
-    private record Case(String label, Model model, VerifiableModel vm, Transcript honest, Witness witness, Shape shape, long inputSeed) {}
+    /** What the transcript-level mutation loops need of a case, DJL or ONNX alike. */
+    private interface Labelled {
+        String label();
+
+        Transcript honest();
+    }
+
+    private record Case(String label, Model model, VerifiableModel vm, Transcript honest, Witness witness, Shape shape, long inputSeed)
+            implements Labelled {}
 
     private static DeterminismProfile profile;
     private static NDManager manager;
@@ -62,7 +70,8 @@ class TamperSuiteTest {
     private static final List<AutoCloseable> closeables = new ArrayList<>();
 
     /** A Silero VAD v5 transcript: {@code TestModels.sileroInput(manager, inputSeed, sampleRate)} recorded FULL with witness. */
-    private record OnnxCase(String label, Transcript honest, Witness witness, long inputSeed, long sampleRate) {}
+    private record OnnxCase(String label, Transcript honest, Witness witness, long inputSeed, long sampleRate)
+            implements Labelled {}
 
     private static DeterminismProfile onnxProfile;
     private static Model silero;
@@ -258,6 +267,40 @@ class TamperSuiteTest {
         }
     }
 
+    /**
+     * {@code count} random single mutations of the cases' honest transcripts, each detected at the
+     * mutated location; every tenth iteration also checks that the honest one is VALID. Returns
+     * the number of those valid checks.
+     */
+    private static int transcriptMutations(List<? extends Labelled> cases, int count, Random r,
+            Map<String, Integer> byKind, Map<String, Integer> byModel) {
+        int validChecks = 0;
+        for (int iter = 0; iter < count; iter++) {
+            Labelled c = cases.get(r.nextInt(cases.size()));
+            Mutation m = mutate(c.honest(), r);
+            assertDetected(c.label(), c.honest(), m, iter);
+            byKind.merge(m.kind(), 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
+            if (iter % 10 == 0) {
+                assertRoundTripIsValid(c.label(), c.honest());
+                validChecks++;
+            }
+        }
+        return validChecks;
+    }
+
+    /** {@code count} changed hex digits of the JSON root field, each rejected; returns {@code count}. */
+    private static int rootMutations(List<? extends Labelled> cases, int count, Random r,
+            Map<String, Integer> byKind, Map<String, Integer> byModel) {
+        for (int iter = 0; iter < count; iter++) {
+            Labelled c = cases.get(r.nextInt(cases.size()));
+            assertChangedRootIsRejected(c.honest(), r);
+            byKind.merge("json root digit", 1, Integer::sum);
+            byModel.merge(c.label(), 1, Integer::sum);
+        }
+        return count;
+    }
+
     private static void assertDetected(String label, Transcript honest, Mutation m, int iter) {
         VerificationReport report = TranscriptComparator.compare(m.transcript(), honest);
         assertEquals(Verdict.INVALID, report.verdict(), label + " " + m.kind() + " #" + iter);
@@ -341,26 +384,10 @@ class TamperSuiteTest {
         Map<String, Integer> byKind = new HashMap<>();
         Map<String, Integer> byModel = new java.util.TreeMap<>();
         // 1. Transcript mutations, verified against the cached honest re-execution.
-        for (int iter = 0; iter < 10_000; iter++) {
-            Case c = cases.get(r.nextInt(cases.size()));
-            Mutation m = mutate(c.honest(), r);
-            assertDetected(c.label(), c.honest(), m, iter);
-            byKind.merge(m.kind(), 1, Integer::sum);
-            byModel.merge(c.label(), 1, Integer::sum);
-            mutations++;
-            if (iter % 10 == 0) {
-                assertRoundTripIsValid(c.label(), c.honest());
-                validChecks++;
-            }
-        }
+        validChecks += transcriptMutations(cases, 10_000, r, byKind, byModel);
+        mutations += 10_000;
         // 2. The root as presented: one hex digit of the JSON root field changed.
-        for (int iter = 0; iter < 200; iter++) {
-            Case c = cases.get(r.nextInt(cases.size()));
-            assertChangedRootIsRejected(c.honest(), r);
-            byKind.merge("json root digit", 1, Integer::sum);
-            byModel.merge(c.label(), 1, Integer::sum);
-            mutations++;
-        }
+        mutations += rootMutations(cases, 200, r, byKind, byModel);
         // 3. Witness tensors: one bit of a step input tensor flipped; the spot check of that step names it.
         for (Case c : cases) {
             if (c.witness() == null) {
@@ -432,26 +459,10 @@ class TamperSuiteTest {
         int mutations = 0;
         int validChecks = 0;
         // a. transcript mutations: header fields, step digests, names, order, removal
-        for (int iter = 0; iter < 3_000; iter++) {
-            OnnxCase c = onnxCases.get(r.nextInt(onnxCases.size()));
-            Mutation m = mutate(c.honest(), r);
-            assertDetected(c.label(), c.honest(), m, iter);
-            byKind.merge(m.kind(), 1, Integer::sum);
-            byModel.merge(c.label(), 1, Integer::sum);
-            mutations++;
-            if (iter % 10 == 0) {
-                assertRoundTripIsValid(c.label(), c.honest());
-                validChecks++;
-            }
-        }
+        validChecks += transcriptMutations(onnxCases, 3_000, r, byKind, byModel);
+        mutations += 3_000;
         // b. the root as presented
-        for (int iter = 0; iter < 100; iter++) {
-            OnnxCase c = onnxCases.get(r.nextInt(onnxCases.size()));
-            assertChangedRootIsRejected(c.honest(), r);
-            byKind.merge("json root digit", 1, Integer::sum);
-            byModel.merge(c.label(), 1, Integer::sum);
-            mutations++;
-        }
+        mutations += rootMutations(onnxCases, 100, r, byKind, byModel);
         // c. witness tensors: each ONNX node re-run alone (runStep) from the witness
         for (OnnxCase c : onnxCases) {
             int n = witnessFlips(c.label(), sileroVm, c.honest(), c.witness(), r, 60, byKind);
