@@ -26,12 +26,21 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code A <seq> <root hex>}: a root was accepted;</li>
  *   <li>{@code B <batch id> <batch root hex> <seq>,<seq>,...}: those roots form a batch, in that
  *       order, written <em>before</em> the batch is sent so a resend has the same batch root;</li>
- *   <li>{@code C <batch id> <tx hash or -> <block>}: the batch is anchored and confirmed.</li>
+ *   <li>{@code C <batch id> <tx hash or -> <block>}: the batch is anchored and confirmed;</li>
+ *   <li>{@code K <batch id> <batch root hex> <tx hash or -> <block> <seq>,... <root hex>,...}: a
+ *       confirmed batch, self-contained (written by compaction in place of its A, B and C lines);</li>
+ *   <li>{@code R <batch id>}: a confirmed batch is no longer on chain (chain reset, deep reorg) and
+ *       is open again, to be re-anchored with the same batch root.</li>
  * </ul>
  * Every append is forced to disk before the method returns. On open, a damaged or unterminated
  * last line (a write torn by a crash) is logged, ignored and cut off; a damaged line with good
  * lines after it is real corruption and throws {@link JournalCorruptedException}. Opening also
- * compacts the file: confirmed batches and their roots are dropped (atomic rename).
+ * compacts the file (atomic rename): pending roots and open batches are kept as they are, and each
+ * confirmed batch shrinks to one {@code K} line so that it can be re-anchored if the chain loses it.
+ *
+ * <p><b>Retention.</b> Confirmed batches are kept <em>forever</em> by default (one line each,
+ * about 70 bytes per root). {@link #prune(long)} drops those confirmed in blocks below a given
+ * number; after that they can no longer be re-anchored from this journal.
  *
  * <p>Thread-safe: every method is synchronized.
  */
@@ -49,11 +58,25 @@ public final class AnchorJournal implements AutoCloseable {
         }
     }
 
+    /** A batch recorded as anchored and confirmed, kept so that it can be re-anchored. */
+    public record ConfirmedBatch(long id, Digest batchRoot, List<Long> seqs, List<Digest> roots, String txHash,
+            long blockNumber) {
+        public ConfirmedBatch {
+            seqs = List.copyOf(seqs);
+            roots = List.copyOf(roots);
+        }
+
+        OpenBatch reopened() {
+            return new OpenBatch(id, batchRoot, seqs, roots);
+        }
+    }
+
     private final Path file;
     private FileChannel channel;
     private final Map<Long, Digest> unbatched = new LinkedHashMap<>();
     private final Map<Long, Digest> batchedRoots = new LinkedHashMap<>();
     private final Map<Long, OpenBatch> open = new LinkedHashMap<>();
+    private final Map<Long, ConfirmedBatch> confirmed = new java.util.TreeMap<>();
     private long nextSeq;
     private long nextBatch;
     private int tornLines;
@@ -156,15 +179,58 @@ public final class AnchorJournal implements AutoCloseable {
                 OpenBatch b = open.remove(id);
                 if (b != null) {
                     b.seqs().forEach(batchedRoots::remove);
+                    confirmed.put(id, confirmedOf(b, f[2], Long.parseLong(f[3])));
                 }
+            }
+            case "K" -> {
+                long id = Long.parseLong(f[1]);
+                List<Long> seqs = new ArrayList<>();
+                for (String s : f[5].split(",")) {
+                    seqs.add(Long.parseLong(s));
+                }
+                List<Digest> roots = new ArrayList<>();
+                for (String r : f[6].split(",")) {
+                    roots.add(Digest.fromHex(r));
+                }
+                if (seqs.size() != roots.size()) {
+                    throw new IllegalStateException("confirmed batch " + id + " has " + seqs.size() + " seqs but "
+                            + roots.size() + " roots");
+                }
+                confirmed.put(id, new ConfirmedBatch(id, Digest.fromHex(f[2]), seqs, roots,
+                        "-".equals(f[3]) ? null : f[3], Long.parseLong(f[4])));
+                nextBatch = Math.max(nextBatch, id + 1);
+                nextSeq = Math.max(nextSeq, seqs.stream().mapToLong(Long::longValue).max().orElse(-1) + 1);
+            }
+            case "R" -> {
+                long id = Long.parseLong(f[1]);
+                ConfirmedBatch c = confirmed.remove(id);
+                if (c == null) {
+                    throw new IllegalStateException("batch " + id + " is reopened but was not confirmed");
+                }
+                reopenInMemory(c);
             }
             default -> throw new IllegalStateException("unknown record type " + f[0]);
         }
     }
 
-    /** Rewrites the file with only what is still pending, via a temporary file and an atomic rename. */
+    private static ConfirmedBatch confirmedOf(OpenBatch b, String tx, long block) {
+        return new ConfirmedBatch(b.id(), b.batchRoot(), b.seqs(), b.roots(), "-".equals(tx) ? null : tx, block);
+    }
+
+    private void reopenInMemory(ConfirmedBatch c) {
+        for (int i = 0; i < c.seqs().size(); i++) {
+            batchedRoots.put(c.seqs().get(i), c.roots().get(i));
+        }
+        open.put(c.id(), c.reopened());
+    }
+
+    /**
+     * Rewrites the file via a temporary file and an atomic rename: confirmed batches as one
+     * {@code K} line each, then the pending roots and the open batches.
+     */
     private void compact() throws IOException {
         StringBuilder sb = new StringBuilder();
+        confirmed.values().forEach(c -> sb.append(line(confirmedPayload(c))));
         Map<Long, Digest> all = new java.util.TreeMap<>(batchedRoots);
         all.putAll(unbatched);
         all.forEach((seq, root) -> sb.append(line("A " + seq + " " + root.hex())));
@@ -219,6 +285,54 @@ public final class AnchorJournal implements AutoCloseable {
         append("C " + id + " " + (txHash == null ? "-" : txHash) + " " + block);
         open.remove(id);
         b.seqs().forEach(batchedRoots::remove);
+        confirmed.put(id, confirmedOf(b, txHash == null ? "-" : txHash, block));
+    }
+
+    /**
+     * Records that confirmed batch {@code id} is no longer on chain: it is open again (same roots,
+     * same batch root) and pending until confirmed anew.
+     */
+    public synchronized OpenBatch reopen(long id) {
+        ConfirmedBatch c = confirmed.get(id);
+        if (c == null) {
+            throw new IllegalStateException("batch " + id + " is not confirmed");
+        }
+        append("R " + id);
+        confirmed.remove(id);
+        reopenInMemory(c);
+        return open.get(id);
+    }
+
+    /** Batches recorded as confirmed (and not pruned), oldest first. */
+    public synchronized List<ConfirmedBatch> confirmedBatches() {
+        return List.copyOf(confirmed.values());
+    }
+
+    /**
+     * Forgets confirmed batches anchored in blocks below {@code olderThanBlock} (they can then no
+     * longer be re-anchored from this journal) and rewrites the file without them.
+     *
+     * @return how many batches were dropped
+     */
+    public synchronized int prune(long olderThanBlock) {
+        if (channel == null || !channel.isOpen()) {
+            throw new ChainException("anchor journal " + file + " is closed");
+        }
+        int before = confirmed.size();
+        confirmed.values().removeIf(c -> c.blockNumber() < olderThanBlock);
+        int dropped = before - confirmed.size();
+        if (dropped > 0) {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+                compact();
+                channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new ChainException("cannot rewrite anchor journal " + file + " while pruning: " + e.getMessage(), e);
+            }
+        }
+        return dropped;
     }
 
     /** Accepted roots not yet in any batch, in acceptance order. */
@@ -245,6 +359,15 @@ public final class AnchorJournal implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    private static String confirmedPayload(ConfirmedBatch c) {
+        List<String> s = new ArrayList<>(c.seqs().size());
+        c.seqs().forEach(x -> s.add(Long.toString(x)));
+        List<String> r = new ArrayList<>(c.roots().size());
+        c.roots().forEach(x -> r.add(x.hex()));
+        return "K " + c.id() + " " + c.batchRoot().hex() + " " + (c.txHash() == null ? "-" : c.txHash()) + " "
+                + c.blockNumber() + " " + String.join(",", s) + " " + String.join(",", r);
     }
 
     private static String batchPayload(OpenBatch b) {

@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * the contract ignores an anchored root). Failures in the background (node unreachable, revert,
  * no funds) are logged, kept in {@link #lastFailure()}, and retried with backoff; the roots stay
  * pending and journaled meanwhile.
+ *
+ * <p><b>Confirmed is not final.</b> Confirmed batches stay in the journal (one line each, until
+ * {@link #prune}) and {@link #reconcile()} (run on open) asks the contract, with view calls only,
+ * whether each one's batch root is still anchored. One the chain lost (a reorg deeper than the
+ * confirmation count, a dev node restarted without its state) is reopened and anchored again with
+ * the same batch root, so receipts and inclusion proofs handed out before stay valid.
  */
 public final class BatchAnchorer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchAnchorer.class);
@@ -106,6 +112,8 @@ public final class BatchAnchorer implements AutoCloseable {
     private final ReentrantLock sendLock = new ReentrantLock();
     private volatile boolean closed;
     private volatile ChainException lastFailure;
+    /** False until a {@link #reconcile()} succeeded; drain reconciles first while false. */
+    private volatile boolean reconciled;
     private final Thread worker;
 
     public static Builder builder(TranscriptAnchorClient client, Path journal) {
@@ -133,6 +141,15 @@ public final class BatchAnchorer implements AutoCloseable {
         if (journal.pendingCount() > 0) {
             log.info("anchor journal {}: replaying {} unconfirmed root(s) in {} open batch(es) and {} unbatched",
                     b.journal, journal.pendingCount(), journal.openBatches().size(), waiting.size());
+        }
+        try {
+            reconcile();
+        } catch (ContractMissingException e) {
+            journal.close();
+            throw e;
+        } catch (ChainException e) {
+            log.warn("anchor journal {}: cannot check the {} confirmed batch(es) against the chain yet ({}); "
+                    + "will before the next send", b.journal, journal.confirmedBatches().size(), e.getMessage());
         }
         if (b.background) {
             worker = Thread.ofPlatform().name("opg-batch-anchorer").daemon(true).unstarted(this::run);
@@ -180,6 +197,72 @@ public final class BatchAnchorer implements AutoCloseable {
      */
     public List<BatchReceipt> flush() {
         return drain(true);
+    }
+
+    /**
+     * Checks every confirmed batch in the journal against the chain, with view calls only: one
+     * {@code eth_getCode} for the contract and one {@code isAnchored(batchRoot)} per batch. Each
+     * batch whose root the contract does not know is reopened in the journal and becomes pending
+     * again; it is re-anchored, with the same batch root (so the same proofs), by the background
+     * thread or the next {@link #flush()}. Runs on open; call it again after a suspected reorg.
+     * Sends nothing on a healthy chain.
+     *
+     * @return the batches reopened (empty if the chain still has them all)
+     * @throws ContractMissingException naming the address if no TranscriptAnchor is there (the
+     *     chain was reset): deploy it again and open this journal with a client for the new contract
+     * @throws ChainException (typed) if the node cannot be asked; nothing changes then
+     */
+    public List<AnchorJournal.OpenBatch> reconcile() {
+        sendLock.lock();
+        try {
+            client.requireDeployed();
+            List<AnchorJournal.OpenBatch> reopened = new ArrayList<>();
+            for (AnchorJournal.ConfirmedBatch c : journal.confirmedBatches()) {
+                if (client.isAnchored(c.batchRoot())) {
+                    continue;
+                }
+                lock.lock();
+                try {
+                    AnchorJournal.OpenBatch ob = journal.reopen(c.id());
+                    for (int i = 0; i < ob.seqs().size(); i++) {
+                        CompletableFuture<RootReceipt> f = byRoot.computeIfAbsent(ob.roots().get(i), r -> new CompletableFuture<>());
+                        inBatch.put(ob.seqs().get(i), f);
+                    }
+                    reopened.add(ob);
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                log.warn("batch {} ({} roots, root {}) was confirmed in block {} (tx {}) but contract {} no longer knows it; "
+                        + "reopened to be anchored again", c.id(), c.roots().size(), c.batchRoot(), c.blockNumber(),
+                        c.txHash(), client.address());
+            }
+            reconciled = true;
+            if (!reopened.isEmpty()) {
+                log.warn("reconcile: {} of {} confirmed batch(es) lost by the chain, {} root(s) pending again",
+                        reopened.size(), reopened.size() + journal.confirmedBatches().size(),
+                        reopened.stream().mapToInt(b -> b.roots().size()).sum());
+            }
+            return reopened;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Forgets confirmed batches anchored below block {@code olderThanBlock}: the journal keeps every
+     * confirmed batch until this is called (forever by default), so that {@link #reconcile()} can
+     * re-anchor them. Call it once those blocks are final for you.
+     *
+     * @return how many batches were dropped
+     */
+    public int prune(long olderThanBlock) {
+        sendLock.lock();
+        try {
+            return journal.prune(olderThanBlock);
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /** Roots accepted and not yet confirmed. */
@@ -277,6 +360,9 @@ public final class BatchAnchorer implements AutoCloseable {
     private List<BatchReceipt> drain(boolean all) {
         sendLock.lock();
         try {
+            if (!reconciled) {
+                reconcile();
+            }
             List<BatchReceipt> done = new ArrayList<>();
             for (AnchorJournal.OpenBatch b : journal.openBatches()) {
                 done.add(send(b));

@@ -51,14 +51,29 @@ public final class TranscriptAnchorClient {
      * @throws ChainException unless the code there is the committed artifact's runtime bytecode
      */
     public static TranscriptAnchorClient at(TransactionSender sender, String address) {
-        String code = sender.code(Attestation.address(address, "contract address"));
+        requireCode(sender, Attestation.address(address, "contract address"));
+        return new TranscriptAnchorClient(sender, address);
+    }
+
+    /**
+     * Checks (one {@code eth_getCode}) that the contract is still at {@link #address()}.
+     *
+     * @throws ContractMissingException naming the address if the code there is gone (a chain reset)
+     *     or is not the committed artifact's runtime
+     */
+    public void requireDeployed() {
+        requireCode(sender, address);
+    }
+
+    private static void requireCode(TransactionSender sender, String address) {
+        String code = sender.code(address);
         String expected = ContractArtifact.transcriptAnchor().deployedBytecode();
         if (!code.equalsIgnoreCase(expected)) {
-            throw new ChainException("no TranscriptAnchor at " + address + " on chain " + sender.chainId() + ": found "
+            throw new ContractMissingException(address, sender.chainId(), "no TranscriptAnchor at " + address
+                    + " on chain " + sender.chainId() + ": found "
                     + (code.length() <= 2 ? "no code" : (code.length() - 2) / 2 + " bytes of other code")
                     + ", expected the " + (expected.length() - 2) / 2 + "-byte runtime of the committed artifact");
         }
-        return new TranscriptAnchorClient(sender, address);
     }
 
     public String address() {

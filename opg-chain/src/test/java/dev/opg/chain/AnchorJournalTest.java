@@ -43,20 +43,66 @@ class AnchorJournalTest {
     }
 
     @Test
-    void compactionDropsConfirmedWork() throws Exception {
+    void compactionKeepsOneLinePerConfirmedBatchUntilPruned() throws Exception {
         Path f = dir.resolve("j.log");
+        List<Digest> roots = TestChain.roots("c", 100);
         try (AnchorJournal j = AnchorJournal.open(f)) {
-            for (Digest d : TestChain.roots("c", 100)) {
-                j.accept(d);
-            }
+            roots.forEach(j::accept);
             List<Long> seqs = java.util.stream.LongStream.range(0, 100).boxed().toList();
-            j.confirm(j.beginBatch(TestChain.root("b"), seqs).id(), "0x1", 1);
+            j.confirm(j.beginBatch(TestChain.root("b"), seqs).id(), "0x1", 7);
         }
-        assertTrue(Files.size(f) > 100 * 70);
+        long before = Files.size(f);
         try (AnchorJournal j = AnchorJournal.open(f)) {
             assertEquals(0, j.pendingCount());
+            AnchorJournal.ConfirmedBatch c = j.confirmedBatches().get(0);
+            assertEquals(roots, c.roots());
+            assertEquals(TestChain.root("b"), c.batchRoot());
+            assertEquals("0x1", c.txHash());
+            assertEquals(7, c.blockNumber());
         }
-        assertEquals(0, Files.size(f));
+        assertEquals(1, Files.readAllLines(f).size(), "one line per confirmed batch");
+        assertTrue(Files.size(f) < before);
+        try (AnchorJournal j = AnchorJournal.open(f)) {
+            assertEquals(1, j.confirmedBatches().size(), "kept across opens (no pruning by default)");
+            assertEquals(100, j.accept(TestChain.root("next")), "sequence numbers continue after compaction");
+            assertEquals(0, j.prune(7));
+            assertEquals(1, j.prune(8));
+            assertTrue(j.confirmedBatches().isEmpty());
+            assertEquals(1, j.pendingCount());
+        }
+        try (AnchorJournal j = AnchorJournal.open(f)) {
+            assertTrue(j.confirmedBatches().isEmpty());
+            assertEquals(1, j.pendingCount());
+        }
+    }
+
+    @Test
+    void reopenedConfirmedBatchIsPendingAgainAcrossRestarts() throws Exception {
+        Path f = dir.resolve("j.log");
+        List<Digest> roots = TestChain.roots("r", 3);
+        long id;
+        try (AnchorJournal j = AnchorJournal.open(f)) {
+            List<Long> seqs = roots.stream().map(j::accept).toList();
+            id = j.beginBatch(TestChain.root("rb"), seqs).id();
+            j.confirm(id, "0x2", 3);
+        }
+        try (AnchorJournal j = AnchorJournal.open(f)) { // compacted to a K line
+            AnchorJournal.OpenBatch b = j.reopen(id);
+            assertEquals(roots, b.roots());
+            assertEquals(TestChain.root("rb"), b.batchRoot());
+            assertEquals(3, j.pendingCount());
+            assertTrue(j.confirmedBatches().isEmpty());
+        }
+        try (AnchorJournal j = AnchorJournal.open(f)) { // replays K then R
+            assertEquals(3, j.pendingCount());
+            assertEquals(List.of(id), j.openBatches().stream().map(AnchorJournal.OpenBatch::id).toList());
+            j.confirm(id, "0x3", 9);
+        }
+        try (AnchorJournal j = AnchorJournal.open(f)) {
+            assertEquals(0, j.pendingCount());
+            assertEquals(9, j.confirmedBatches().get(0).blockNumber());
+            assertEquals("0x3", j.confirmedBatches().get(0).txHash());
+        }
     }
 
     @Test

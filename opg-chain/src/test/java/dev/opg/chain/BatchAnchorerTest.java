@@ -173,6 +173,86 @@ class BatchAnchorerTest {
     }
 
     @Test
+    @Timeout(30)
+    void reAnchorsConfirmedBatchesAfterAnvilIsKilledAndRestartedEmpty() throws Exception {
+        Path journal = dir.resolve("j.log");
+        List<Digest> roots = TestChain.roots("sigkill", 10);
+        List<RootReceipt> before = new ArrayList<>();
+        try (AnvilNode node = AnvilNode.start()) {
+            String address;
+            try (TransactionSender s = TransactionSender.connect(TestChain.config(node), TestChain.DEV0)) {
+                TranscriptAnchorClient client = TranscriptAnchorClient.deploy(s);
+                address = client.address();
+                try (BatchAnchorer a = BatchAnchorer.builder(client, journal).maxBatchSize(4).background(false).open()) {
+                    List<CompletableFuture<RootReceipt>> fs = roots.stream().map(a::submit).toList();
+                    assertEquals(3, a.flush().size());
+                    for (CompletableFuture<RootReceipt> f : fs) {
+                        before.add(f.get());
+                    }
+                }
+                node.kill(); // SIGKILL, no state file: the chain is gone
+                assertFalse(node.isRunning());
+                node.startAgain(); // same port, empty chain
+                assertEquals("0x", s.code(address), "the restarted chain has no contract");
+                // the old client: the contract is gone, a typed error naming the address
+                ContractMissingException e = assertThrows(ContractMissingException.class,
+                        () -> BatchAnchorer.builder(client, journal).background(false).open());
+                assertEquals(address, e.address());
+                assertTrue(e.getMessage().contains(address), e.getMessage());
+            }
+            // the sender caches nonces: a fresh one for the fresh chain
+            try (TransactionSender s = TransactionSender.connect(TestChain.config(node), TestChain.DEV0)) {
+                TranscriptAnchorClient redeployed = TranscriptAnchorClient.deploy(s);
+                assertEquals(address, redeployed.address(), "same dev key, nonce 0: same address");
+                try (BatchAnchorer a = BatchAnchorer.builder(redeployed, journal).background(false).open()) {
+                    assertEquals(roots.size(), a.pendingCount(), "reconcile on open reopened every lost batch");
+                    List<BatchReceipt> again = a.flush();
+                    assertEquals(3, again.size());
+                    assertTrue(again.stream().allMatch(b -> b.anchor().fresh()));
+                    assertEquals(before.stream().map(RootReceipt::batchRoot).distinct().toList(),
+                            again.stream().map(BatchReceipt::batchRoot).toList(), "same batch roots");
+                    assertEquals(0, a.pendingCount());
+                }
+                for (int i = 0; i < roots.size(); i++) {
+                    RootReceipt r = before.get(i);
+                    assertTrue(redeployed.isAnchored(r.batchRoot()));
+                    assertTrue(redeployed.verifyInclusion(r.batchRoot(), roots.get(i), r.proof()),
+                            "root " + i + ": the proof handed out before the reset verifies on the new chain");
+                }
+                BigInteger nonce = nonce(s);
+                try (BatchAnchorer a = BatchAnchorer.builder(redeployed, journal).background(false).open()) {
+                    assertEquals(0, a.pendingCount());
+                    assertTrue(a.reconcile().isEmpty());
+                }
+                assertEquals(nonce, nonce(s));
+            }
+        }
+    }
+
+    @Test
+    void reconcileOnAHealthyChainSendsNothing() throws Exception {
+        Path journal = dir.resolve("j.log");
+        try (AnvilNode node = AnvilNode.start();
+                TransactionSender s = TransactionSender.connect(TestChain.config(node), TestChain.DEV0)) {
+            TranscriptAnchorClient client = TranscriptAnchorClient.deploy(s);
+            try (BatchAnchorer a = BatchAnchorer.builder(client, journal).maxBatchSize(3).background(false).open()) {
+                TestChain.roots("healthy", 7).forEach(a::submit);
+                assertEquals(3, a.flush().size());
+            }
+            BigInteger nonceBefore = nonce(s);
+            long blockBefore = s.blockNumber();
+            try (BatchAnchorer a = BatchAnchorer.builder(client, journal).background(false).open()) {
+                assertTrue(a.reconcile().isEmpty());
+                assertEquals(0, a.pendingCount());
+                assertTrue(a.flush().isEmpty());
+                assertEquals(0, a.prune(0));
+            }
+            assertEquals(nonceBefore, nonce(s), "reconcile must not send");
+            assertEquals(blockBefore, s.blockNumber());
+        }
+    }
+
+    @Test
     void unreachableNodeGivesATypedErrorAndNothingIsLost() throws Exception {
         Path state = dir.resolve("anvil-state.json");
         try (AnvilNode node = AnvilNode.builder().stateFile(state).start();
