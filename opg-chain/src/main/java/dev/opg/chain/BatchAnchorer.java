@@ -86,7 +86,13 @@ public final class BatchAnchorer implements AutoCloseable {
             return this;
         }
 
-        /** Opens the journal, replays it and (with background on) starts sending. */
+        /**
+         * Opens the journal, replays it, {@linkplain BatchAnchorer#reconcile() reconciles} its confirmed
+         * batches with the chain (deferred to the first send if the node does not answer) and (with
+         * background on) starts sending.
+         *
+         * @throws ContractMissingException if the client's contract is not on the chain (reset chain)
+         */
         public BatchAnchorer open() {
             return new BatchAnchorer(this);
         }
