@@ -69,8 +69,8 @@ public final class Inputs {
         NDList list = new NDList(arrays.size());
         for (var e : arrays.entrySet()) {
             NpyArray a = e.getValue();
-            byte[] data = a.data();
-            ByteBuffer buf = manager.allocateDirect(data.length);
+            ByteBuffer data = a.buffer(); // a view: no copy of the array before the one into the engine
+            ByteBuffer buf = manager.allocateDirect(data.remaining());
             buf.order(ByteOrder.LITTLE_ENDIAN).put(data).rewind();
             NDArray nd = manager.create(buf, new Shape(a.shape()), a.dtype().toDjl());
             if (!POSITIONAL.matcher(e.getKey()).matches()) {
