@@ -64,6 +64,7 @@ public class VerificationBenchmark {
     private VerifiableModel stepModel;
     private StepExecutor stepExecutor;
     private SpotChecker spotChecker;
+    private dev.opg.core.transcript.Dataflow flow;
     private int steps;
     private int next;
 
@@ -87,6 +88,10 @@ public class VerificationBenchmark {
         stepModel = VerifiableModel.wrap(djlModel, profile, RecordingOptions.full());
         stepExecutor = pinned(new DjlStepExecutor(stepModel), profile.intraOpThreads());
         spotChecker = new SpotChecker(stepExecutor, 1);
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            flow = stepModel.dataflow(input);
+        }
         for (int i = 0; i < steps; i++) {
             spotCheckOneStep();
             spotCheckOneStepCallerThread();
@@ -115,7 +120,7 @@ public class VerificationBenchmark {
     public VerificationReport spotCheckOneStep() {
         int step = next;
         next = (next + 1) % steps;
-        return valid(spotChecker.check(transcript, root, witness, List.of(step), Tolerance.bitwise()));
+        return valid(spotChecker.check(transcript, root, flow, witness, List.of(step), Tolerance.bitwise()));
     }
 
     /**

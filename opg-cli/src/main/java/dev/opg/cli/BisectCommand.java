@@ -1,12 +1,16 @@
 package dev.opg.cli;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
-import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.Witness;
 import dev.opg.verify.BisectionResult;
-import dev.opg.verify.DjlStepExecutor;
+import dev.opg.verify.DisputeRefusedException;
+import dev.opg.verify.DjlReference;
 import dev.opg.verify.Referee;
 import dev.opg.verify.Ruling;
 import dev.opg.verify.TensorSource;
@@ -48,10 +52,11 @@ public final class BisectCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model directory, .onnx or .pt file.")
     Path model;
 
-    @Option(names = "--input", paramLabel = "FILE", description = "The input both transcripts claim (checked against their headers).")
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "The input the dispute is about (needed when the roots differ): the referee derives every step from the model and it.")
     Path input;
 
-    @Option(names = "--witness-a", paramLabel = "DIR", description = "Witness of transcript A.")
+    @Option(names = "--witness-a", paramLabel = "DIR", description = "Witness of transcript A (FULL mode: at least one witness when the roots differ).")
     Path witnessA;
 
     @Option(names = "--witness-b", paramLabel = "DIR", description = "Witness of transcript B.")
@@ -68,20 +73,16 @@ public final class BisectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Transcript ta = Transcripts.read(a);
         Transcript tb = Transcripts.read(b);
-        if (witnessA == null && witnessB == null) {
-            throw CliException.usage("the referee needs step tensors: pass --witness-a DIR and/or --witness-b DIR");
+        if (ta.root().equals(tb.root())) {
+            out.printf("AGREE the transcripts have the same root %s%n", ta.root().hex());
+            out.flush();
+            return ExitCodes.OK;
         }
-        List<String> warnings = new ArrayList<>();
-        if (input != null) {
-            var digests = new ArrayList<dev.opg.core.Digest>();
-            for (var arr : dev.opg.cli.model.Inputs.read(input).values()) {
-                digests.add(arr.digest());
-            }
-            for (Transcript t : List.of(ta, tb)) {
-                if (!t.header().inputs().equals(digests)) {
-                    warnings.add("transcript " + (t == ta ? a : b) + " is not about input " + input + " (its header names other input digests)");
-                }
-            }
+        if (input == null) {
+            throw CliException.usage("the transcripts differ; the referee settles them against the model and the input: pass --input FILE");
+        }
+        if (witnessA == null && witnessB == null && ta.header().mode() == dev.opg.core.transcript.CommitmentMode.FULL) {
+            throw CliException.usage("the referee needs step tensors: pass --witness-a DIR and/or --witness-b DIR");
         }
         List<TensorSource> sources = new ArrayList<>();
         if (witnessA != null) {
@@ -109,22 +110,29 @@ public final class BisectCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.ENVIRONMENT, "cannot apply the transcripts' profile: " + here.problem().getMessage()
                     + (plan.reason() == null ? "" : " (" + plan.reason() + ")"), here.problem());
         }
-        for (String w : warnings) {
-            out.println(w);
-        }
         DeterminismProfile profile = here.profile();
         List<String> notes = new ArrayList<>();
         if (!here.matches(p)) {
-            notes.add("profile mismatch: the referee re-runs steps under " + ChildJvm.differingFields(profile, p)
-                    + " other than the transcripts'; a ruling that rests on bits may be wrong"
-                    + (plan.reason() == null ? "" : " (" + plan.reason() + ")"));
+            notes.add("the referee runs under " + ChildJvm.differingFields(profile, p) + " other than transcript A's; a party "
+                    + "whose profile is not the referee's loses" + (plan.reason() == null ? "" : " (" + plan.reason() + ")"));
         }
         if (ChildJvm.isChild()) {
             notes.add(ChildJvm.childNote());
         }
         Ruling ruling;
-        try (LoadedModel m = LoadedModel.open(model, profile, RecordingOptions.full())) {
-            ruling = new Referee(new DjlStepExecutor(m.verifiable()), tensors).settle(ta, tb);
+        try (Model m = LoadedModel.load(model);
+                NDManager manager = m.getNDManager().newSubManager()) {
+            NDList x = Inputs.toNDList(manager, Inputs.read(input));
+            try (DjlReference reference = new DjlReference(m, profile, x)) {
+                ruling = new Referee(reference, tensors).settle(ta, tb);
+            } catch (DisputeRefusedException e) {
+                out.printf("DIVERGE the roots differ (%s, %s)%n", ta.root().hex(), tb.root().hex());
+                out.printf("referee: REFUSED: %s%n", e.getMessage());
+                out.flush();
+                return ExitCodes.INVALID;
+            } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
+                throw CliException.usage("the model cannot run on " + input + ": " + e.getMessage());
+            }
         }
         BisectionResult r = ruling.bisection();
         switch (r) {

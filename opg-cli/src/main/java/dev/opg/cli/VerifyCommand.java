@@ -9,15 +9,13 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.PyTorchProfiles;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import ai.djl.Model;
 import dev.opg.core.witness.Witness;
-import dev.opg.verify.CheckKind;
 import dev.opg.verify.DjlStepExecutor;
-import dev.opg.verify.HeaderField;
-import dev.opg.verify.HeaderMismatch;
 import dev.opg.verify.SpotChecker;
 import dev.opg.verify.TensorSource;
 import dev.opg.verify.Tolerance;
@@ -231,24 +229,28 @@ public final class VerifyCommand implements Callable<Integer> {
             spotNotes.add("spot-check seed " + spotSeed + (seedDerived ? " (random)" : " (--seed)")
                     + "; --seed " + spotSeed + " chooses the same steps");
             try (LoadedModel m = LoadedModel.open(model, profile, options);
+                    NDManager manager = m.verifiable().model().getNDManager().newSubManager();
                     SpotChecker checker = new SpotChecker(new DjlStepExecutor(m.verifiable()), 1)) {
-                if (!m.verifiable().modelId().equals(h.modelId())) {
-                    r = VerificationReport.invalid(CheckKind.NONE, claimed.root(),
-                            new HeaderMismatch(HeaderField.MODEL_ID, m.verifiable().modelId().hex(), h.modelId().hex()), 0, List.of(), List.of());
+                // What the transcript must look like comes from the model and this input, never from the transcript.
+                NDList x = Inputs.toNDList(manager, Inputs.read(input));
+                Dataflow flow;
+                try {
+                    flow = m.verifiable().dataflow(x);
+                } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
+                    throw CliException.usage("the model cannot run on " + input + ": " + e.getMessage());
+                }
+                List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), spot, spotSeed);
+                List<String> differing = ChildJvm.differingFields(profile, expected);
+                if (differing.isEmpty()) {
+                    r = checker.check(claimed, claimed.root(), flow, witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
                 } else {
-                    List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), spot, spotSeed);
-                    List<String> differing = ChildJvm.differingFields(profile, expected);
-                    if (differing.isEmpty()) {
-                        r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
+                    // Bits computed under another profile prove nothing either way.
+                    String what = "profile mismatch: this process cannot reproduce the transcript's " + differing;
+                    if (tol == null || tol.isBitwise()) {
+                        r = VerificationReport.inconclusive(claimed.root(), what + "; no bitwise check was done");
                     } else {
-                        // Bits computed under another profile prove nothing either way.
-                        String what = "profile mismatch: this process cannot reproduce the transcript's " + differing;
-                        if (tol == null || tol.isBitwise()) {
-                            r = VerificationReport.inconclusive(claimed.root(), what + "; no bitwise check was done");
-                        } else {
-                            r = checker.check(claimed, claimed.root(), witnessSource, chosen, tol);
-                            spotNotes.add(what + "; fell back to the tolerant check " + tol);
-                        }
+                        r = checker.check(claimed, claimed.root(), flow, witnessSource, chosen, tol);
+                        spotNotes.add(what + "; fell back to the tolerant check " + tol);
                     }
                 }
             }

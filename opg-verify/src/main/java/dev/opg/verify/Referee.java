@@ -1,9 +1,11 @@
 package dev.opg.verify;
 
 import dev.opg.core.Digest;
+import dev.opg.core.OpgException;
 import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.merkle.Rfc9162;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -11,42 +13,56 @@ import dev.opg.core.witness.WitnessTensor;
 import dev.opg.verify.BisectionResult.Party;
 import dev.opg.verify.Ruling.Verdict;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settles a dispute between two transcripts of the same model, input and profile by re-executing
- * exactly one step.
+ * Settles a dispute between two transcripts against the model and the input alone
+ * ({@link Reference}), re-executing one step in FULL mode.
  *
- * <p>The {@link Bisector} finds the first step {@code i} whose leaves differ; every step before it
- * is then identical in both transcripts, so both parties are bound to the same commitments up to
- * {@code i}. Each party opens step {@code i} (and the agreed step {@code i - 1}) with inclusion
- * proofs against its own root. The referee takes the input both parties agree on: the input
- * digests of step {@code i} if both claim the same ones, otherwise the outputs of the agreed step
- * {@code i - 1} (the model's inputs for step 0), which is how a sequential model feeds a step.
- * It fetches those tensors from a {@link TensorSource}, checks each against its digest, runs the
- * step alone with the {@link StepExecutor}, and compares the result with both claims (name,
- * inputs, outputs). A party that cannot open what it committed to loses.
- *
- * <p>FULL-mode transcripts only; a SKETCH-mode dispute is {@link Verdict#UNDECIDED} (sketches
- * bind no step inputs that a witness could be checked against).
+ * <p>In order:
+ * <ol>
+ *   <li>The {@link Bisector} finds the first step {@code i} whose leaves differ (every step before
+ *       it is identical in both transcripts), or that only the headers' outputs differ; a party
+ *       that contradicts its own commitments loses.</li>
+ *   <li>Each header is checked against the terms of the dispute: the referee's model id, the
+ *       digests of the given input, and the referee's profile. A party off the terms loses. If
+ *       both are off only in the profile, and in the same one, the referee refuses
+ *       ({@link DisputeRefusedException}: re-run it under that profile); if the parties committed
+ *       in different modes it refuses too. Neither is a verdict a party can choose to win.</li>
+ *   <li>FULL mode, step {@code i}: what the step must be comes from the model's dataflow for this
+ *       input: its name, its inputs (the outputs of the agreed earlier steps the model wires to it,
+ *       or model inputs), and its outputs (the referee runs that one step on those tensors, taken
+ *       from the input and the parties' witnesses and checked against their digests). A party is
+ *       right iff its leaf {@code i} is exactly that step; a step the model does not run (extra,
+ *       renamed, re-ordered, rewired) is never right; a transcript that ends where the model goes
+ *       on is never right; one that ends where the model ends is right iff its header's outputs
+ *       are the values the model returns, by the model's wiring over its agreed steps.</li>
+ *   <li>SKETCH mode: the referee re-executes the whole model in SKETCH mode under the agreed
+ *       profile and compares leaf {@code i} (or the header's outputs) with its own, bit for bit.</li>
+ * </ol>
+ * A party that cannot open what it committed to loses. {@link Verdict#UNDECIDED} remains only
+ * where the agreed tensors needed to re-run step {@code i} are in no witness or the step cannot
+ * run on them; neither can a single party bring that about when the other gives its witness.
  */
 public final class Referee {
     private static final Logger LOG = LoggerFactory.getLogger(Referee.class);
 
-    private final StepExecutor executor;
+    private final Reference reference;
     private final TensorSource tensors;
     private final Bisector bisector = new Bisector();
 
     /**
-     * @param executor runs one step of the disputed model
-     * @param tensors where the agreed input tensors are found (a witness of either party, or both)
+     * @param reference the model and input the dispute is about, under the referee's profile
+     * @param tensors where the agreed step tensors are found (a witness of either party, or both)
      */
-    public Referee(StepExecutor executor, TensorSource tensors) {
-        this.executor = Objects.requireNonNull(executor, "executor");
+    public Referee(Reference reference, TensorSource tensors) {
+        this.reference = Objects.requireNonNull(reference, "reference");
         this.tensors = Objects.requireNonNull(tensors, "tensors");
     }
 
@@ -55,125 +71,260 @@ public final class Referee {
         return settle(TranscriptParty.honest(first), TranscriptParty.honest(second));
     }
 
-    /** Runs the bisection between two parties and settles the step it finds. */
+    /**
+     * Runs the bisection between two parties and settles what it finds.
+     *
+     * @throws DisputeRefusedException where the referee cannot rule under its own terms (see the class comment)
+     */
     public Ruling settle(TranscriptParty first, TranscriptParty second) {
         BisectionResult b = bisector.bisect(first, second);
         Ruling r = switch (b) {
             case BisectionResult.Agreement a -> new Ruling(Verdict.NO_DISPUTE, b, -1, "the roots are equal");
-            case BisectionResult.HeaderConflict h -> new Ruling(Verdict.UNDECIDED, b, -1,
-                    "the transcripts describe different runs (header field " + h.field() + " differs); no single step settles that");
             case BisectionResult.Equivocation e -> new Ruling(e.party() == Party.FIRST ? Verdict.SECOND_CORRECT : Verdict.FIRST_CORRECT,
-                    b, -1, "the " + e.party().name().toLowerCase(java.util.Locale.ROOT) + " party equivocated: " + e.reason());
-            case BisectionResult.OutputsOnly o -> settleOutputs(first, second, b);
-            case BisectionResult.FirstDifference d -> settleStep(first, second, b, d.stepIndex());
+                    b, -1, "the " + e.party().name().toLowerCase(Locale.ROOT) + " party equivocated: " + e.reason());
+            default -> settleDispute(first, second, b);
         };
         LOG.info("dispute settled: {} ({})", r.verdict(), r.reason());
         return r;
     }
 
-    private Ruling settleOutputs(TranscriptParty first, TranscriptParty second, BisectionResult b) {
-        Opened a = open(first, Party.FIRST);
-        Opened c = open(second, Party.SECOND);
+    private Ruling settleDispute(TranscriptParty first, TranscriptParty second, BisectionResult b) {
+        Opened a = open(first);
+        Opened c = open(second);
         if (a.failure != null || c.failure != null) {
             return loser(a, c, b, -1);
         }
-        int steps = a.count - 1;
-        if (steps == 0) {
-            return new Ruling(Verdict.UNDECIDED, b, -1, "the transcripts have no steps to check the outputs against");
+        List<String> offA = offTerms(a.header);
+        List<String> offC = offTerms(c.header);
+        if (!offA.isEmpty() || !offC.isEmpty()) {
+            if (!offA.isEmpty() && !offC.isEmpty()) {
+                if (offA.equals(List.of("profile")) && offC.equals(offA) && a.header.profileDigest().equals(c.header.profileDigest())) {
+                    throw new DisputeRefusedException("both transcripts are under profile " + a.header.profileDigest().hex()
+                            + " and the referee runs under " + reference.profileDigest().hex()
+                            + "; re-run the referee under the transcripts' profile (opg bisect starts a child JVM for that where it can)");
+                }
+                return new Ruling(Verdict.BOTH_WRONG, b, -1, "neither transcript is about the disputed run: the first differs in "
+                        + offA + ", the second in " + offC);
+            }
+            boolean firstOff = !offA.isEmpty();
+            return new Ruling(firstOff ? Verdict.SECOND_CORRECT : Verdict.FIRST_CORRECT, b, -1, "the " + (firstOff ? "first" : "second")
+                    + " party's header is not about the disputed run: its " + (firstOff ? offA : offC)
+                    + " differ from the referee's model, input and profile");
         }
-        Optional<Step> lastA = openStep(first, a, steps - 1);
-        Optional<Step> lastC = openStep(second, c, steps - 1);
-        if (lastA.isEmpty() || lastC.isEmpty()) {
-            return loser(lastA.isEmpty() ? a.fail("could not open its last step") : a,
-                    lastC.isEmpty() ? c.fail("could not open its last step") : c, b, -1);
+        if (b instanceof BisectionResult.HeaderConflict h) {
+            throw new DisputeRefusedException("the transcripts differ in " + h.field() + " (one commits in another mode or sketch "
+                    + "dimension than the other); a referee compares transcripts of one mode: check each with opg verify");
         }
-        List<Digest> produced = lastA.get().outputs();
-        boolean okA = a.header.outputs().equals(produced);
-        boolean okC = c.header.outputs().equals(produced);
-        return decide(okA, okC, b, steps - 1, "the agreed last step produced " + TranscriptComparator.hex(produced));
+        Expectation x = a.header.mode() == CommitmentMode.FULL ? new Full() : new Sketched(a.header.sketchDimension());
+        return switch (b) {
+            case BisectionResult.FirstDifference d -> settleStep(first, second, a, c, b, Math.toIntExact(d.stepIndex()), x);
+            case BisectionResult.OutputsOnly o -> settleOutputs(first, second, a, c, b, x);
+            default -> throw new IllegalStateException("unexpected bisection result " + b);
+        };
     }
 
-    private Ruling settleStep(TranscriptParty first, TranscriptParty second, BisectionResult b, long stepIndex) {
-        Opened a = open(first, Party.FIRST);
-        Opened c = open(second, Party.SECOND);
-        if (a.failure != null || c.failure != null) {
-            return loser(a, c, b, stepIndex);
+    /** The terms of the dispute a header departs from: {@code model id}, {@code inputs}, {@code profile}. */
+    private List<String> offTerms(TranscriptHeader h) {
+        Dataflow flow = reference.dataflow();
+        List<String> off = new ArrayList<>();
+        if (!h.modelId().equals(flow.modelId())) {
+            off.add("model id");
         }
-        if (a.header.mode() != CommitmentMode.FULL) {
-            return new Ruling(Verdict.UNDECIDED, b, stepIndex, "SKETCH-mode transcripts bind no step inputs; the referee settles FULL-mode disputes");
+        if (!h.inputs().equals(flow.inputs())) {
+            off.add("inputs");
         }
-        int i = Math.toIntExact(stepIndex);
+        if (!h.profileDigest().equals(reference.profileDigest())) {
+            off.add("profile");
+        }
+        return off;
+    }
+
+    private Ruling settleStep(TranscriptParty first, TranscriptParty second, Opened a, Opened c, BisectionResult b, int i, Expectation x) {
         Optional<Step> sa = i < a.count - 1 ? openStep(first, a, i) : Optional.empty();
         Optional<Step> sc = i < c.count - 1 ? openStep(second, c, i) : Optional.empty();
         if (a.failure != null || c.failure != null) {
-            return loser(a, c, b, stepIndex);
+            return loser(a, c, b, i);
         }
-        List<Digest> previous;
-        if (i == 0) {
-            previous = a.header.inputs();
-        } else {
-            Optional<Step> pa = openStep(first, a, i - 1);
-            Optional<Step> pc = openStep(second, c, i - 1);
-            if (a.failure != null || c.failure != null) {
-                return loser(a, c, b, stepIndex);
+        Dataflow flow = reference.dataflow();
+        if (i >= flow.steps().size()) {
+            // The model has no step i: a party that has one is wrong; one that ends here must return the model's outputs.
+            if (i > flow.steps().size()) {
+                return new Ruling(Verdict.BOTH_WRONG, b, i, "both transcripts agree on steps beyond the " + flow.steps().size()
+                        + " the model runs on this input");
             }
-            if (!Rfc9162.leafHash(pa.get().leafData()).equals(Rfc9162.leafHash(pc.get().leafData()))) {
-                return new Ruling(Verdict.UNDECIDED, b, stepIndex, "the parties do not agree on step " + (i - 1) + " after all");
+            Outcome oa = sa.isPresent() ? Outcome.wrong() : x.outputsHold(first, a, i);
+            Outcome oc = sc.isPresent() ? Outcome.wrong() : x.outputsHold(second, c, i);
+            if (oa.failed(a) || oc.failed(c)) {
+                return loser(a, c, b, i);
             }
-            previous = pa.get().outputs();
+            return decide(oa.ok, oc.ok, b, i, "the model runs " + flow.steps().size() + " steps on this input; a step " + i
+                    + " is not one of them" + oa.note(" (first: ") + oc.note(" (second: "));
         }
-        List<Digest> agreedInputs = sa.isPresent() && sc.isPresent() && sa.get().inputs().equals(sc.get().inputs())
-                ? sa.get().inputs() : previous;
-        Optional<String> modelName = executor.stepName(i);
-        List<String> names = new ArrayList<>();
-        modelName.ifPresentOrElse(names::add, () -> {
-            sa.ifPresent(s -> names.add(s.name()));
-            sc.ifPresent(s -> { if (!names.contains(s.name())) names.add(s.name()); });
-        });
-        List<WitnessTensor> inputs = new ArrayList<>();
-        for (Digest d : agreedInputs) {
-            TensorSource.Fetched f = TensorSource.fetch(tensors, d);
-            if (f.corrupt()) {
-                return new Ruling(Verdict.UNDECIDED, b, stepIndex, "the agreed input tensor " + d.hex() + " of step " + i
-                        + " is not available from the witness (" + f.problem() + ")");
-            }
-            inputs.add(f.tensor());
+        Expected e = x.step(first, second, a, c, i);
+        if (e.ruling != null) {
+            return e.ruling.apply(b);
         }
-        // Re-run the step under each candidate name (one, unless the model cannot name its steps).
-        java.util.Map<String, List<Digest>> produced = new java.util.HashMap<>();
-        for (String name : names) {
-            try {
-                List<Digest> out = new ArrayList<>();
-                for (WitnessTensor t : executor.run(i, name, inputs)) {
-                    out.add(t.digest());
+        if (a.failure != null || c.failure != null) {
+            return loser(a, c, b, i);
+        }
+        boolean okA = sa.isPresent() && Arrays.equals(sa.get().leafData(), e.step.leafData());
+        boolean okC = sc.isPresent() && Arrays.equals(sc.get().leafData(), e.step.leafData());
+        return decide(okA, okC, b, i, "step " + i + " as the model runs it on this input is '" + e.step.name() + "' "
+                + e.how + describe(sa, "first") + describe(sc, "second"));
+    }
+
+    private Ruling settleOutputs(TranscriptParty first, TranscriptParty second, Opened a, Opened c, BisectionResult b, Expectation x) {
+        int steps = a.count - 1;
+        Dataflow flow = reference.dataflow();
+        if (steps != flow.steps().size()) {
+            return new Ruling(Verdict.BOTH_WRONG, b, -1, "both transcripts have " + steps + " steps; the model runs "
+                    + flow.steps().size() + " on this input");
+        }
+        Outcome oa = x.outputsHold(first, a, steps);
+        Outcome oc = x.outputsHold(second, c, steps);
+        if (oa.failed(a) || oc.failed(c)) {
+            return loser(a, c, b, -1);
+        }
+        return decide(oa.ok, oc.ok, b, steps - 1, "the model returns " + oa.expected);
+    }
+
+    private static String describe(Optional<Step> s, String who) {
+        return s.map(st -> "; the " + who + " party claims '" + st.name() + "' with inputs " + TranscriptComparator.hex(st.inputs())
+                + " and outputs " + TranscriptComparator.hex(st.outputs())).orElse("; the " + who + " party has no step there");
+    }
+
+    /** Whether a party's header outputs hold, or why the party failed to show. */
+    private record Outcome(boolean ok, String expected, String failure) {
+        static Outcome wrong() {
+            return new Outcome(false, "", null);
+        }
+
+        boolean failed(Opened o) {
+            if (failure != null) {
+                o.fail(failure);
+                return true;
+            }
+            return false;
+        }
+
+        String note(String prefix) {
+            return expected.isEmpty() ? "" : prefix + "the model returns " + expected + ")";
+        }
+    }
+
+    /** What step i must be, or a ruling made while finding out. */
+    private record Expected(Step step, String how, java.util.function.Function<BisectionResult, Ruling> ruling) {}
+
+    /** How the referee learns what a step or the outputs must be, per commitment mode. */
+    private interface Expectation {
+        Expected step(TranscriptParty first, TranscriptParty second, Opened a, Opened c, int i);
+
+        /** Whether the header outputs of a party with {@code steps} (agreed) steps are what the model returns. */
+        Outcome outputsHold(TranscriptParty p, Opened o, int steps);
+    }
+
+    /** FULL mode: the dataflow names the step and its inputs; one step is re-run. */
+    private final class Full implements Expectation {
+        @Override
+        public Expected step(TranscriptParty first, TranscriptParty second, Opened a, Opened c, int i) {
+            Dataflow flow = reference.dataflow();
+            Dataflow.PlannedStep planned = flow.steps().get(i);
+            Step[] prefix = new Step[i];
+            for (int j : Dataflow.stepsRead(planned.inputs())) {
+                Optional<Step> pa = openStep(first, a, j);
+                Optional<Step> pc = openStep(second, c, j);
+                if (pa.isEmpty() || pc.isEmpty()) {
+                    return new Expected(null, "", null);
                 }
-                produced.put(name, out);
-            } catch (dev.opg.core.OpgException e) {
-                LOG.debug("step {} does not run as '{}': {}", i, name, e.getMessage());
+                if (!Arrays.equals(pa.get().leafData(), pc.get().leafData())) {
+                    return new Expected(null, "", r -> new Ruling(Verdict.UNDECIDED, r, i, "the parties do not agree on step " + j
+                            + " after all"));
+                }
+                prefix[j] = pa.get();
             }
+            List<Digest> ins = flow.inputsOf(i, flow.inputs(), Arrays.asList(prefix));
+            if (ins == null) {
+                return new Expected(null, "", r -> new Ruling(Verdict.BOTH_WRONG, r, i, "the agreed steps before step " + i
+                        + " lack an output the model wires to it"));
+            }
+            List<WitnessTensor> inputs = new ArrayList<>();
+            for (Digest d : ins) {
+                TensorSource.Fetched f = TensorSource.fetch(reference.inputs(), d);
+                if (f.corrupt()) {
+                    f = TensorSource.fetch(tensors, d);
+                }
+                if (f.corrupt()) {
+                    String why = f.problem();
+                    return new Expected(null, "", r -> new Ruling(Verdict.UNDECIDED, r, i, "the agreed input tensor " + d.hex()
+                            + " of step " + i + " is not available from the witness (" + why + ")"));
+                }
+                inputs.add(f.tensor());
+            }
+            List<Digest> outs;
+            try {
+                outs = reference.executor().runDigests(i, planned.name(), inputs);
+            } catch (OpgException e) {
+                return new Expected(null, "", r -> new Ruling(Verdict.UNDECIDED, r, i, "step " + i + " ('" + planned.name()
+                        + "') does not run on its agreed inputs: " + e.getMessage()));
+            }
+            Step expected = Step.full(i, planned.name(), ins, outs);
+            return new Expected(expected, "reading " + TranscriptComparator.hex(ins) + " and computing " + TranscriptComparator.hex(outs),
+                    null);
         }
-        boolean modelHasStep = !produced.isEmpty();
-        boolean okA = claimHolds(sa, agreedInputs, produced, modelHasStep);
-        boolean okC = claimHolds(sc, agreedInputs, produced, modelHasStep);
-        String what = modelHasStep ? "re-running step " + i + " from the agreed input gave " + describe(produced)
-                : "the model has no step " + i + " that runs on the agreed input";
-        return decide(okA, okC, b, stepIndex, what);
+
+        @Override
+        public Outcome outputsHold(TranscriptParty p, Opened o, int steps) {
+            Dataflow flow = reference.dataflow();
+            Step[] all = new Step[steps];
+            for (int j : Dataflow.stepsRead(flow.outputs())) {
+                if (j >= steps) {
+                    return Outcome.wrong();
+                }
+                Optional<Step> s = openStep(p, o, j);
+                if (s.isEmpty()) {
+                    return new Outcome(false, "", o.failure);
+                }
+                all[j] = s.get();
+            }
+            List<Digest> expected = flow.outputsOf(flow.inputs(), Arrays.asList(all));
+            if (expected == null) {
+                return Outcome.wrong();
+            }
+            return new Outcome(o.header.outputs().equals(expected), TranscriptComparator.hex(expected), null);
+        }
     }
 
-    private static boolean claimHolds(Optional<Step> claim, List<Digest> agreedInputs, java.util.Map<String, List<Digest>> produced,
-            boolean modelHasStep) {
-        if (claim.isEmpty()) {
-            return !modelHasStep;
-        }
-        Step s = claim.get();
-        List<Digest> out = produced.get(s.name());
-        return out != null && s.inputs().equals(agreedInputs) && s.outputs().equals(out);
-    }
+    /** SKETCH mode: the referee's own SKETCH transcript, made once, is what each leaf must be. */
+    private final class Sketched implements Expectation {
+        private final int k;
+        private Transcript mine;
 
-    private static String describe(java.util.Map<String, List<Digest>> produced) {
-        StringBuilder sb = new StringBuilder();
-        produced.forEach((n, d) -> sb.append('\'').append(n).append("' -> ").append(TranscriptComparator.hex(d)).append(' '));
-        return sb.toString().trim();
+        Sketched(int k) {
+            this.k = k;
+        }
+
+        private Transcript mine() {
+            if (mine == null) {
+                mine = reference.reexecute(CommitmentMode.SKETCH, k);
+            }
+            return mine;
+        }
+
+        @Override
+        public Expected step(TranscriptParty first, TranscriptParty second, Opened a, Opened c, int i) {
+            Transcript t = mine();
+            if (i >= t.steps().size()) {
+                return new Expected(null, "", r -> new Ruling(Verdict.BOTH_WRONG, r, i, "the referee's re-execution has no step " + i));
+            }
+            return new Expected(t.steps().get(i), "with the sketches of the referee's own SKETCH-mode re-execution", null);
+        }
+
+        @Override
+        public Outcome outputsHold(TranscriptParty p, Opened o, int steps) {
+            Transcript t = mine();
+            List<Digest> expected = t.header().outputs();
+            return new Outcome(steps == t.steps().size() && o.header.outputs().equals(expected), TranscriptComparator.hex(expected), null);
+        }
     }
 
     private static Ruling decide(boolean okA, boolean okC, BisectionResult b, long stepIndex, String what) {
@@ -204,7 +355,7 @@ public final class Referee {
         }
     }
 
-    private static Opened open(TranscriptParty p, Party who) {
+    private static Opened open(TranscriptParty p) {
         Opened o = new Opened();
         try {
             TranscriptParty.Commitment c = p.commit();

@@ -6,6 +6,7 @@ import dev.opg.core.OpgException;
 import dev.opg.core.merkle.InclusionProof;
 import dev.opg.core.merkle.Rfc9162;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.WitnessTensor;
@@ -25,17 +26,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks {@code k} steps of a FULL-mode transcript alone, from a witness, at about {@code k / L}
- * of the cost of a full re-execution. For each chosen step: its inclusion proof must lead to the
- * trusted root; its committed input tensors are fetched from the witness and hashed against the
- * step's input digests; the step is re-run alone and its outputs compared with the step's output
- * digests (bitwise), or with the witness's output tensors under an explicit {@link Tolerance}.
+ * Checks a FULL-mode transcript from a witness at about {@code k / L} of the cost of a full
+ * re-execution, in two parts.
+ *
+ * <p>First, from Merkle data alone and before anything runs, the whole dataflow: the transcript's
+ * root must be the trusted root, and the transcript must match the {@link Dataflow} the verifier
+ * derived from the model and the input ({@link Dataflow#check}): the model id, the header's inputs
+ * are the given input's digests, the steps are exactly the ones the model runs (count, names,
+ * order), every step's input digests are the outputs of the steps (or model inputs) that feed it
+ * by the model's own wiring, outputs fixed by the model id are those, and the header's outputs are
+ * the values the model returns. After that, every committed value is produced by exactly one step
+ * from values the model wires to it, so a false transcript must contain at least one step whose
+ * committed outputs are not what that step computes from its committed inputs.
+ *
+ * <p>Then the arithmetic of the {@code k} chosen steps: each step's input tensors are fetched from
+ * the witness and hashed against its input digests, the step is re-run alone and its outputs
+ * compared with the step's output digests (bitwise), or with the witness's output tensors under an
+ * explicit {@link Tolerance}. A lie confined to one step escapes a check of {@code k} steps chosen
+ * uniformly from {@code L} with probability {@code 1 - k/L}; the report's notes state it.
  *
  * <p>Steps are independent: the calling thread checks them together with a fixed pool, and a single
  * step is checked on the calling thread alone (a hand-off to a pool costs more than a small step).
  * Every thread that runs a step is first pinned to the profile ({@link StepExecutor#pinCurrentThread}).
- * A VALID report says only that the chosen steps are right (its notes list them); it is INVALID at
- * the lowest-index step that fails.
+ * The report is INVALID at the first dataflow departure, else at the lowest-index chosen step that
+ * fails.
  */
 public final class SpotChecker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpotChecker.class);
@@ -79,24 +93,26 @@ public final class SpotChecker implements AutoCloseable {
         return List.copyOf(chosen);
     }
 
-    /** Checks {@code k} seeded-random steps bitwise. */
-    public VerificationReport checkRandom(Transcript t, Digest trustedRoot, TensorSource witness, int k, long seed) {
-        return check(t, trustedRoot, witness, choose(t.steps().size(), k, seed), Tolerance.bitwise());
+    /** Checks the dataflow and {@code k} seeded-random steps bitwise. */
+    public VerificationReport checkRandom(Transcript t, Digest trustedRoot, Dataflow flow, TensorSource witness, int k, long seed) {
+        return check(t, trustedRoot, flow, witness, choose(t.steps().size(), k, seed), Tolerance.bitwise());
     }
 
     /**
      * Checks the given steps.
      *
-     * @param t the transcript (only the chosen steps and their proofs are used)
+     * @param t the transcript (its leaves are checked against {@code flow}; only the chosen steps are re-run)
      * @param trustedRoot the root the caller trusts (signed or anchored); the transcript's must equal it
+     * @param flow what the verifier's model implies for the verifier's input ({@code VerifiableModel.dataflow})
      * @param witness where the step tensors are found
      * @param stepIndices which steps
      * @param tolerance bitwise, or a bound the caller chose
      * @throws MalformedInputException for a step index outside the transcript
      */
-    public VerificationReport check(Transcript t, Digest trustedRoot, TensorSource witness, List<Integer> stepIndices,
+    public VerificationReport check(Transcript t, Digest trustedRoot, Dataflow flow, TensorSource witness, List<Integer> stepIndices,
             Tolerance tolerance) {
         Objects.requireNonNull(trustedRoot, "trustedRoot");
+        Objects.requireNonNull(flow, "flow");
         CheckKind kind = tolerance.isBitwise() ? CheckKind.BITWISE : CheckKind.TOLERANT;
         if (!t.root().equals(trustedRoot)) {
             return VerificationReport.invalid(CheckKind.NONE, t.root(), new HeaderMismatch(HeaderField.ROOT, trustedRoot.hex(), t.root().hex()),
@@ -110,6 +126,12 @@ public final class SpotChecker implements AutoCloseable {
                 throw new MalformedInputException("step " + i + " is outside the transcript's " + t.steps().size() + " steps");
             }
         }
+        Optional<Dataflow.Mismatch> wiring = flow.check(t);
+        if (wiring.isPresent()) {
+            return VerificationReport.invalid(CheckKind.NONE, t.root(), DataflowFindings.of(wiring.get(), flow), 0, List.of(),
+                    List.of("rejected from the transcript's leaves before any step was run: they are not the dataflow the model "
+                            + "implies for this input"));
+        }
         List<Integer> chosen = List.copyOf(new TreeSet<>(stepIndices));
         List<Outcome> outcomes = run(t, trustedRoot, witness, tolerance, chosen);
         List<StepError> errors = new ArrayList<>();
@@ -118,7 +140,12 @@ public final class SpotChecker implements AutoCloseable {
                 errors.add(o.error);
             }
         }
-        List<String> notes = List.of("spot-checked steps " + new TreeSet<>(stepIndices) + " of " + t.steps().size());
+        int steps = t.steps().size();
+        List<String> notes = List.of("dataflow checked from the leaves: model id, inputs, " + steps + " steps as the model runs them, "
+                        + "every step input wired to its producer, the header outputs",
+                "spot-checked steps " + chosen + " of " + steps + ": a lie confined to one step escapes with probability "
+                        + String.format(java.util.Locale.ROOT, "%.4f", steps == 0 ? 0.0 : 1.0 - (double) chosen.size() / steps)
+                        + " (1 - " + chosen.size() + "/" + steps + ")");
         Optional<Outcome> bad = outcomes.stream().filter(o -> o.finding != null).findFirst();
         if (bad.isPresent()) {
             return VerificationReport.invalid(kind, t.root(), bad.get().finding, outcomes.size(), errors, notes);

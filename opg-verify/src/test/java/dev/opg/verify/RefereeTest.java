@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
 
 class RefereeTest {
     private final SyntheticChain chain = new SyntheticChain(1000);
-    private final Transcript honest = chain.run(SyntheticChain.tensor(1, 2, 3, 4));
+    private final WitnessTensor x = SyntheticChain.tensor(1, 2, 3, 4);
+    private final Transcript honest = chain.run(x);
 
     private Referee referee() {
-        return new Referee(chain, TensorSource.of(chain.tensors));
+        return new Referee(chain.reference(x), TensorSource.of(chain.tensors));
     }
 
     @Test
@@ -59,12 +60,12 @@ class RefereeTest {
         Digest input = honest.steps().get(40).inputs().get(0);
         Map<Digest, WitnessTensor> without = new HashMap<>(chain.tensors);
         without.remove(input);
-        Ruling r = new Referee(chain, TensorSource.of(without)).settle(honest, liar);
+        Ruling r = new Referee(chain.reference(x), TensorSource.of(without)).settle(honest, liar);
         assertEquals(Ruling.Verdict.UNDECIDED, r.verdict());
         assertTrue(r.reason().contains("absent"), r.reason());
         Map<Digest, WitnessTensor> altered = new HashMap<>(chain.tensors);
         altered.put(input, SyntheticChain.tensor(9, 9, 9, 9));
-        assertEquals(Ruling.Verdict.UNDECIDED, new Referee(chain, TensorSource.of(altered)).settle(honest, liar).verdict());
+        assertEquals(Ruling.Verdict.UNDECIDED, new Referee(chain.reference(x), TensorSource.of(altered)).settle(honest, liar).verdict());
     }
 
     @Test

@@ -39,13 +39,16 @@ class SileroDisputeTest {
     private static NDManager manager;
     private static Transcript honest;
     private static Map<Digest, WitnessTensor> honestTensors;
+    private static DjlReference reference;
 
     @BeforeAll
     static void record() throws Exception {
         model = TestModels.loadOnnx(TestModels.sileroVadV5());
         vm = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.full().withWitness());
         manager = model.getNDManager().newSubManager();
-        Prediction<NDList> p = vm.predict(TestModels.sileroInput(manager, 21, 16000));
+        NDList input = TestModels.sileroInput(manager, 21, 16000);
+        Prediction<NDList> p = vm.predict(input);
+        reference = new DjlReference(model, TestModels.onnxProfile(), input);
         honest = p.transcript();
         Witness w = p.witness().orElseThrow();
         honestTensors = new HashMap<>();
@@ -61,6 +64,7 @@ class SileroDisputeTest {
 
     @AfterAll
     static void close() {
+        reference.close();
         manager.close();
         vm.close();
         model.close();
@@ -140,7 +144,7 @@ class SileroDisputeTest {
             assertTrue(b.queries() <= bound, b.queries() + " queries > " + bound);
             // the referee may hold the liar's witness only: the agreed inputs are upstream of the lie
             for (TensorSource source : List.of(TensorSource.of(lie.tensors()), TensorSource.of(honestTensors))) {
-                Referee referee = new Referee(new DjlStepExecutor(vm), source);
+                Referee referee = new Referee(reference, source);
                 Ruling first = referee.settle(honest, lie.transcript());
                 assertEquals(Ruling.Verdict.FIRST_CORRECT, first.verdict(), name + ": " + first.reason());
                 assertEquals(i, first.stepIndex(), name);
@@ -163,7 +167,7 @@ class SileroDisputeTest {
         } while (b.transcript().root().equals(a.transcript().root()));
         Map<Digest, WitnessTensor> both = new HashMap<>(a.tensors());
         both.putAll(b.tensors());
-        Referee referee = new Referee(new DjlStepExecutor(vm), TensorSource.of(both));
+        Referee referee = new Referee(reference, TensorSource.of(both));
         Ruling ruling = referee.settle(a.transcript(), b.transcript());
         assertEquals(Ruling.Verdict.BOTH_WRONG, ruling.verdict(), ruling.reason());
         assertEquals(i, ruling.stepIndex());

@@ -41,6 +41,7 @@ class SpotCheckerThreadsTest {
     private static VerifiableModel vm;
     private static Transcript full;
     private static Witness witness;
+    private static dev.opg.core.transcript.Dataflow flow;
 
     @BeforeAll
     static void record() {
@@ -50,7 +51,9 @@ class SpotCheckerThreadsTest {
         vm = VerifiableModel.wrap(mlp, profile);
         try (VerifiableModel rec = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().withWitness());
                 NDManager m = manager.newSubManager()) {
-            Prediction<NDList> p = rec.predict(TestModels.input(m, BATCH_32, 7));
+            NDList x = TestModels.input(m, BATCH_32, 7);
+            flow = vm.dataflow(x);
+            Prediction<NDList> p = rec.predict(x);
             full = p.transcript();
             witness = p.witness().orElseThrow();
         }
@@ -119,7 +122,7 @@ class SpotCheckerThreadsTest {
         int steps = full.steps().size();
         Watching exec = new Watching(new DjlStepExecutor(vm), Thread.currentThread(), steps);
         try (SpotChecker c = new SpotChecker(exec, 2)) {
-            VerificationReport r = c.check(full, full.root(), TensorSource.of(witness), IntStream.range(0, steps).boxed().toList(),
+            VerificationReport r = c.check(full, full.root(), flow, TensorSource.of(witness), IntStream.range(0, steps).boxed().toList(),
                     Tolerance.bitwise());
             for (long i = 0; i < steps; i++) {
                 assertEquals("opg-spot-check", exec.ranOn.get(i), "step " + i + " ran on " + exec.ranOn.get(i));
@@ -135,7 +138,7 @@ class SpotCheckerThreadsTest {
         Watching exec = new Watching(new DjlStepExecutor(vm), Thread.currentThread(), 0);
         try (SpotChecker c = new SpotChecker(exec, 4)) {
             for (int i = 0; i < full.steps().size(); i++) {
-                assertEquals(Verdict.VALID, c.check(full, full.root(), TensorSource.of(witness), List.of(i), Tolerance.bitwise()).verdict());
+                assertEquals(Verdict.VALID, c.check(full, full.root(), flow, TensorSource.of(witness), List.of(i), Tolerance.bitwise()).verdict());
                 assertEquals(Thread.currentThread().getName(), exec.ranOn.get((long) i));
             }
         }
@@ -146,7 +149,7 @@ class SpotCheckerThreadsTest {
         int steps = full.steps().size();
         Watching exec = new Watching(new DjlStepExecutor(vm), Thread.currentThread(), 0);
         try (SpotChecker c = new SpotChecker(exec, 1)) {
-            assertEquals(Verdict.VALID, c.check(full, full.root(), TensorSource.of(witness), IntStream.range(0, steps).boxed().toList(),
+            assertEquals(Verdict.VALID, c.check(full, full.root(), flow, TensorSource.of(witness), IntStream.range(0, steps).boxed().toList(),
                     Tolerance.bitwise()).verdict());
             for (long i = 0; i < steps; i++) {
                 assertEquals(Thread.currentThread().getName(), exec.ranOn.get(i));

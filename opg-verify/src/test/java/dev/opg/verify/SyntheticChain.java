@@ -5,6 +5,7 @@ import dev.opg.core.MalformedInputException;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.tensor.DType;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -103,6 +104,48 @@ final class SyntheticChain implements StepExecutor {
         TranscriptHeader h = t.header();
         TranscriptHeader nh = TranscriptHeader.of(h.mode(), 0, h.modelId(), h.profileDigest(), h.inputs(), List.of(cur.digest()));
         return new Transcript(nh, list, t.profile());
+    }
+
+    /** The chain and input {@code x} as a referee's {@link Reference}: sequential wiring, the chain's own run, {@link #PROFILE}. */
+    Reference reference(WitnessTensor x) {
+        SyntheticChain self = this;
+        List<Dataflow.PlannedStep> plan = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            plan.add(Dataflow.PlannedStep.of(name(i), List.of(i == 0 ? new Dataflow.Source.AllInputs() : new Dataflow.Source.AllOutputs(i - 1))));
+        }
+        Dataflow flow = new Dataflow(MODEL, List.of(x.digest()), plan,
+                List.of(steps == 0 ? new Dataflow.Source.AllInputs() : new Dataflow.Source.AllOutputs(steps - 1)));
+        return new Reference() {
+            @Override
+            public Dataflow dataflow() {
+                return flow;
+            }
+
+            @Override
+            public Digest profileDigest() {
+                return PROFILE.digest();
+            }
+
+            @Override
+            public StepExecutor executor() {
+                return self;
+            }
+
+            @Override
+            public TensorSource inputs() {
+                return TensorSource.of(Map.of(x.digest(), x));
+            }
+
+            @Override
+            public Transcript reexecute(CommitmentMode mode, int k) {
+                throw new UnsupportedOperationException("the synthetic chain records FULL transcripts only");
+            }
+        };
+    }
+
+    /** The dataflow of this chain on {@code x}. */
+    Dataflow dataflow(WitnessTensor x) {
+        return reference(x).dataflow();
     }
 
     @Override

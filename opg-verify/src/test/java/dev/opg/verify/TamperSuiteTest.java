@@ -348,11 +348,11 @@ class TamperSuiteTest {
      * witnesses with one bit of one step input tensor flipped; the spot check of that step must
      * name it ({@code step[i].WITNESS}). Steps without inputs (ONNX Constant nodes) are skipped.
      */
-    private static int witnessFlips(String label, VerifiableModel vm, Transcript honest, Witness witness, Random r, int count,
-            Map<String, Integer> byKind) {
+    private static int witnessFlips(String label, VerifiableModel vm, dev.opg.core.transcript.Dataflow flow, Transcript honest,
+            Witness witness, Random r, int count, Map<String, Integer> byKind) {
         Map<Digest, WitnessTensor> honestTensors = tensorsOf(honest, witness);
         try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(vm), 2)) {
-            assertEquals(Verdict.VALID, checker.check(honest, honest.root(), TensorSource.of(witness),
+            assertEquals(Verdict.VALID, checker.check(honest, honest.root(), flow, TensorSource.of(witness),
                     rangeOf(honest.steps().size()), Tolerance.bitwise()).verdict(), "spot-check false positive on " + label);
             for (int iter = 0; iter < count; iter++) {
                 int i;
@@ -367,7 +367,7 @@ class TamperSuiteTest {
                 data[bit / 8] ^= (byte) (1 << (bit % 8));
                 Map<Digest, WitnessTensor> map = new HashMap<>(honestTensors);
                 map.put(d, new WitnessTensor(t.dtype(), t.shape(), data));
-                VerificationReport rep = checker.check(honest, honest.root(), TensorSource.of(map), List.of(i), Tolerance.bitwise());
+                VerificationReport rep = checker.check(honest, honest.root(), flow, TensorSource.of(map), List.of(i), Tolerance.bitwise());
                 assertEquals("step[" + i + "].WITNESS", rep.firstFinding().orElseThrow().location(), label + " step " + s.name());
                 byKind.merge("witness tensor bit", 1, Integer::sum);
             }
@@ -393,7 +393,11 @@ class TamperSuiteTest {
             if (c.witness() == null) {
                 continue;
             }
-            int n = witnessFlips(c.label(), c.vm(), c.honest(), c.witness(), r, 40, byKind);
+            dev.opg.core.transcript.Dataflow flow;
+            try (NDManager m = manager.newSubManager()) {
+                flow = c.vm().dataflow(TestModels.input(m, c.shape(), c.inputSeed()));
+            }
+            int n = witnessFlips(c.label(), c.vm(), flow, c.honest(), c.witness(), r, 40, byKind);
             validChecks++;
             byModel.merge(c.label(), n, Integer::sum);
             mutations += n;
@@ -465,7 +469,11 @@ class TamperSuiteTest {
         mutations += rootMutations(onnxCases, 100, r, byKind, byModel);
         // c. witness tensors: each ONNX node re-run alone (runStep) from the witness
         for (OnnxCase c : onnxCases) {
-            int n = witnessFlips(c.label(), sileroVm, c.honest(), c.witness(), r, 60, byKind);
+            dev.opg.core.transcript.Dataflow flow;
+            try (NDManager m = sileroManager.newSubManager()) {
+                flow = sileroVm.dataflow(TestModels.sileroInput(m, c.inputSeed(), c.sampleRate()));
+            }
+            int n = witnessFlips(c.label(), sileroVm, flow, c.honest(), c.witness(), r, 60, byKind);
             validChecks++;
             byModel.merge(c.label(), n, Integer::sum);
             mutations += n;

@@ -143,6 +143,13 @@ class VerifierTest {
         assertThrows(MalformedInputException.class, () -> Witness.readFile(f));
     }
 
+    /** The dataflow of the MLP on the input {@link #full} was recorded on. */
+    private dev.opg.core.transcript.Dataflow flow(VerifiableModel vm) {
+        try (NDManager m = mlp.getNDManager().newSubManager()) {
+            return vm.dataflow(TestModels.input(m, TestModels.MLP_INPUT, 7));
+        }
+    }
+
     @Test
     void aStepMissingFromTheWitnessIsInvalidAtThatStep() {
         java.util.Map<dev.opg.core.Digest, dev.opg.core.witness.WitnessTensor> map = new java.util.HashMap<>();
@@ -153,9 +160,9 @@ class VerifierTest {
         }
         map.remove(full.steps().get(3).inputs().get(0));
         try (VerifiableModel vm = VerifiableModel.wrap(mlp, profile); SpotChecker c = new SpotChecker(new DjlStepExecutor(vm), 2)) {
-            VerificationReport r = c.check(full, full.root(), TensorSource.of(map), List.of(1, 3, 4), Tolerance.bitwise());
+            VerificationReport r = c.check(full, full.root(), flow(vm), TensorSource.of(map), List.of(1, 3, 4), Tolerance.bitwise());
             assertEquals("step[3].WITNESS", r.firstFinding().orElseThrow().location());
-            VerificationReport root = c.checkRandom(full, TensorDigestUtil.label("anchored"), TensorSource.of(witness), 2, 1);
+            VerificationReport root = c.checkRandom(full, TensorDigestUtil.label("anchored"), flow(vm), TensorSource.of(witness), 2, 1);
             assertEquals("header.ROOT", root.firstFinding().orElseThrow().location());
         }
     }

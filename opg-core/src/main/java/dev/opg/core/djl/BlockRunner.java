@@ -7,6 +7,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.transcript.Dataflow;
+import dev.opg.core.transcript.Dataflow.PlannedStep;
+import dev.opg.core.transcript.Dataflow.Source;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +61,22 @@ public final class BlockRunner implements ModelRunner {
     @Override
     public List<String> stepNames() {
         return List.copyOf(new ArrayList<>(steps.keySet()));
+    }
+
+    /** Sequential wiring: step 0 reads every model input, step i every output of step i - 1; the model returns the last step's. */
+    @Override
+    public Dataflow dataflow(NDList inputs) {
+        return sequential(commitment, inputs, stepNames());
+    }
+
+    /** The dataflow of steps run one after the other, each on all of its predecessor's outputs. */
+    static Dataflow sequential(ModelCommitment commitment, NDList inputs, List<String> names) {
+        List<PlannedStep> plan = new ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            plan.add(PlannedStep.of(names.get(i), List.of(i == 0 ? new Source.AllInputs() : new Source.AllOutputs(i - 1))));
+        }
+        Source out = names.isEmpty() ? new Source.AllInputs() : new Source.AllOutputs(names.size() - 1);
+        return new Dataflow(commitment.modelId(), ModelRunner.digests(inputs), plan, List.of(out));
     }
 
     @Override

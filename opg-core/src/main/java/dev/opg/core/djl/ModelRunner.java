@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.tensor.TensorDigest;
+import dev.opg.core.transcript.Dataflow;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -18,6 +20,23 @@ public interface ModelRunner extends AutoCloseable {
 
     /** Step names in execution order, where they are known before running (empty if they depend on the input). */
     List<String> stepNames();
+
+    /**
+     * What a transcript of this model on {@code inputs} must look like: its steps in order, where
+     * each step's inputs and the model's outputs come from, derived from the model and the input
+     * alone (an ONNX graph with {@code If} nodes evaluates their conditions on {@code inputs}).
+     * Spot checks and the referee check a transcript against it before re-running anything.
+     */
+    Dataflow dataflow(NDList inputs);
+
+    /** The digests of {@code inputs} in order, as a header commits them. */
+    static List<dev.opg.core.Digest> digests(NDList inputs) {
+        List<dev.opg.core.Digest> d = new java.util.ArrayList<>(inputs.size());
+        for (NDArray a : inputs) {
+            d.add(TensorDigest.of(a));
+        }
+        return d;
+    }
 
     /** Runs the whole model, reporting each step to {@code sink} in order, and returns the model outputs. */
     NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink);

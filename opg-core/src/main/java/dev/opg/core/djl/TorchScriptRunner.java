@@ -107,6 +107,12 @@ public final class TorchScriptRunner implements ModelRunner {
         return List.of(STEP_NAME);
     }
 
+    /** One step, {@code forward}, on every model input; the model returns its outputs. */
+    @Override
+    public dev.opg.core.transcript.Dataflow dataflow(NDList inputs) {
+        return BlockRunner.sequential(commitment(), inputs, List.of(STEP_NAME));
+    }
+
     @Override
     public NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink) {
         NDList out = block.forward(parameterStore, inputs, false);

@@ -203,6 +203,14 @@ public final class VerifiableModel implements AutoCloseable {
     }
 
     /**
+     * What a transcript of this model on {@code inputs} must look like ({@link ModelRunner#dataflow}):
+     * derived from the model and the input alone, for spot checks and the referee.
+     */
+    public dev.opg.core.transcript.Dataflow dataflow(NDList inputs) {
+        return runner.dataflow(inputs);
+    }
+
+    /**
      * Runs the single step {@code name} on {@code inputs} (e.g. from a witness); outputs in the inputs'
      * manager (the model's manager for a step without inputs, such as an ONNX {@code Constant}).
      */

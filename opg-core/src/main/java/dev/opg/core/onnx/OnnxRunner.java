@@ -19,7 +19,11 @@ import dev.opg.core.OpgException;
 import dev.opg.core.djl.ModelRunner;
 import dev.opg.core.djl.StepSink;
 import dev.opg.core.djl.UnsupportedModelException;
+import dev.opg.core.Digest;
 import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.transcript.Dataflow;
+import dev.opg.core.transcript.Dataflow.PlannedStep;
+import dev.opg.core.transcript.Dataflow.Source;
 import dev.opg.core.onnx.OnnxGraph.FlatNode;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.tensor.DType;
@@ -258,6 +262,88 @@ public final class OnnxRunner implements ModelRunner {
         } finally {
             made.forEach(OnnxTensor::close);
         }
+    }
+
+    /**
+     * The steps this graph runs on {@code inputs} (the conditions of {@code If} nodes evaluated on
+     * them, as {@link #run} does) and their wiring: each step reads the values its node's input
+     * names, and the names its subgraphs read, refer to: a model input (as bound by {@link #run})
+     * or an output of the earlier step that produced it. A {@code Constant} node whose tensor is a
+     * committed parameter has that tensor's digest as its known output.
+     */
+    @Override
+    public Dataflow dataflow(NDList inputs) {
+        checkOpen();
+        List<String> bound = boundNames(inputs);
+        List<OnnxTensor> made = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                feeds.put(bound.get(i), feed(inputs.get(i), made));
+            }
+            Plan p = root;
+            while (p.ifIndex >= 0) {
+                p = p.child(condition(p, feeds));
+            }
+            Map<String, Source> producer = new HashMap<>();
+            for (int i = 0; i < bound.size(); i++) {
+                producer.put(bound.get(i), new Source.Input(i));
+            }
+            List<PlannedStep> plan = new ArrayList<>(p.nodes.size());
+            for (int s = 0; s < p.nodes.size(); s++) {
+                FlatNode n = p.nodes.get(s);
+                List<Source> reads = new ArrayList<>();
+                for (String v : stepInputNames(n)) {
+                    reads.add(source(producer, v, n.stepName()));
+                }
+                List<String> outs = nonEmpty(n.outputs());
+                List<Digest> known = List.of();
+                if (n.opType().equals("Constant") && OnnxGraph.domainIsDefault(n.node()) && outs.size() == 1
+                        && graph.commitment.parameters().stream().anyMatch(e -> e.name().equals(outs.get(0)))) {
+                    known = List.of(graph.commitment.parameter(outs.get(0)).digest());
+                }
+                plan.add(new PlannedStep(n.stepName(), reads, outs.size(), known));
+                for (int k = 0; k < outs.size(); k++) {
+                    producer.put(outs.get(k), new Source.Output(s, k));
+                }
+            }
+            List<Source> returned = new ArrayList<>();
+            for (String o : graph.outputNames) {
+                returned.add(source(producer, o, "the model's outputs"));
+            }
+            return new Dataflow(graph.commitment.modelId(), ModelRunner.digests(inputs), plan, returned);
+        } catch (OrtException e) {
+            throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            made.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static Source source(Map<String, Source> producer, String value, String reader) {
+        Source s = producer.get(value);
+        if (s == null) {
+            throw new UnsupportedModelException("value '" + value + "' read by " + reader + " is produced by no earlier step "
+                    + "and is no model input");
+        }
+        return s;
+    }
+
+    /** The graph input each of {@code inputs} is fed to, exactly as {@link #run} binds them. */
+    private List<String> boundNames(NDList inputs) {
+        List<String> names = graph.inputNames;
+        if (inputs.size() != names.size()) {
+            throw new MalformedInputException("the ONNX model takes " + names.size() + " inputs " + names + "; got " + inputs.size());
+        }
+        List<String> bound = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            NDArray a = inputs.get(i);
+            String name = a.getName() != null && names.contains(a.getName()) ? a.getName() : names.get(i);
+            if (bound.contains(name)) {
+                throw new MalformedInputException("ONNX model input '" + name + "' is given twice");
+            }
+            bound.add(name);
+        }
+        return bound;
     }
 
     @Override

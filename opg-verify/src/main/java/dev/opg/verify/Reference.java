@@ -1,0 +1,30 @@
+package dev.opg.verify;
+
+import dev.opg.core.Digest;
+import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Dataflow;
+import dev.opg.core.transcript.Transcript;
+
+/**
+ * What a {@link Referee} settles a dispute against: the model and the input the dispute is about,
+ * under the profile the referee runs, never anything a party says. Everything a ruling depends on
+ * comes from here: which steps exist and what each one reads ({@link #dataflow()}), the values
+ * one step computes ({@link #executor()}), the model's input tensors ({@link #inputs()}), and for
+ * SKETCH-mode disputes, a whole re-execution ({@link #reexecute}).
+ */
+public interface Reference {
+    /** The model id, the input digests, the step list and wiring, from the model and the input. */
+    Dataflow dataflow();
+
+    /** The digest of the determinism profile the referee runs under: the agreed profile of the dispute. */
+    Digest profileDigest();
+
+    /** Runs one step of the model. */
+    StepExecutor executor();
+
+    /** The model's input tensors, by digest. */
+    TensorSource inputs();
+
+    /** The referee's own transcript of the model on the input, in {@code mode} (sketch dimension {@code k}). */
+    Transcript reexecute(CommitmentMode mode, int k);
+}
