@@ -85,8 +85,13 @@ public record StepError(long stepIndex, String name, double maxAbsError, double 
                 worst = e;
             }
         }
+        if (abs.maxAbsError() == 0 && ulp.maxUlps() == 0 && worst.worstRatio() == 0) {
+            return "tolerant check " + tolerance + " over " + errors.size() + " entries (steps, header outputs): every compared value "
+                    + "equals this verifier's "
+                    + "own re-execution bit for bit";
+        }
         return "tolerant check " + tolerance + " (bounds from this verifier's own values) over " + errors.size()
-                + " steps: largest abs error " + abs.maxAbsError() + " (" + where(abs) + "), largest ulps " + ulp.maxUlps()
+                + " entries (steps, header outputs): largest abs error " + abs.maxAbsError() + " (" + where(abs) + "), largest ulps " + ulp.maxUlps()
                 + " (" + where(ulp) + "); worst element error " + worst.worstError() + " against bound " + worst.worstBound()
                 + " (" + where(worst) + ")";
     }
