@@ -106,10 +106,13 @@ public final class Verifier implements AutoCloseable {
     /**
      * Verifies {@code claimed} against a re-execution of {@code inputs}.
      *
-     * @param tolerance bitwise (the default), or a bound the caller chooses; a tolerant check of a
-     *     FULL-mode transcript compares step outputs with {@code proverWitness}'s tensors
-     * @param proverWitness the prover's step tensors, or null; every tensor is checked against the
-     *     transcript's digests before it is used
+     * @param tolerance bitwise (the default), or a bound the caller chooses; a tolerant check
+     *     compares every committed value with this verifier's own re-execution (see the class
+     *     comment), taking the prover's tensors from {@code proverWitness} where digests differ
+     * @param proverWitness the prover's tensors (FULL: step inputs and outputs and the model
+     *     outputs; SKETCH: the model outputs), or null; every tensor is hashed and checked against
+     *     the transcript's digest before it is used, and without one a value that differs bit for
+     *     bit makes the answer INCONCLUSIVE
      */
     public VerificationReport verify(Transcript claimed, NDList inputs, Tolerance tolerance, TensorSource proverWitness) {
         Digest root = claimed.root();
