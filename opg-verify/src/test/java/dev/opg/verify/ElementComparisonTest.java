@@ -154,4 +154,46 @@ class ElementComparisonTest {
             assertFalse(ElementComparison.compare(0, "s", new float[] {1f}, new float[] {1f, 1f}, tol).withinTolerance());
         }
     }
+
+    /** The rule written out independently, in exact arithmetic: what {@code withinTolerance} must say for one float element. */
+    private static boolean oracle(float c, float r, double abs, double rel) {
+        if (!Float.isFinite(c) || !Float.isFinite(r)) {
+            return (Float.isNaN(c) && Float.isNaN(r)) || (!Float.isNaN(c) && c == r);
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(c).subtract(new java.math.BigDecimal(r)).abs();
+        java.math.BigDecimal bound = new java.math.BigDecimal(abs).add(new java.math.BigDecimal(rel).multiply(new java.math.BigDecimal(r).abs()));
+        return d.compareTo(bound) <= 0;
+    }
+
+    @Test
+    void randomPairsAgreeWithTheRuleWrittenInExactArithmetic() {
+        java.util.Random rnd = new java.util.Random(20261202L);
+        float[] specials = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.MIN_VALUE, 0f, -0f};
+        int checked = 0;
+        int passed = 0;
+        for (int i = 0; i < 200_000; i++) {
+            float r = rnd.nextInt(10) == 0 ? specials[rnd.nextInt(specials.length)] : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+            float c = switch (rnd.nextInt(4)) {
+                case 0 -> specials[rnd.nextInt(specials.length)];
+                case 1 -> r + (float) (rnd.nextGaussian() * 1e-4);
+                case 2 -> Float.intBitsToFloat(Float.floatToRawIntBits(r) + rnd.nextInt(64) - 32);
+                default -> (float) (rnd.nextGaussian() * 10);
+            };
+            double abs = rnd.nextBoolean() ? 0 : Math.pow(10, -rnd.nextInt(8));
+            double rel = rnd.nextBoolean() ? 0 : Math.pow(10, -rnd.nextInt(8)) * (rnd.nextInt(5) == 0 ? 1e6 : 1);
+            boolean expected = Float.floatToRawIntBits(c) == Float.floatToRawIntBits(r) || oracle(c, r, abs, rel);
+            StepError e = ElementComparison.compare(0, "s", new float[] {c}, new float[] {r}, Tolerance.absRel(abs, rel));
+            // the code computes |c - r| and the bound in double; only a pair within a rounding error of the bound may differ
+            if (e.withinTolerance() != expected) {
+                double d = Math.abs((double) c - r);
+                double bound = abs + rel * Math.abs((double) r);
+                assertTrue(Math.abs(d - bound) <= 1e-12 * Math.max(d, bound), "claimed " + c + " recomputed " + r + " abs " + abs + " rel " + rel);
+            }
+            checked++;
+            passed += e.withinTolerance() ? 1 : 0;
+        }
+        assertEquals(200_000, checked);
+        assertTrue(passed > 20_000 && passed < 180_000, "both outcomes exercised: " + passed + " passed");
+    }
 }
