@@ -250,9 +250,10 @@ public final class Verifier implements AutoCloseable {
             if (out.verdict() == Verdict.INVALID) {
                 return out;
             }
-            notes.add(unsupplied.size() + " step tensors differ bit for bit from this re-execution (first: " + unsupplied.get(0)
-                    + ") and no witness was given to compare them within the tolerance; not VALID. Pass the prover's witness");
-            return VerificationReport.inconclusive(root, String.join("; ", notes));
+            // the reason first: it is what a one-line answer shows
+            return VerificationReport.inconclusive(root, unsupplied.size() + " step tensors differ bit for bit from this "
+                    + "re-execution (first: " + unsupplied.get(0) + ") and no witness was given to compare them within the "
+                    + "tolerance; not VALID, pass the prover's witness; " + String.join("; ", notes));
         }
         return outputs(claimed, p, tolerance, proverWitness, errors, notes);
     }
@@ -301,9 +302,9 @@ public final class Verifier implements AutoCloseable {
         }
         errors.add(ElementComparison.merge(n, StepError.HEADER_OUTPUTS, parts));
         if (!unsupplied.isEmpty()) {
-            notes.add("the header's outputs " + unsupplied + " differ bit for bit from this re-execution's and the prover's output "
-                    + "tensors were not supplied (a witness), so they cannot be compared within the tolerance; not VALID");
-            return VerificationReport.inconclusive(root, String.join("; ", notes));
+            return VerificationReport.inconclusive(root, "the header's outputs " + unsupplied + " differ bit for bit from this "
+                    + "re-execution's and the prover's output tensors were not supplied (a witness), so they cannot be compared "
+                    + "within the tolerance; not VALID; " + String.join("; ", notes));
         }
         notes.add(StepError.overall(tolerance, errors));
         return VerificationReport.valid(CheckKind.TOLERANT, root, n, errors, notes);
