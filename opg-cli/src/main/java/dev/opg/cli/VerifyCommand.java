@@ -45,7 +45,9 @@ import picocli.CommandLine.Spec;
  * set (the kernel set, threads), the verification runs again in a {@link ChildJvm} started with
  * the recorded environment, unless {@code --no-child}; otherwise bits computed under another
  * profile are never compared: the answer is a tolerant fall-back (with {@code --tolerance}) or
- * INCONCLUSIVE, and a note says why. Spot-checked steps are chosen by {@code --seed}, by default
+ * INCONCLUSIVE, and a note says why. A profile no run recorded by opg can have
+ * ({@code DeterminismProfile.implausibility()}) is INVALID (exit 1) before anything is measured or
+ * run. Spot-checked steps are chosen by {@code --seed}, by default
  * a fresh random seed the prover cannot predict (printed, so the same check can be repeated).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -78,8 +80,11 @@ public final class VerifyCommand implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--tolerance", paramLabel = "SPEC",
-            description = "Compare sketch values with a tolerance: bitwise (default), abs=A[,rel=R], rel=R, ulps=N. "
-                    + "Also allows a profile other than the transcript's (other hardware).")
+            description = "Compare every committed value with this machine's own re-execution within a tolerance: bitwise "
+                    + "(default), abs=A[,rel=R], rel=R, ulps=N; the bound is A + R*|this machine's value|, infinities and NaN "
+                    + "match only themselves, integers must be equal. Values that differ bit for bit are taken from --witness "
+                    + "(the prover's tensors, hashed against the transcript); without them the answer is not VALID. Also "
+                    + "allows a transcript recorded under another possible profile (other hardware).")
     String tolerance;
 
     @Option(names = "--no-child",
@@ -106,6 +111,13 @@ public final class VerifyCommand implements Callable<Integer> {
             spotSeed = seed != null ? seed : randomSeed();
         } else if (seed != null) {
             throw CliException.usage("--seed chooses the steps of --spot K; pass --spot too");
+        }
+        java.util.Optional<String> impossible = claimed.profile().implausibility();
+        if (impossible.isPresent()) {
+            // Before measuring or forking: no run has this profile, so there is nothing to reproduce and nothing to tolerate.
+            out.println("INVALID header.PROFILE: " + impossible.get());
+            out.flush();
+            return ExitCodes.INVALID;
         }
         ChildJvm.Measured here = ChildJvm.measure(claimed.profile());
         ChildJvm.Plan plan = ChildJvm.plan(claimed.profile(), here, ChildJvm.cpuFlags(), noChild, ChildJvm.isChild());
@@ -283,8 +295,14 @@ public final class VerifyCommand implements Callable<Integer> {
             case INVALID -> new Verification(ExitCodes.INVALID, "INVALID " + r.firstFinding().map(f -> f.location() + ": " + f.describe())
                     .orElse(r.summary()), notes, r);
             case INCONCLUSIVE -> new Verification(ExitCodes.ENVIRONMENT, "INCONCLUSIVE " + claimed.root().hex()
-                    + ": this process cannot reproduce the transcript's profile; pass --tolerance to compare approximately", notes, r);
+                    + ": not verified, " + (r.notes().isEmpty() ? "see the notes" : firstClause(r.notes().get(0))), notes, r);
         };
+    }
+
+    /** The part of a note before its first semicolon: what kept the check from an answer. */
+    private static String firstClause(String note) {
+        int semi = note.indexOf(';');
+        return semi < 0 ? note : note.substring(0, semi);
     }
 
     private static VerificationReport withNotes(VerificationReport r, List<String> more) {

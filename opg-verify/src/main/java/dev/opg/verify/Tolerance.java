@@ -1,19 +1,23 @@
 package dev.opg.verify;
 
 /**
- * How far a re-computed value may lie from a committed one. The default everywhere is
- * {@link #bitwise()}; a tolerance other than bitwise is a choice the caller makes explicitly and
- * every report made with one says {@link CheckKind#TOLERANT}.
+ * How far a claimed value may lie from the verifier's own recomputation of it. The default
+ * everywhere is {@link #bitwise()}; a tolerance other than bitwise is a choice the caller makes
+ * explicitly and every report made with one says {@link CheckKind#TOLERANT}.
  *
- * <p>An element passes when {@code |a - e| <= absolute + relative * |e|} (the form numpy's
- * {@code isclose} uses) for {@link Kind#ABS_REL}, or when the two values are at most
- * {@code ulps} representable numbers apart for {@link Kind#ULPS}. Two NaNs pass each other; a NaN
- * against a number, or infinities of different sign, never pass. Integer and boolean tensors pass
- * only when equal, under every tolerance.
+ * <p>Writing {@code c} for the claimed value (the prover's) and {@code r} for the recomputed one
+ * (the verifier's): a finite element passes when {@code |c - r| <= absolute + relative * |r|}
+ * (numpy's {@code isclose} form, with the bound taken from the verifier's value so that no
+ * claimed value widens its own bound) for {@link Kind#ABS_REL}, or when the two are at most
+ * {@code ulps} representable numbers apart for {@link Kind#ULPS}. Non-finite values match only
+ * their own class and sign under every tolerance: {@code +inf} only {@code +inf}, {@code -inf}
+ * only {@code -inf}, NaN only NaN (any payload; bitwise needs the same bits); a finite value
+ * never matches a non-finite one. Integer and boolean elements pass only when equal; tensors of
+ * another dtype or shape never pass.
  *
  * @param kind which rule
  * @param absolute absolute bound (ABS_REL), finite and {@code >= 0}
- * @param relative relative bound (ABS_REL), finite and {@code >= 0}
+ * @param relative relative bound (ABS_REL), finite and {@code >= 0}, a factor of {@code |r|}
  * @param ulps distance in units in the last place (ULPS), {@code >= 0}
  */
 public record Tolerance(Kind kind, double absolute, double relative, long ulps) {
@@ -21,7 +25,7 @@ public record Tolerance(Kind kind, double absolute, double relative, long ulps) 
     public enum Kind {
         /** Bit-for-bit equality. */
         BITWISE,
-        /** {@code |a - e| <= absolute + relative * |e|}. */
+        /** {@code |c - r| <= absolute + relative * |r|}, {@code r} the verifier's value. */
         ABS_REL,
         /** At most {@code ulps} representable numbers apart. */
         ULPS
@@ -44,17 +48,17 @@ public record Tolerance(Kind kind, double absolute, double relative, long ulps) 
         return new Tolerance(Kind.BITWISE, 0, 0, 0);
     }
 
-    /** {@code |a - e| <= absolute}. */
+    /** {@code |c - r| <= absolute}. */
     public static Tolerance absolute(double absolute) {
         return new Tolerance(Kind.ABS_REL, absolute, 0, 0);
     }
 
-    /** {@code |a - e| <= relative * |e|}. */
+    /** {@code |c - r| <= relative * |r|}, {@code r} the verifier's value. */
     public static Tolerance relative(double relative) {
         return new Tolerance(Kind.ABS_REL, 0, relative, 0);
     }
 
-    /** {@code |a - e| <= absolute + relative * |e|}. */
+    /** {@code |c - r| <= absolute + relative * |r|}, {@code r} the verifier's value. */
     public static Tolerance absRel(double absolute, double relative) {
         return new Tolerance(Kind.ABS_REL, absolute, relative, 0);
     }
@@ -73,7 +77,7 @@ public record Tolerance(Kind kind, double absolute, double relative, long ulps) 
     public String toString() {
         return switch (kind) {
             case BITWISE -> "bitwise";
-            case ABS_REL -> "|a-e| <= " + absolute + " + " + relative + "*|e|";
+            case ABS_REL -> "|claimed-recomputed| <= " + absolute + " + " + relative + "*|recomputed|";
             case ULPS -> "<= " + ulps + " ulps";
         };
     }

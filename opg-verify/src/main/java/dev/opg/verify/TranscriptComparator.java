@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
  * before an output difference because it says where the computations part.
  *
  * <p>FULL-mode steps are compared bit for bit (their digests). SKETCH-mode sketches are compared
- * under the given {@link Tolerance} (bitwise by default) and every step's error is reported. Pure
+ * under the given {@link Tolerance} (bitwise by default), the claimed values against the
+ * reference's (bounds from the reference's values), and every step's error is reported; the
+ * header's outputs are always compared, bit for bit (they are full digests in both modes). Pure
  * and thread-safe.
  */
 public final class TranscriptComparator {
@@ -69,20 +71,33 @@ public final class TranscriptComparator {
                     new HeaderMismatch(HeaderField.OUTPUTS, hex(reference.header().outputs()), hex(claimed.header().outputs())),
                     common, errors, notes);
         }
+        if (tolerant) {
+            notes.add(StepError.overall(tolerance, errors));
+        }
         return VerificationReport.valid(kind, claimed.root(), common, tolerant ? errors : List.of(), notes);
     }
 
     /**
-     * Tolerant comparison of two SKETCH-mode transcripts made under different profiles: the
-     * profile and the header's output digests are not compared (they cannot agree bit for bit),
-     * everything else is, sketches within {@code tolerance}.
+     * The outcome of comparing the steps of two SKETCH-mode transcripts under a tolerance:
+     * {@code failure} is the INVALID report where they part (null when every step passed), and
+     * {@code errors} the per-step errors measured.
      */
-    static VerificationReport compareSketchesTolerant(Transcript claimed, Transcript reference, Tolerance tolerance, List<String> notes) {
+    record SketchSteps(VerificationReport failure, List<StepError> errors) {}
+
+    /**
+     * Tolerant comparison of the steps of two SKETCH-mode transcripts made under different
+     * profiles: the header fields fixed before execution except the profile, then every step's
+     * name and sketches, claimed values within {@code tolerance} of {@code reference}'s (the
+     * verifier's own). The header's outputs are <em>not</em> compared here; the caller must
+     * compare them (they are full digests, so that needs the prover's output tensors unless the
+     * digests are equal) before it may answer VALID.
+     */
+    static SketchSteps compareSketchSteps(Transcript claimed, Transcript reference, Tolerance tolerance, List<String> notes) {
         TranscriptHeader c = claimed.header();
         TranscriptHeader r = reference.header();
         Optional<HeaderMismatch> h = compareHeaderInputs(c, claimed.profile(), r, reference.profile(), false);
         if (h.isPresent()) {
-            return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), h.get(), 0, List.of(), notes);
+            return new SketchSteps(VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), h.get(), 0, List.of(), notes), List.of());
         }
         List<StepError> errors = new ArrayList<>();
         List<Step> cs = claimed.steps();
@@ -91,15 +106,15 @@ public final class TranscriptComparator {
         for (int i = 0; i < common; i++) {
             Optional<Divergence> d = compareStep(cs.get(i), rs.get(i), tolerance, true, errors);
             if (d.isPresent()) {
-                return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), d.get(), i + 1, errors, notes);
+                return new SketchSteps(VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(), d.get(), i + 1, errors, notes), errors);
             }
         }
         if (cs.size() != rs.size()) {
             String name = cs.size() > common ? cs.get(common).name() : rs.get(common).name();
-            return VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(),
-                    new Divergence(common, name, StepField.PRESENCE, rs.size() + " steps", cs.size() + " steps"), common, errors, notes);
+            return new SketchSteps(VerificationReport.invalid(CheckKind.TOLERANT, claimed.root(),
+                    new Divergence(common, name, StepField.PRESENCE, rs.size() + " steps", cs.size() + " steps"), common, errors, notes), errors);
         }
-        return VerificationReport.valid(CheckKind.TOLERANT, claimed.root(), common, errors, notes);
+        return new SketchSteps(null, errors);
     }
 
     /**
@@ -149,7 +164,7 @@ public final class TranscriptComparator {
         }
         if (c.sketches().equals(r.sketches())) {
             if (tolerant) {
-                errors.add(new StepError(i, r.name(), 0, 0, 0, true));
+                errors.add(StepError.exact(i, r.name()));
             }
             return Optional.empty();
         }
@@ -163,13 +178,14 @@ public final class TranscriptComparator {
             if (cs.dtype() != rs.dtype() || !java.util.Arrays.equals(cs.shape(), rs.shape())) {
                 return Optional.of(new Divergence(i, r.name(), StepField.SKETCHES, describe(r.sketches()), describe(c.sketches())));
             }
-            parts.add(ElementComparison.compare(i, r.name(), rs.values(), cs.values(), tolerance));
+            // claimed first, the verifier's own values second: bounds come from the verifier's
+            parts.add(ElementComparison.compare(i, r.name(), cs.values(), rs.values(), tolerance));
         }
         StepError e = ElementComparison.merge(i, r.name(), parts);
         errors.add(e);
         if (!e.withinTolerance()) {
-            return Optional.of(new Divergence(i, r.name(), StepField.SKETCHES, "within " + tolerance,
-                    "max abs error " + e.maxAbsError() + ", max rel error " + e.maxRelError() + ", " + e.maxUlps() + " ulps"));
+            return Optional.of(new Divergence(i, r.name(), StepField.SKETCHES, "within " + tolerance + " of the re-execution's sketches",
+                    e.describe()));
         }
         return Optional.empty();
     }

@@ -91,7 +91,9 @@ class VerifierTest {
                     TensorSource.of(witness));
             assertEquals(Verdict.VALID, r.verdict(), r.summary());
             assertEquals(CheckKind.TOLERANT, r.kind());
-            assertEquals(full.steps().size(), r.stepErrors().size());
+            // one per step, then the header's outputs
+            assertEquals(full.steps().size() + 1, r.stepErrors().size());
+            assertEquals(StepError.HEADER_OUTPUTS, r.stepErrors().get(full.steps().size()).name());
             assertTrue(r.notes().get(0).contains("fell back to the tolerant check"), r.notes().toString());
             Transcript sk = underProfile(sketch, profile.withSeed(99));
             VerificationReport s = v.verify(sk, TestModels.input(manager, TestModels.MLP_INPUT, 7), Tolerance.ulps(4), null);
