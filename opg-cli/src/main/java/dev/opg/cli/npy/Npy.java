@@ -37,8 +37,6 @@ public final class Npy {
     public static final int MAX_RANK = 64;
     /** Largest array (data bytes; so also its element count) we read; spec section 3.10. */
     public static final long MAX_ARRAY_BYTES = 1L << 30;
-    /** Bytes of the fixed preamble: magic, version, and the longest header-length field. */
-    private static final int MAX_PREAMBLE_BYTES = 12;
 
     private Npy() {}
 
