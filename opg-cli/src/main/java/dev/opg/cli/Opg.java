@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",
-                "  2  bad usage or unreadable input", "  3  environment, chain or internal error"})
+                "  2  bad usage or unreadable input", "  3  environment, chain or internal error (also a JVM error such as OutOfMemoryError)"})
 public final class Opg implements Runnable {
     @Spec
     CommandSpec spec;
