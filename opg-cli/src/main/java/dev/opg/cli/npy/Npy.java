@@ -127,7 +127,7 @@ public final class Npy {
                     + "expected exactly " + length + " data bytes for " + array);
         }
         // Two copies live at once at most: the array read here and the record's defensive copy.
-        requireHeap(2 * length, what + ": array " + array);
+        requireHeap(2 * length, what + ": array " + array + " (" + length + " bytes, read and copied once)");
         byte[] data = new byte[(int) length];
         int got = in.readNBytes(data, 0, data.length);
         if (got != data.length) {
