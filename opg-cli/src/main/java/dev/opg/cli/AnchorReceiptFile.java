@@ -52,9 +52,22 @@ record AnchorReceiptFile(Digest root, long chainId, String contract, String tran
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
     }
 
+    /** Largest receipt read (spec section 3.10): a receipt is a few hundred bytes and a proof of at most 64 digests. */
+    static final int MAX_BYTES = 1 << 20;
+
     static AnchorReceiptFile read(Path file) {
         try {
-            JsonNode o = JSON.readTree(file.toFile());
+            if (!Files.isRegularFile(file)) {
+                throw CliException.usage("anchor receipt " + file + " does not exist or is not a file");
+            }
+            byte[] bytes;
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            }
+            if (bytes.length > MAX_BYTES) {
+                throw CliException.usage("anchor receipt " + file + " exceeds the cap of " + MAX_BYTES + " bytes");
+            }
+            JsonNode o = JSON.readTree(bytes);
             if (o == null || !"opg-anchor-receipt".equals(o.path("format").asText())) {
                 throw CliException.usage(file + " is not an opg anchor receipt");
             }

@@ -7,11 +7,14 @@ package dev.opg.cli;
  *   <li>{@value #OK}: success; for {@code verify}, {@code bisect} and {@code check-anchor}, the
  *       transcript is VALID (or anchored);</li>
  *   <li>{@value #INVALID}: the check ran and the answer is no: the transcript is INVALID, the
- *       transcripts diverge, or the root is not anchored;</li>
+ *       transcripts diverge, or the root is not anchored. Nothing else: no exception or error
+ *       maps to it;</li>
  *   <li>{@value #USAGE}: bad usage or unreadable input (a missing or malformed file, an unknown
- *       option, a model that cannot be loaded);</li>
+ *       option, a model that cannot be loaded, a size above a cap of the spec's section 3.10 or
+ *       above what the heap can hold, checked before allocating);</li>
  *   <li>{@value #ENVIRONMENT}: the environment failed: the chain or RPC endpoint, the engine's
- *       native library, a file that cannot be written, or an internal error.</li>
+ *       native library, a file that cannot be written, an internal error, or a JVM
+ *       {@link Error} such as OutOfMemoryError or StackOverflowError (one line on stderr).</li>
  * </ul>
  */
 public final class ExitCodes {

@@ -23,7 +23,11 @@ import picocli.CommandLine.Spec;
  * ({@link ExitCodes}).
  *
  * <p>Errors are one line on standard error ({@code opg: error: ...}); {@code --verbose} adds the
- * stack trace and raises the log level.
+ * stack trace and raises the log level. Exit {@value ExitCodes#INVALID} comes only from a command
+ * that ran its check and got the answer no; every exception maps to
+ * {@value ExitCodes#USAGE} or {@value ExitCodes#ENVIRONMENT} ({@link #exitCodeOf}), and a JVM
+ * {@link Error} (out of memory, stack overflow, a class that cannot be linked) thrown anywhere in a
+ * command, which picocli does not catch, ends it with {@value ExitCodes#ENVIRONMENT} and one line.
  */
 @Command(name = "opg", mixinStandardHelpOptions = true, versionProvider = Opg.Version.class,
         description = "Verifiable machine-learning inference: prove, verify, inspect, bisect and anchor execution transcripts.",
@@ -32,7 +36,7 @@ import picocli.CommandLine.Spec;
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",
-                "  2  bad usage or unreadable input", "  3  environment, chain or internal error"})
+                "  2  bad usage or unreadable input", "  3  environment, chain or internal error (also a JVM error such as OutOfMemoryError)"})
 public final class Opg implements Runnable {
     @Spec
     CommandSpec spec;
@@ -42,9 +46,26 @@ public final class Opg implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * Room given back when a JVM {@link Error} is caught, so that its one line can still be
+     * printed when the heap is exhausted.
+     */
+    private static volatile byte[] reserve = new byte[256 * 1024];
+
     /** Runs {@code opg} with the process's streams and exits with its code. */
     public static void main(String[] args) {
         configureLogging(args);
+        // A VirtualMachineError in any other thread (an engine's, a stream copier's) leaves this JVM
+        // unfit to give a verdict: end it as exit 3 with one line, never as a hang or exit 1.
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {
+            if (t instanceof VirtualMachineError) {
+                reserve = null;
+                System.err.println("opg: error: " + errorMessage(t));
+                System.err.flush();
+                Runtime.getRuntime().halt(ExitCodes.ENVIRONMENT);
+            }
+            System.err.println("opg: error in thread " + thread.getName() + ": " + messageOf(t));
+        });
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int code = run(out, err, args);
@@ -65,7 +86,48 @@ public final class Opg implements Runnable {
 
     /** Runs a command line in-process, writing to the given writers; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return commandLine(out, err).execute(args);
+        return execute(commandLine(out, err), err, args);
+    }
+
+    /**
+     * Executes {@code cl}; picocli hands exceptions to the handler {@link #commandLine} sets but
+     * lets an {@link Error} through, which would end the JVM with exit 1, the code for INVALID.
+     * Here any {@link Throwable} that escapes becomes exit {@value ExitCodes#ENVIRONMENT} and one line.
+     */
+    static int execute(CommandLine cl, PrintWriter err, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) { // an Error, or an exception thrown by a handler itself
+            reserve = null; // give the heap back before printing
+            boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+            try {
+                err.println("opg: error: " + (t instanceof Error ? errorMessage(t) : messageOf(t)));
+                if (verbose) {
+                    err.print(stackTrace(t));
+                }
+                err.flush();
+            } catch (Throwable ignored) {
+                // Nothing more can be said; the exit code still says it.
+            }
+            return ExitCodes.ENVIRONMENT;
+        }
+    }
+
+    /** One line for a JVM error: what ran out and what a user can do. */
+    static String errorMessage(Throwable t) {
+        String m = t.getMessage() == null ? "" : ": " + firstLine(t.getMessage());
+        if (t instanceof OutOfMemoryError) {
+            return "the JVM ran out of memory (OutOfMemoryError" + m + "); raise -Xmx (bin/opg reads OPG_JAVA_OPTS) or give smaller inputs";
+        }
+        if (t instanceof StackOverflowError) {
+            return "the JVM's stack overflowed (StackOverflowError); raise -Xss or give less deeply nested inputs";
+        }
+        return "internal JVM error (" + t.getClass().getName() + m + ")";
+    }
+
+    private static String firstLine(String m) {
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** The configured command line: streams, exit codes and one-line error handling. */
@@ -97,6 +159,9 @@ public final class Opg implements Runnable {
 
     /** The exit code an exception ends a command with. */
     static int exitCodeOf(Throwable ex) {
+        if (ex instanceof Error) {
+            return ExitCodes.ENVIRONMENT;
+        }
         if (ex instanceof CliException c) {
             return c.exitCode();
         }

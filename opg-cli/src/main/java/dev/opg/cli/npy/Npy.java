@@ -31,24 +31,27 @@ import java.util.List;
 public final class Npy {
     /** The six magic bytes that open every .npy file. */
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    /** Largest header we accept (NumPy's own reader caps it at 10000 bytes by default). */
-    static final int MAX_HEADER = 64 * 1024;
-    /** Largest array we read into memory. */
-    public static final long MAX_DATA_BYTES = Integer.MAX_VALUE - 64;
+    /** Largest header we accept (NumPy's own reader caps it at 10000 bytes by default); spec section 3.10. */
+    public static final int MAX_HEADER_BYTES = 64 * 1024;
+    /** Largest rank we accept: NumPy 2's own NPY_MAXDIMS; spec section 3.10. */
+    public static final int MAX_RANK = 64;
+    /** Largest array (data bytes; so also its element count) we read; spec section 3.10. */
+    public static final long MAX_ARRAY_BYTES = 1L << 30;
 
     private Npy() {}
 
-    /** Reads one .npy file. */
+    /** Reads one .npy file; its size bounds what the header may declare. */
     public static NpyArray read(Path file) throws IOException {
+        long size = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.getFileName().toString(), true);
+            return read(in, file.getFileName().toString(), true, size);
         }
     }
 
     /** Reads one .npy file from bytes. */
     public static NpyArray read(byte[] bytes, String what) {
         try {
-            return read(new java.io.ByteArrayInputStream(bytes), what, true);
+            return read(new java.io.ByteArrayInputStream(bytes), what, true, bytes.length);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -56,9 +59,23 @@ public final class Npy {
 
     /**
      * Reads one array from {@code in}; {@code what} names the source in messages. If
-     * {@code requireEnd}, bytes after the array data are an error.
+     * {@code requireEnd}, bytes after the array data are an error. The source's length is not
+     * known, so only the caps bound what is allocated.
      */
     public static NpyArray read(InputStream in, String what, boolean requireEnd) throws IOException {
+        return read(in, what, requireEnd, -1);
+    }
+
+    /**
+     * Reads one array from {@code in}, which holds {@code available} bytes (or -1 if unknown).
+     * Every size is checked from the header before the data is allocated or read: the header
+     * length, the rank, the data length against {@link #MAX_ARRAY_BYTES}, against
+     * {@code available} and against the memory this JVM can still give.
+     *
+     * @throws LimitExceededException for a size above a cap, or above what the source holds
+     * @throws MalformedInputException for anything that is not a C-order little-endian array of a supported dtype
+     */
+    public static NpyArray read(InputStream in, String what, boolean requireEnd, long available) throws IOException {
         byte[] magic = readN(in, 8, what, "the 8-byte .npy preamble");
         for (int i = 0; i < MAGIC.length; i++) {
             if (magic[i] != MAGIC[i]) {
@@ -67,33 +84,59 @@ public final class Npy {
         }
         int major = magic[6] & 0xff;
         int minor = magic[7] & 0xff;
-        int headerLen;
+        long headerLen;
+        int lengthField;
         if (major == 1 && minor == 0) {
             byte[] l = readN(in, 2, what, "the header length");
             headerLen = (l[0] & 0xff) | (l[1] & 0xff) << 8;
+            lengthField = 2;
         } else if ((major == 2 || major == 3) && minor == 0) {
             byte[] l = readN(in, 4, what, "the header length");
-            long len = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-            if (len > MAX_HEADER) {
-                throw new LimitExceededException(what + ": .npy header of " + len + " bytes exceeds the cap of " + MAX_HEADER);
-            }
-            headerLen = (int) len;
+            headerLen = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+            lengthField = 4;
         } else {
             throw new MalformedInputException(what + ": .npy format version " + major + "." + minor
                     + " is not supported; expected 1.0, 2.0 or 3.0");
         }
-        byte[] h = readN(in, headerLen, what, "the header");
+        if (headerLen > MAX_HEADER_BYTES) {
+            throw new LimitExceededException(what + ": .npy header of " + headerLen + " bytes exceeds the cap of "
+                    + MAX_HEADER_BYTES + " bytes");
+        }
+        long prefix = 8 + lengthField + headerLen;
+        if (available >= 0 && prefix > available) {
+            throw new MalformedInputException(what + " is truncated: its .npy header declares " + headerLen
+                    + " bytes but the " + (available) + "-byte source holds only " + Math.max(0, available - 8 - lengthField));
+        }
+        byte[] h = readN(in, (int) headerLen, what, "the header");
         String header = new String(h, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Header parsed = Header.parse(header, what);
         long length = TensorDigest.byteLength(parsed.dtype, parsed.shape);
-        if (length > MAX_DATA_BYTES) {
-            throw new LimitExceededException(what + ": array of " + length + " bytes exceeds the cap of " + MAX_DATA_BYTES);
+        String array = parsed.dtype.specName() + Arrays.toString(parsed.shape);
+        if (length > MAX_ARRAY_BYTES) {
+            throw new LimitExceededException(what + ": array " + array + " needs " + length
+                    + " data bytes; the cap is " + MAX_ARRAY_BYTES + " bytes per array");
         }
-        byte[] data = readN(in, (int) length, what, "the array data (" + length + " bytes for "
-                + parsed.dtype.specName() + Arrays.toString(parsed.shape) + ")");
+        // Checked before the data is read: a header that claims more than the source holds
+        // allocates nothing, and one that claims less leaves bytes nobody would hash.
+        if (available >= 0 && prefix + length > available) {
+            throw new MalformedInputException(what + " is truncated: its header declares " + array + " (" + length
+                    + " data bytes) but only " + (available - prefix) + " bytes follow the header");
+        }
+        if (available >= 0 && requireEnd && prefix + length < available) {
+            throw new MalformedInputException(what + " has " + (available - prefix - length) + " bytes after the array data; "
+                    + "expected exactly " + length + " data bytes for " + array);
+        }
+        // Two copies live at once at most: the array read here and the record's defensive copy.
+        requireHeap(2 * length, what + ": array " + array + " (" + length + " bytes, read and copied once)");
+        byte[] data = new byte[(int) length];
+        int got = in.readNBytes(data, 0, data.length);
+        if (got != data.length) {
+            throw new MalformedInputException(what + " is truncated: the array data (" + length + " bytes for "
+                    + array + ") has only " + got + " bytes");
+        }
         if (requireEnd && in.read() != -1) {
             throw new MalformedInputException(what + " has bytes after the array data; expected exactly "
-                    + length + " data bytes for " + parsed.dtype.specName() + Arrays.toString(parsed.shape));
+                    + length + " data bytes for " + array);
         }
         if (parsed.dtype == DType.BOOLEAN) {
             for (int i = 0; i < data.length; i++) {
@@ -103,6 +146,25 @@ public final class Npy {
             }
         }
         return new NpyArray(parsed.dtype, parsed.shape, data);
+    }
+
+    /**
+     * Refuses, before allocating, {@code bytes} that this JVM's heap cannot hold beside what it
+     * already holds: a clear exit 2 naming the size instead of an OutOfMemoryError midway.
+     *
+     * @throws LimitExceededException if {@code bytes} exceed the heap still available
+     */
+    static void requireHeap(long bytes, String what) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > free) {
+            System.gc(); // garbage may hold the room; one collection before refusing
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (bytes > free) {
+            throw new LimitExceededException(what + " needs " + bytes + " bytes of memory; this JVM has " + free
+                    + " of its maximum heap " + rt.maxMemory() + " left (raise -Xmx to read it)");
+        }
     }
 
     /** Writes {@code a} as a version 1.0 .npy file. */
@@ -339,10 +401,12 @@ public final class Npy {
                 try {
                     dims.add(Long.parseLong(num));
                 } catch (NumberFormatException e) {
-                    throw new LimitExceededException(what + ": dimension " + num + " exceeds 2^63-1");
+                    throw new LimitExceededException(what + ": dimension " + num + " exceeds 2^63-1; the cap per array is "
+                            + MAX_ARRAY_BYTES + " bytes");
                 }
-                if (dims.size() > TensorDigest.MAX_RANK) {
-                    throw new LimitExceededException(what + ": rank above " + TensorDigest.MAX_RANK);
+                if (dims.size() > MAX_RANK) {
+                    throw new LimitExceededException(what + ": the .npy shape has more than " + MAX_RANK
+                            + " dimensions; the cap is " + MAX_RANK);
                 }
                 skipSpace();
                 if (peek() == ',') {

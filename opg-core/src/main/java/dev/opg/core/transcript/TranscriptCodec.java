@@ -161,11 +161,26 @@ public final class TranscriptCodec {
     }
 
     public static Transcript read(Path file) throws IOException {
+        return decode(readCapped(file));
+    }
+
+    /**
+     * The file's bytes, refused above {@link TranscriptLimits#MAX_JSON_BYTES} before they are read
+     * and never more than the cap + 1 read: a file that grows, or a device or pipe whose size
+     * says nothing, cannot make this allocate more.
+     */
+    private static byte[] readCapped(Path file) throws IOException {
         long size = Files.size(file);
         if (size > TranscriptLimits.MAX_JSON_BYTES) {
             throw new LimitExceededException("transcript file " + file + " has " + size + " bytes; the cap is " + TranscriptLimits.MAX_JSON_BYTES);
         }
-        return decode(Files.readAllBytes(file));
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes((int) TranscriptLimits.MAX_JSON_BYTES + 1);
+            if (b.length > TranscriptLimits.MAX_JSON_BYTES) {
+                throw new LimitExceededException("transcript file " + file + " exceeds the cap of " + TranscriptLimits.MAX_JSON_BYTES + " bytes");
+            }
+            return b;
+        }
     }
 
     /** Reads at most {@link TranscriptLimits#MAX_JSON_BYTES} + 1 bytes and decodes them. */
@@ -219,11 +234,7 @@ public final class TranscriptCodec {
 
     /** {@link #decodeClaim(byte[])} of a file, with the same size cap as {@link #read(Path)}. */
     public static ClaimedTranscript readClaim(Path file) throws IOException {
-        long size = Files.size(file);
-        if (size > TranscriptLimits.MAX_JSON_BYTES) {
-            throw new LimitExceededException("transcript file " + file + " has " + size + " bytes; the cap is " + TranscriptLimits.MAX_JSON_BYTES);
-        }
-        return decodeClaim(Files.readAllBytes(file));
+        return decodeClaim(readCapped(file));
     }
 
     /** A transcript's content and the root its file claims, not yet checked against each other. */

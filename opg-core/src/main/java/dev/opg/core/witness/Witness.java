@@ -40,11 +40,23 @@ import java.util.stream.Stream;
  * {@code "OPG-WITNESS-FILE" u8 1, u64 manifest length, manifest, u32 n, (u64 length, tensor)*n}.
  * The manifest is {@code "OPG-WITNESS" u8 1, digests(model inputs), digests(model outputs), u32 steps,
  * (u64 index, string name, digests(inputs), digests(outputs))*steps}, digests being u32 count then
- * 32-byte values.
+ * 32-byte values. In the single file the tensors appear in ascending order of their digests
+ * (unsigned bytes), each once.
+ *
+ * <p>Loading is bounded (spec section 3.10): the manifest is at most {@link #MAX_MANIFEST_BYTES},
+ * a witness holds at most {@link #MAX_TENSORS} tensors and {@link #MAX_TOTAL_BYTES} bytes of
+ * tensor files, each at most {@link #MAX_TENSOR_BYTES}; every tensor's length is checked against
+ * its header (dtype and shape) before its data is allocated.
  */
 public final class Witness {
-    /** Largest witness tensor file this implementation loads. */
+    /** Largest witness tensor file (header and data) this implementation loads. */
     public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 64;
+    /** Largest manifest. */
+    public static final long MAX_MANIFEST_BYTES = 64L << 20;
+    /** Most tensors in one witness. */
+    public static final long MAX_TENSORS = 1L << 20;
+    /** Largest sum of the tensor files' bytes in one witness. */
+    public static final long MAX_TOTAL_BYTES = 16L << 30;
 
     /** The manifest entry of one step. */
     public record StepEntry(long index, String name, List<Digest> inputs, List<Digest> outputs) {
@@ -223,19 +235,52 @@ public final class Witness {
     /** Loads and checks the directory form. */
     public static Witness readDirectory(Path dir) throws IOException {
         Map<Digest, WitnessTensor> tensors = new HashMap<>();
+        long total = 0;
         try (Stream<Path> files = Files.list(dir.resolve("tensors"))) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith(".tensor") || name.length() != 64 + 7) {
                     throw new MalformedInputException("unexpected file " + p + " in a witness; files are <64 hex digits>.tensor");
                 }
-                if (Files.size(p) > MAX_TENSOR_BYTES) {
-                    throw new LimitExceededException("witness tensor " + p + " exceeds " + MAX_TENSOR_BYTES + " bytes");
+                Digest key = Digest.fromHex(name.substring(0, 64));
+                if (!name.equals(key.hex() + ".tensor")) {
+                    throw new MalformedInputException("witness file " + p + " is not named by its digest in lower-case hex");
                 }
-                tensors.put(Digest.fromHex(name.substring(0, 64)), WitnessTensor.decode(Files.readAllBytes(p)));
+                // A device, a pipe or a link could hold or promise any number of bytes.
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new MalformedInputException("witness entry " + p + " is not a regular file");
+                }
+                if (tensors.size() >= MAX_TENSORS) {
+                    throw new LimitExceededException("witness " + dir + " holds more than " + MAX_TENSORS + " tensors; the cap is " + MAX_TENSORS);
+                }
+                long size = Files.size(p);
+                if (size > MAX_TENSOR_BYTES) {
+                    throw new LimitExceededException("witness tensor " + p + " has " + size + " bytes; the cap is " + MAX_TENSOR_BYTES);
+                }
+                total += size;
+                if (total > MAX_TOTAL_BYTES) {
+                    throw new LimitExceededException("witness " + dir + " holds more than " + MAX_TOTAL_BYTES + " bytes of tensors; the cap is "
+                            + MAX_TOTAL_BYTES);
+                }
+                try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(p))) {
+                    tensors.put(key, readTensor(in, size, "witness tensor " + p));
+                    if (in.read() != -1) {
+                        throw new MalformedInputException("witness tensor " + p + " grew while it was read");
+                    }
+                }
             }
         }
-        byte[] manifest = Files.readAllBytes(dir.resolve("manifest.bin"));
+        Path m = dir.resolve("manifest.bin");
+        if (!Files.isRegularFile(m, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new MalformedInputException("witness " + dir + " has no regular file manifest.bin");
+        }
+        byte[] manifest;
+        try (InputStream in = Files.newInputStream(m)) {
+            manifest = in.readNBytes((int) MAX_MANIFEST_BYTES + 1);
+        }
+        if (manifest.length > MAX_MANIFEST_BYTES) {
+            throw new LimitExceededException("witness manifest " + m + " exceeds the cap of " + MAX_MANIFEST_BYTES + " bytes");
+        }
         return fromManifest(manifest, tensors);
     }
 
@@ -250,15 +295,34 @@ public final class Witness {
             if (version != 1) {
                 throw new dev.opg.core.UnsupportedVersionException("witness file version " + version + "; this implementation reads 1");
             }
-            byte[] manifest = readBlock(in, 8, 64L << 20, "manifest");
+            byte[] manifest = readBlock(in, 8, MAX_MANIFEST_BYTES, "manifest");
             long n = readLe(in, 4);
-            if (n > 4L * TranscriptLimits.MAX_TENSORS * 8) {
-                throw new LimitExceededException("witness file lists " + n + " tensors");
+            if (n > MAX_TENSORS) {
+                throw new LimitExceededException("witness file lists " + n + " tensors; the cap is " + MAX_TENSORS);
             }
             Map<Digest, WitnessTensor> tensors = new HashMap<>();
+            Digest previous = null;
+            long total = 0;
             for (long i = 0; i < n; i++) {
-                WitnessTensor t = WitnessTensor.decode(readBlock(in, 8, MAX_TENSOR_BYTES, "tensor"));
-                tensors.put(t.digest(), t);
+                long len = readLe(in, 8);
+                if (len < 0 || len > MAX_TENSOR_BYTES) {
+                    throw new LimitExceededException("witness tensor " + i + " of " + Long.toUnsignedString(len)
+                            + " bytes exceeds the cap of " + MAX_TENSOR_BYTES);
+                }
+                total += len;
+                if (total > MAX_TOTAL_BYTES) {
+                    throw new LimitExceededException("witness file " + file + " holds more than " + MAX_TOTAL_BYTES
+                            + " bytes of tensors; the cap is " + MAX_TOTAL_BYTES);
+                }
+                WitnessTensor t = readTensor(in, len, "witness tensor " + i);
+                Digest d = t.digest();
+                // One order only (ascending digests, each once): one witness, one file.
+                if (previous != null && previous.compareTo(d) >= 0) {
+                    throw new MalformedInputException("witness tensor " + i + " (" + d.hex() + ") does not follow "
+                            + previous.hex() + "; tensors are in strictly ascending order of their digests");
+                }
+                previous = d;
+                tensors.put(d, t);
             }
             if (in.read() != -1) {
                 throw new MalformedInputException("trailing bytes after the last witness tensor in " + file);
@@ -267,6 +331,54 @@ public final class Witness {
         } catch (EOFException e) {
             throw new MalformedInputException("witness file " + file + " is truncated", e);
         }
+    }
+
+    /**
+     * Reads one tensor of {@code length} bytes (header then data), checking that its header's
+     * dtype and shape need exactly that many bytes before the data is allocated.
+     */
+    private static WitnessTensor readTensor(InputStream in, long length, String what) throws IOException {
+        if (length < 7) {
+            throw new MalformedInputException(what + " has " + length + " bytes; a tensor header alone has at least 7");
+        }
+        byte[] head = in.readNBytes(7);
+        if (head.length != 7) {
+            throw new EOFException();
+        }
+        int rank = head[6] & 0xff;
+        if (length < 7 + 8L * rank) {
+            throw new MalformedInputException(what + " is truncated in its shape: rank " + rank + " needs "
+                    + (7 + 8L * rank) + " header bytes, the tensor has " + length);
+        }
+        byte[] dims = in.readNBytes(8 * rank);
+        if (dims.length != 8 * rank) {
+            throw new EOFException();
+        }
+        if (head[0] != 'O' || head[1] != 'P' || head[2] != 'G' || head[3] != 'T') {
+            throw new MalformedInputException(what + " does not start with OPGT");
+        }
+        if (head[4] != dev.opg.core.tensor.TensorDigest.VERSION) {
+            throw new MalformedInputException(what + ": tensor encoding version " + head[4] + "; expected "
+                    + dev.opg.core.tensor.TensorDigest.VERSION);
+        }
+        dev.opg.core.tensor.DType dtype = dev.opg.core.tensor.DType.fromCode(head[5] & 0xff);
+        long[] shape = new long[rank];
+        ByteBuffer b = ByteBuffer.wrap(dims).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rank; i++) {
+            shape[i] = b.getLong();
+        }
+        // The header alone gives the data length: checked before the data is allocated.
+        long want = dev.opg.core.tensor.TensorDigest.byteLength(dtype, shape);
+        long headerLength = 7 + 8L * rank;
+        if (headerLength + want != length) {
+            throw new MalformedInputException(what + " has " + (length - headerLength) + " data bytes; its header ("
+                    + dtype.specName() + java.util.Arrays.toString(shape) + ") needs " + want);
+        }
+        byte[] data = in.readNBytes((int) want);
+        if (data.length != want) {
+            throw new EOFException();
+        }
+        return new WitnessTensor(dtype, shape, data);
     }
 
     private static Witness fromManifest(byte[] manifest, Map<Digest, WitnessTensor> tensors) {
