@@ -211,22 +211,31 @@ public final class TranscriptAnchorClient {
      * crash. Empty if this account did not anchor it, whoever else did.
      */
     public Optional<AnchorReceipt> findBatchAnchor(Digest batchRoot) {
-        Optional<AnchorRecord> rec = batchAnchorOf(submitter(), batchRoot);
+        return findAnchor(submitter(), batchRoot, true);
+    }
+
+    /**
+     * The anchor {@code submitter} made of {@code value}, alone ({@code batch} false) or as a batch
+     * root, with the transaction that made it (looked up in the contract's events of that block;
+     * null if the node cannot say). Empty if that submitter did not anchor it that way.
+     */
+    public Optional<AnchorReceipt> findAnchor(String submitter, Digest value, boolean batch) {
+        Optional<AnchorRecord> rec = batch ? batchAnchorOf(submitter, value) : anchorOf(submitter, value);
         if (rec.isEmpty()) {
             return Optional.empty();
         }
         AnchorRecord r = rec.get();
         EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(r.blockNumber())),
                 DefaultBlockParameter.valueOf(BigInteger.valueOf(r.blockNumber())), address);
-        filter.addSingleTopic(TranscriptAnchorAbi.topic(TranscriptAnchorAbi.BATCH_ANCHORED));
-        filter.addSingleTopic("0x" + batchRoot.hex());
+        filter.addSingleTopic(TranscriptAnchorAbi.topic(batch ? TranscriptAnchorAbi.BATCH_ANCHORED : TranscriptAnchorAbi.ANCHORED));
+        filter.addSingleTopic("0x" + value.hex());
         filter.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(r.submitter()), 64));
         EthLog logs = sender.rpc("eth_getLogs", () -> sender.web3j().ethGetLogs(filter).send());
         String tx = null;
         if (!logs.hasError() && logs.getLogs() != null && !logs.getLogs().isEmpty()) {
             tx = ((Log) logs.getLogs().get(0).get()).getTransactionHash();
         }
-        return Optional.of(new AnchorReceipt(batchRoot, r.submitter(), r.count(), false, tx, r.blockNumber(), 0));
+        return Optional.of(new AnchorReceipt(value, r.submitter(), r.count(), false, tx, r.blockNumber(), 0));
     }
 
     /**
