@@ -43,7 +43,7 @@ import org.web3j.utils.Numeric;
  * <p>After a rollback (a reorg, a dev node reverted to a snapshot) the cached nonce can run ahead
  * of the chain: a transaction sent with it is accepted but waits behind a gap forever, and a
  * transaction sent before may be gone. While waiting for a receipt the sender asks the node (every
- * {@link #SEEN_CHECK_INTERVAL}) whether it still has the transaction and whether its nonce is
+ * 250 ms) whether it still has the transaction and whether its nonce is
  * minable; as soon as not, it re-reads the nonce and sends the call again (at most 3 times), so
  * anchoring resumes within a second or so instead of after the receipt timeout. The transaction
  * left behind a gap stays in the node's pool and may be mined later, when the gap is filled: a
