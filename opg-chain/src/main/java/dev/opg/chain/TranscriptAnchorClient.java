@@ -161,6 +161,7 @@ public final class TranscriptAnchorClient {
     }
 
     /** When and over how many roots {@code submitter} anchored the batch root {@code batchRoot}; empty if it did not. */
+    @SuppressWarnings("rawtypes") // web3j's decoder hands out raw Types
     public Optional<AnchorRecord> batchAnchorOf(String submitter, Digest batchRoot) {
         String s = addr(submitter);
         List<Type> out = call(TranscriptAnchorAbi.batchAnchorOf(s, batchRoot));
@@ -177,6 +178,7 @@ public final class TranscriptAnchorClient {
      *
      * @throws ChainException if the node refuses the log query
      */
+    @SuppressWarnings("rawtypes") // web3j's EthLog hands out raw LogResults
     public List<AnchorRecord> anchorsOf(Digest value) {
         EthFilter filter = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, address);
         filter.addOptionalTopics(TranscriptAnchorAbi.topic(TranscriptAnchorAbi.ANCHORED),
@@ -190,7 +192,7 @@ public final class TranscriptAnchorClient {
         Set<String> singleSubmitters = new LinkedHashSet<>();
         Set<String> batchSubmitters = new LinkedHashSet<>();
         String anchoredTopic = TranscriptAnchorAbi.topic(TranscriptAnchorAbi.ANCHORED);
-        for (EthLog.LogResult<?> lr : logs.getLogs() == null ? List.<EthLog.LogResult>of() : logs.getLogs()) {
+        for (EthLog.LogResult lr : logs.getLogs() == null ? List.<EthLog.LogResult>of() : logs.getLogs()) {
             Log l = (Log) lr.get();
             if (l.getTopics().size() < 3) {
                 continue;
