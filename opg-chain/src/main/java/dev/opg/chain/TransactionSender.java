@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.NavigableSet;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
@@ -64,6 +66,8 @@ public final class TransactionSender implements AutoCloseable {
     private final ReentrantLock nonceLock = new ReentrantLock();
     /** Guarded by nonceLock; null means "ask the node". */
     private BigInteger nextNonce;
+    /** Nonces of transactions the node accepted and this sender still waits on. */
+    private final NavigableSet<BigInteger> inFlight = new ConcurrentSkipListSet<>();
 
     /** What a mined, successful, confirmed transaction left. */
     public record Mined(String transactionHash, long blockNumber, String blockHash, long gasUsed,
@@ -196,6 +200,8 @@ public final class TransactionSender implements AutoCloseable {
                 }
                 log.warn("{}; nonce re-read from the node, sending again", e.getMessage());
                 continue;
+            } finally {
+                inFlight.remove(sent.nonce());
             }
             String hash = sent.hash();
             if (!receipt.isStatusOK()) {
@@ -263,6 +269,7 @@ public final class TransactionSender implements AutoCloseable {
                 nextNonce = null; // kept only once the node has the transaction
                 if (sendRaw(signed, hash, gasLimit, maxFee)) {
                     nextNonce = nonce.add(BigInteger.ONE);
+                    inFlight.add(nonce);
                     return new Sent(hash, nonce);
                 }
                 if (resync >= 3) {
@@ -367,7 +374,12 @@ public final class TransactionSender implements AutoCloseable {
         }
         BigInteger ready = web3j.ethGetTransactionCount(address(), DefaultBlockParameterName.PENDING).send()
                 .getTransactionCount();
-        if (ready != null && nonce.compareTo(ready) > 0) {
+        // A gap only if some nonce below ours is neither counted by the node nor one of our own
+        // transactions still in flight: a node whose "pending" count lags (or is the mined count)
+        // must not make concurrent sends look stuck.
+        if (ready != null && nonce.compareTo(ready) > 0
+                && inFlight.subSet(ready, true, nonce, false).size() < nonce.subtract(ready).min(BigInteger.valueOf(
+                        Integer.MAX_VALUE)).intValue()) {
             resyncNonce();
             throw new NotSeenException("transaction " + hash + " has nonce " + nonce + " but the node has only "
                     + ready + " transaction(s) of " + address() + " ready: it waits behind a nonce gap (the chain was "
