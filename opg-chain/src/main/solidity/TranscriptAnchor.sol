@@ -5,15 +5,26 @@ pragma solidity 0.8.37;
 /// @notice Anchors opg transcript roots (one at a time or as the RFC 9162 root of a batch),
 ///         proves on chain that a transcript root belongs to an anchored batch, and records
 ///         EIP-712 attestations by executors.
-/// @dev Anchoring is idempotent: anchoring a root that is already anchored changes nothing,
-///      emits nothing and does not revert, so a client may retry a send it is unsure about.
+/// @dev Every anchor is a claim by its submitter (msg.sender) and is stored under that
+///      submitter's address: what one account anchors can never be blocked, overwritten or
+///      invalidated by another account, whatever it sends and in whatever order. Single roots and
+///      batch roots live in two separate records, so a value anchored as one kind says nothing
+///      about the other kind (a batch root anchored as a single root has no count and proves no
+///      inclusion; a transcript root anchored as a "batch" by someone else is that someone's
+///      claim only). Every view takes the submitter whose claim is asked about.
+///      Anchoring is idempotent for the same submitter: anchoring again what that submitter
+///      already anchored changes nothing, emits nothing and does not revert, so a client may retry
+///      a send it is unsure about. A batch root with a different count from the same submitter
+///      reverts (ConflictingBatchCount): a submitter's batch has one size.
 ///      A batch root is the RFC 9162 (SHA-256) Merkle root over the transcript roots, each
 ///      transcript root (32 bytes) being the leaf DATA: leaf = sha256(0x00 || root),
 ///      node = sha256(0x01 || left || right).
 contract TranscriptAnchor {
-    /// @dev One storage slot per anchored root: submitter (160 bits) | block number (48) | count (48).
-    ///      count is 0 for a root anchored alone, the number of transcript roots for a batch.
-    mapping(bytes32 => uint256) private records;
+    /// @dev submitter => root anchored alone => ANCHORED | block number (low 64 bits).
+    mapping(address => mapping(bytes32 => uint256)) private singles;
+
+    /// @dev submitter => batch root => ANCHORED | count (bits 64..127) | block number (low 64 bits).
+    mapping(address => mapping(bytes32 => uint256)) private batches;
 
     /// @dev keccak256(transcriptRoot, executor) => model id the executor attested to.
     mapping(bytes32 => bytes32) private attested;
@@ -24,6 +35,7 @@ contract TranscriptAnchor {
 
     error EmptyBatch();
     error BatchTooLarge(uint64 count);
+    error ConflictingBatchCount(bytes32 batchRoot, uint64 recorded, uint64 offered);
     error MalformedSignature(uint256 length);
     error WrongSigner(address recovered, address expected);
     error ConflictingAttestation(bytes32 recorded, bytes32 offered);
@@ -36,62 +48,86 @@ contract TranscriptAnchor {
     bytes32 private constant VERSION_HASH = keccak256("1");
     uint256 private constant HALF_CURVE_ORDER =
         0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+    /// @dev Largest batch: 2^48 - 1 roots (a proof of that tree is 48 hashes deep).
     uint256 private constant MAX_COUNT = (1 << 48) - 1;
+    uint256 private constant LOW64 = (1 << 64) - 1;
+    /// @dev Set in every record, so 0 means "not anchored" whatever the block number.
+    uint256 private constant ANCHORED = 1 << 255;
 
     // ------------------------------------------------------------------ anchoring
 
-    /// @notice Anchors one transcript root. Returns false (and changes nothing) if already anchored.
+    /// @notice Anchors one transcript root as a claim of msg.sender. Returns false (and changes
+    ///         nothing) if msg.sender already anchored it alone.
     function anchor(bytes32 root) external returns (bool fresh) {
-        if (records[root] != 0) return false;
-        records[root] = _pack(msg.sender, block.number, 0);
+        mapping(bytes32 => uint256) storage mine = singles[msg.sender];
+        if (mine[root] != 0) return false;
+        mine[root] = ANCHORED | (block.number & LOW64);
         emit Anchored(root, msg.sender, block.number);
         return true;
     }
 
-    /// @notice Anchors the RFC 9162 root over `count` transcript roots. Returns false (and changes
-    ///         nothing) if already anchored.
+    /// @notice Anchors, as a claim of msg.sender, the RFC 9162 root over `count` transcript roots.
+    ///         Returns false (and changes nothing) if msg.sender already anchored this batch root
+    ///         with this count; reverts with ConflictingBatchCount if with another count.
     function anchorBatch(bytes32 batchRoot, uint64 count) external returns (bool fresh) {
         if (count == 0) revert EmptyBatch();
         if (count > MAX_COUNT) revert BatchTooLarge(count);
-        if (records[batchRoot] != 0) return false;
-        records[batchRoot] = _pack(msg.sender, block.number, count);
+        mapping(bytes32 => uint256) storage mine = batches[msg.sender];
+        uint256 r = mine[batchRoot];
+        if (r != 0) {
+            uint64 recorded = uint64((r >> 64) & LOW64);
+            if (recorded != count) revert ConflictingBatchCount(batchRoot, recorded, count);
+            return false;
+        }
+        mine[batchRoot] = ANCHORED | (uint256(count) << 64) | (block.number & LOW64);
         emit BatchAnchored(batchRoot, msg.sender, count, block.number);
         return true;
     }
 
-    /// @notice True if `root` was anchored, alone or as a batch root.
-    function isAnchored(bytes32 root) external view returns (bool) {
-        return records[root] != 0;
+    /// @notice True if `submitter` anchored `root` alone.
+    function isAnchored(address submitter, bytes32 root) external view returns (bool) {
+        return singles[submitter][root] != 0;
     }
 
-    /// @notice Who anchored `root`, in which block, and over how many roots (0: anchored alone).
-    ///         All zero if it was never anchored.
-    function anchorOf(bytes32 root) external view returns (address submitter, uint64 blockNumber, uint64 count) {
-        uint256 r = records[root];
-        submitter = address(uint160(r >> 96));
-        blockNumber = uint64((r >> 48) & MAX_COUNT);
-        count = uint64(r & MAX_COUNT);
+    /// @notice The block in which `submitter` anchored `root` alone; 0 if it did not.
+    function anchorOf(address submitter, bytes32 root) external view returns (uint64 blockNumber) {
+        return uint64(singles[submitter][root] & LOW64);
     }
 
-    function _pack(address submitter, uint256 blockNumber, uint256 count) private pure returns (uint256) {
-        // A non-zero submitter keeps every record non-zero, so 0 means "not anchored".
-        return (uint256(uint160(submitter)) << 96) | ((blockNumber & MAX_COUNT) << 48) | count;
+    /// @notice True if `submitter` anchored the batch root `batchRoot`.
+    function isBatchAnchored(address submitter, bytes32 batchRoot) external view returns (bool) {
+        return batches[submitter][batchRoot] != 0;
+    }
+
+    /// @notice The block in which `submitter` anchored the batch root `batchRoot`, and over how many
+    ///         transcript roots; both 0 if it did not.
+    function batchAnchorOf(address submitter, bytes32 batchRoot)
+        external
+        view
+        returns (uint64 blockNumber, uint64 count)
+    {
+        uint256 r = batches[submitter][batchRoot];
+        blockNumber = uint64(r & LOW64);
+        count = uint64((r >> 64) & LOW64);
     }
 
     // ------------------------------------------------------------------ inclusion
 
-    /// @notice True if `transcriptRoot` is leaf `leafIndex` of the anchored batch `batchRoot`,
-    ///         proven by the RFC 9162 audit path `proof` (ordered from the leaf upward). The tree
-    ///         size is the count anchored with the batch. Fails closed: unknown batch, index out of
-    ///         range, a path of the wrong length or a wrong hash all answer false.
-    function verifyInclusion(bytes32 batchRoot, uint256 leafIndex, bytes32 transcriptRoot, bytes32[] calldata proof)
-        external
-        view
-        returns (bool)
-    {
-        uint256 r = records[batchRoot];
-        uint256 count = r & MAX_COUNT;
-        if (r == 0 || count == 0) return false;
+    /// @notice True if `transcriptRoot` is leaf `leafIndex` of the batch `batchRoot` that `submitter`
+    ///         anchored, proven by the RFC 9162 audit path `proof` (ordered from the leaf upward).
+    ///         The tree size is the count `submitter` anchored with the batch. Fails closed: a batch
+    ///         that submitter did not anchor (whoever else did), a root it anchored alone, an index
+    ///         out of range, a path of the wrong length or a wrong hash all answer false.
+    function verifyInclusion(
+        address submitter,
+        bytes32 batchRoot,
+        uint256 leafIndex,
+        bytes32 transcriptRoot,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        uint256 r = batches[submitter][batchRoot];
+        if (r == 0) return false;
+        uint256 count = (r >> 64) & LOW64;
         bytes32 leaf = _leafHash(abi.encodePacked(transcriptRoot));
         return _verify(leaf, leafIndex, count, proof, batchRoot);
     }

@@ -4,6 +4,8 @@ import dev.opg.core.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +44,15 @@ import org.slf4j.LoggerFactory;
  * about 70 bytes per root). {@link #prune(long)} drops those confirmed in blocks below a given
  * number; after that they can no longer be re-anchored from this journal.
  *
+ * <p><b>One opener at a time.</b> {@link #open} takes an exclusive {@link FileLock} on the lock
+ * file {@code <journal>.lock} beside the journal (a separate file, because compaction replaces the
+ * journal itself by a rename) and holds it until {@link #close}. A second open of the same journal,
+ * from another process or from this one, is refused with {@link JournalLockedException} before it
+ * reads anything: two writers would each compact the file from their own memory and drop the
+ * other's roots. The operating system releases the lock when the holder dies, so a crashed process
+ * never leaves the journal locked. The lock file is left in place (deleting it would let two
+ * later openers lock two different files).
+ *
  * <p>Thread-safe: every method is synchronized.
  */
 public final class AnchorJournal implements AutoCloseable {
@@ -73,6 +84,8 @@ public final class AnchorJournal implements AutoCloseable {
 
     private final Path file;
     private FileChannel channel;
+    private FileChannel lockChannel;
+    private FileLock lock;
     private final Map<Long, Digest> unbatched = new LinkedHashMap<>();
     private final Map<Long, Digest> batchedRoots = new LinkedHashMap<>();
     private final Map<Long, OpenBatch> open = new LinkedHashMap<>();
@@ -85,22 +98,63 @@ public final class AnchorJournal implements AutoCloseable {
         this.file = file;
     }
 
-    /** Opens (creating if absent) the journal at {@code file}, replays it and compacts it. */
+    /**
+     * Opens (creating if absent) the journal at {@code file}, locks it, replays it and compacts it.
+     *
+     * @throws JournalLockedException if another opener (any process, this one included) holds it
+     * @throws JournalCorruptedException if a line before the last is damaged
+     * @throws ChainException if the file cannot be read or written
+     */
     public static AnchorJournal open(Path file) {
         AnchorJournal j = new AnchorJournal(file);
         try {
             if (file.getParent() != null) {
                 Files.createDirectories(file.getParent());
             }
+            j.lock();
+        } catch (IOException e) {
+            j.close();
+            throw new ChainException("cannot lock anchor journal " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            j.close();
+            throw e;
+        }
+        try {
             if (Files.exists(file)) {
                 j.replay(Files.readAllBytes(file));
             }
             j.compact();
             j.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
+            j.close();
             throw new ChainException("cannot open anchor journal " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            j.close();
+            throw e;
         }
         return j;
+    }
+
+    /** The lock file of the journal at {@code file}: {@code <file>.lock}. */
+    public static Path lockFileOf(Path file) {
+        return file.resolveSibling(file.getFileName() + ".lock");
+    }
+
+    private void lock() throws IOException {
+        Path lf = lockFileOf(file);
+        lockChannel = FileChannel.open(lf, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // held by another AnchorJournal in this JVM
+        }
+        if (l == null) {
+            throw new JournalLockedException(file, lf, "anchor journal " + file + " is already open (lock " + lf
+                    + " is held by another process or another BatchAnchorer in this one); two writers would lose "
+                    + "each other's roots. Close the other one first, or give each process its own journal file");
+        }
+        lock = l;
     }
 
     private void replay(byte[] bytes) {
@@ -419,6 +473,16 @@ public final class AnchorJournal implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("closing anchor journal {}: {}", file, e.toString());
             }
+        }
+        // Closing the channel releases the lock; the lock file stays (see the class comment).
+        if (lockChannel != null) {
+            try {
+                lockChannel.close();
+            } catch (IOException e) {
+                log.warn("releasing the lock of anchor journal {}: {}", file, e.toString());
+            }
+            lockChannel = null;
+            lock = null;
         }
     }
 }

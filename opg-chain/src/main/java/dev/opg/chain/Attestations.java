@@ -2,6 +2,7 @@ package dev.opg.chain;
 
 import dev.opg.core.Digest;
 import dev.opg.core.Hex;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SignatureException;
@@ -34,6 +35,10 @@ public final class Attestations {
     public static final String DOMAIN_VERSION = "1";
     static final String DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
     static final String ATTESTATION_TYPE = "Attestation(bytes32 transcriptRoot,bytes32 modelId)";
+    /** The secp256k1 group order n. */
+    static final BigInteger CURVE_ORDER = Sign.CURVE_PARAMS.getN();
+    /** n / 2, the largest {@code s} accepted (EIP-2), exactly the contract's {@code HALF_CURVE_ORDER}. */
+    static final BigInteger HALF_CURVE_ORDER = CURVE_ORDER.shiftRight(1);
 
     /** The EIP-712 domain separator for {@code contract} on chain {@code chainId}. */
     public static byte[] domainSeparator(long chainId, String contract) {
@@ -41,7 +46,7 @@ public final class Attestations {
         b.put(Hash.sha3(DOMAIN_TYPE.getBytes(StandardCharsets.UTF_8)));
         b.put(Hash.sha3(DOMAIN_NAME.getBytes(StandardCharsets.UTF_8)));
         b.put(Hash.sha3(DOMAIN_VERSION.getBytes(StandardCharsets.UTF_8)));
-        b.put(Numeric.toBytesPadded(java.math.BigInteger.valueOf(chainId), 32));
+        b.put(Numeric.toBytesPadded(BigInteger.valueOf(chainId), 32));
         b.put(Numeric.toBytesPadded(Numeric.toBigInt(Attestation.address(contract, "contract")), 32));
         return Hash.sha3(b.array());
     }
@@ -71,6 +76,10 @@ public final class Attestations {
     /**
      * The address that signed {@code a}'s (root, model id) under the domain of
      * {@code expectedChainId} and {@code expectedContract}, or empty if the signature is invalid.
+     * Like the contract's {@code recoverAttester}, only low-s signatures (EIP-2: {@code 0 < s <= n/2})
+     * with {@code 0 < r < n} and {@code v} 27 or 28 (or 0 or 1) are accepted: for every signature
+     * there is a second one, {@code (r, n - s, v ^ 1)}, that recovers the same key, and accepting
+     * both would let anyone turn one attestation into two different byte strings.
      */
     public static Optional<String> recover(Attestation a, long expectedChainId, String expectedContract) {
         byte[] rsv = a.signatureBytes();
@@ -79,6 +88,11 @@ public final class Attestations {
             v += 27;
         }
         if (v != 27 && v != 28) {
+            return Optional.empty();
+        }
+        BigInteger r = new BigInteger(1, Arrays.copyOfRange(rsv, 0, 32));
+        BigInteger s = new BigInteger(1, Arrays.copyOfRange(rsv, 32, 64));
+        if (r.signum() == 0 || r.compareTo(CURVE_ORDER) >= 0 || s.signum() == 0 || s.compareTo(HALF_CURVE_ORDER) > 0) {
             return Optional.empty();
         }
         Sign.SignatureData sig = new Sign.SignatureData(v, Arrays.copyOfRange(rsv, 0, 32), Arrays.copyOfRange(rsv, 32, 64));

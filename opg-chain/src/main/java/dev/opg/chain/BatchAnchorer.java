@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Nothing accepted is lost.</b> {@link #submit} returns only after the root is in the
  * {@link AnchorJournal} on disk. A batch's composition is journaled before it is sent, so after a
  * crash or restart {@link Builder#open()} replays the journal and anchors every unconfirmed root exactly
- * once: a batch that already reached the chain is found there ({@code isAnchored}) and only
- * recorded; one that did not is sent again with the same batch root (a double send is harmless,
- * the contract ignores an anchored root). Failures in the background (node unreachable, revert,
+ * once: a batch that already reached the chain is found there ({@code isBatchAnchored} for this
+ * client's own account) and only recorded; one that did not is sent again with the same batch
+ * root (a double send is harmless, the contract ignores a batch its submitter already anchored).
+ * Only this account's own anchors count: another account that anchors a pending batch root
+ * first (with any count) anchors it for itself and changes nothing here. Failures in the background (node unreachable, revert,
  * no funds) are logged, kept in {@link #lastFailure()}, and retried with backoff; the roots stay
  * pending and journaled meanwhile.
  *
@@ -207,7 +209,8 @@ public final class BatchAnchorer implements AutoCloseable {
 
     /**
      * Checks every confirmed batch in the journal against the chain, with view calls only: one
-     * {@code eth_getCode} for the contract and one {@code isAnchored(batchRoot)} per batch. Each
+     * {@code eth_getCode} for the contract and one {@code isBatchAnchored(submitter, batchRoot)} per
+     * batch, asking for this client's own account. Each
      * batch whose root the contract does not know is reopened in the journal and becomes pending
      * again; it is re-anchored, with the same batch root (so the same proofs), by the background
      * thread or the next {@link #flush()}. Runs on open; call it again after a suspected reorg.
@@ -224,7 +227,7 @@ public final class BatchAnchorer implements AutoCloseable {
             client.requireDeployed();
             List<AnchorJournal.OpenBatch> reopened = new ArrayList<>();
             for (AnchorJournal.ConfirmedBatch c : journal.confirmedBatches()) {
-                if (client.isAnchored(c.batchRoot())) {
+                if (client.isBatchAnchored(client.submitter(), c.batchRoot())) {
                     continue;
                 }
                 lock.lock();
@@ -423,9 +426,16 @@ public final class BatchAnchorer implements AutoCloseable {
                     + " but its roots hash to " + tree.root());
         }
         AnchorReceipt anchor;
-        Optional<AnchorReceipt> already = client.isAnchored(b.batchRoot()) ? client.findAnchor(b.batchRoot()) : Optional.empty();
+        // Only our own account's anchor counts: someone else's record of this batch root (with
+        // whatever count) is that account's claim and never stands in for ours.
+        Optional<AnchorReceipt> already = client.findBatchAnchor(b.batchRoot());
         if (already.isPresent()) {
             anchor = already.get();
+            if (anchor.count() != b.roots().size()) {
+                throw new ChainException("account " + client.submitter() + " anchored batch root " + b.batchRoot()
+                        + " over " + anchor.count() + " roots in block " + anchor.blockNumber() + ", but journal batch "
+                        + b.id() + " holds " + b.roots().size() + "; is another journal sending from this account?");
+            }
             client.sender().awaitDepth(anchor.blockNumber());
             log.info("batch {} ({} roots, root {}) was already anchored in block {}; recording it", b.id(),
                     b.roots().size(), b.batchRoot(), anchor.blockNumber());

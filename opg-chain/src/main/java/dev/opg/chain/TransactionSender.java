@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.NavigableSet;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
@@ -39,6 +41,15 @@ import org.web3j.utils.Numeric;
  * same signed bytes is harmless because the node recognises the hash. Fees are
  * {@code maxFee = 2 * baseFee + tip}. A transaction counts as confirmed when the chain head is
  * {@code confirmations - 1} blocks past its block and its receipt still names the same block.
+ *
+ * <p>After a rollback (a reorg, a dev node reverted to a snapshot) the cached nonce can run ahead
+ * of the chain: a transaction sent with it is accepted but waits behind a gap forever, and a
+ * transaction sent before may be gone. While waiting for a receipt the sender asks the node (every
+ * 250 ms) whether it still has the transaction and whether its nonce is
+ * minable; as soon as not, it re-reads the nonce and sends the call again (at most 3 times), so
+ * anchoring resumes within a second or so instead of after the receipt timeout. The transaction
+ * left behind a gap stays in the node's pool and may be mined later, when the gap is filled: a
+ * second execution of the same call, harmless for the contract's idempotent writes.
  */
 public final class TransactionSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionSender.class);
@@ -47,9 +58,16 @@ public final class TransactionSender implements AutoCloseable {
     private final Credentials credentials;
     private final ChainConfig config;
     private final long chainId;
+    /** How often a transaction without a receipt is checked for being known to the node. */
+    static final Duration SEEN_CHECK_INTERVAL = Duration.ofMillis(250);
+    /** Sends of one call whose transaction the node lost, before giving up. */
+    private static final int MAX_RESENDS = 3;
+
     private final ReentrantLock nonceLock = new ReentrantLock();
     /** Guarded by nonceLock; null means "ask the node". */
     private BigInteger nextNonce;
+    /** Nonces of transactions the node accepted and this sender still waits on. */
+    private final NavigableSet<BigInteger> inFlight = new ConcurrentSkipListSet<>();
 
     /** What a mined, successful, confirmed transaction left. */
     public record Mined(String transactionHash, long blockNumber, String blockHash, long gasUsed,
@@ -165,19 +183,36 @@ public final class TransactionSender implements AutoCloseable {
      * @throws RpcUnavailableException if the node stays unreachable beyond the retry policy
      */
     public Mined send(String to, String data, BigInteger gasLimit) {
-        BigInteger limit = gasLimit != null ? gasLimit : config.gasLimit().apply(estimate(to, data));
-        BigInteger[] fees = fees();
-        String hash = submit(to, data, limit, fees[0], fees[1]);
-        log.debug("sent {} (gas limit {}, max fee {}, tip {})", hash, limit, fees[1], fees[0]);
-        TransactionReceipt receipt = awaitConfirmed(hash);
-        if (!receipt.isStatusOK()) {
-            String why = replayForReason(to, data, limit, receipt.getBlockNumber());
-            throw new TransactionRevertedException("transaction " + hash + " to " + (to == null ? "(create)" : to)
-                    + " reverted in block " + receipt.getBlockNumber() + " after using " + receipt.getGasUsed()
-                    + " of " + limit + " gas: " + why, hash, null);
+        for (int resend = 0; ; resend++) {
+            BigInteger limit = gasLimit != null ? gasLimit : config.gasLimit().apply(estimate(to, data));
+            BigInteger[] fees = fees();
+            Sent sent = submit(to, data, limit, fees[0], fees[1]);
+            log.debug("sent {} (nonce {}, gas limit {}, max fee {}, tip {})", sent.hash(), sent.nonce(), limit, fees[1],
+                    fees[0]);
+            TransactionReceipt receipt;
+            try {
+                receipt = awaitConfirmed(sent.hash(), sent.nonce());
+            } catch (NotSeenException e) {
+                if (resend >= MAX_RESENDS) {
+                    throw new ChainException("transaction to " + (to == null ? "(create)" : to) + " was sent "
+                            + (resend + 1) + " times and each time not seen by the node (last: " + e.getMessage()
+                            + "); is the node rolling back or dropping transactions?");
+                }
+                log.warn("{}; nonce re-read from the node, sending again", e.getMessage());
+                continue;
+            } finally {
+                inFlight.remove(sent.nonce());
+            }
+            String hash = sent.hash();
+            if (!receipt.isStatusOK()) {
+                String why = replayForReason(to, data, limit, receipt.getBlockNumber());
+                throw new TransactionRevertedException("transaction " + hash + " to " + (to == null ? "(create)" : to)
+                        + " reverted in block " + receipt.getBlockNumber() + " after using " + receipt.getGasUsed()
+                        + " of " + limit + " gas: " + why, hash, null);
+            }
+            return new Mined(hash, receipt.getBlockNumber().longValueExact(), receipt.getBlockHash(),
+                    receipt.getGasUsed().longValueExact(), receipt);
         }
-        return new Mined(hash, receipt.getBlockNumber().longValueExact(), receipt.getBlockHash(),
-                receipt.getGasUsed().longValueExact(), receipt);
     }
 
     private BigInteger estimate(String to, String data) {
@@ -206,7 +241,23 @@ public final class TransactionSender implements AutoCloseable {
         return new BigInteger[] {tip, latest.getBaseFeePerGas().shiftLeft(1).add(tip)};
     }
 
-    private String submit(String to, String data, BigInteger gasLimit, BigInteger tip, BigInteger maxFee) {
+    /** A transaction the node accepted: its hash and nonce. */
+    private record Sent(String hash, BigInteger nonce) {}
+
+    /**
+     * The node does not have a transaction it accepted, or cannot mine it: it is gone (rolled back
+     * or dropped), or it waits behind a nonce gap that only this sender could fill (the cached
+     * nonce ran ahead of a chain that was rolled back). The nonce has been re-read; send again.
+     */
+    private static final class NotSeenException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotSeenException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Sent submit(String to, String data, BigInteger gasLimit, BigInteger tip, BigInteger maxFee) {
         nonceLock.lock();
         try {
             for (int resync = 0; ; resync++) {
@@ -218,7 +269,8 @@ public final class TransactionSender implements AutoCloseable {
                 nextNonce = null; // kept only once the node has the transaction
                 if (sendRaw(signed, hash, gasLimit, maxFee)) {
                     nextNonce = nonce.add(BigInteger.ONE);
-                    return hash;
+                    inFlight.add(nonce);
+                    return new Sent(hash, nonce);
                 }
                 if (resync >= 3) {
                     throw new ChainException("the node kept answering \"nonce too low\" for " + address()
@@ -279,9 +331,61 @@ public final class TransactionSender implements AutoCloseable {
     }
 
     private BigInteger pendingNonce() {
+        return transactionCount(DefaultBlockParameterName.PENDING);
+    }
+
+    private BigInteger transactionCount(DefaultBlockParameterName at) {
         return checked("eth_getTransactionCount", rpc("eth_getTransactionCount",
-                () -> web3j.ethGetTransactionCount(address(), DefaultBlockParameterName.PENDING).send()))
+                () -> web3j.ethGetTransactionCount(address(), at).send())).getTransactionCount();
+    }
+
+    /** Forgets the cached nonce so that the next send reads it from the node. */
+    private void resyncNonce() {
+        nonceLock.lock();
+        try {
+            nextNonce = null;
+        } finally {
+            nonceLock.unlock();
+        }
+    }
+
+    /**
+     * Called while a sent transaction has no receipt: throws {@link NotSeenException} (after
+     * forgetting the cached nonce) if the node has lost it or can never mine it as things stand.
+     * {@code misses} counts consecutive checks that found it unknown: one unknown answer may be a
+     * load-balanced RPC that has not seen it yet, two in a row are believed.
+     */
+    private int checkSeen(String hash, BigInteger nonce, int misses) throws IOException {
+        var tx = web3j.ethGetTransactionByHash(hash).send();
+        if (tx.hasError()) {
+            return 0;
+        }
+        if (tx.getTransaction().isEmpty()) {
+            if (misses + 1 < 2) {
+                return misses + 1;
+            }
+            resyncNonce();
+            throw new NotSeenException("transaction " + hash + " (nonce " + nonce + ") is not known to the node any more"
+                    + " and was not mined (chain rolled back or transaction dropped)");
+        }
+        if (tx.getTransaction().get().getBlockHash() != null
+                && !tx.getTransaction().get().getBlockHash().matches("0x0*")) {
+            return 0; // mined; the receipt is on its way
+        }
+        BigInteger ready = web3j.ethGetTransactionCount(address(), DefaultBlockParameterName.PENDING).send()
                 .getTransactionCount();
+        // A gap only if some nonce below ours is neither counted by the node nor one of our own
+        // transactions still in flight: a node whose "pending" count lags (or is the mined count)
+        // must not make concurrent sends look stuck.
+        if (ready != null && nonce.compareTo(ready) > 0
+                && inFlight.subSet(ready, true, nonce, false).size() < nonce.subtract(ready).min(BigInteger.valueOf(
+                        Integer.MAX_VALUE)).intValue()) {
+            resyncNonce();
+            throw new NotSeenException("transaction " + hash + " has nonce " + nonce + " but the node has only "
+                    + ready + " transaction(s) of " + address() + " ready: it waits behind a nonce gap (the chain was "
+                    + "rolled back under a cached nonce)");
+        }
+        return 0;
     }
 
     /**
@@ -290,7 +394,19 @@ public final class TransactionSender implements AutoCloseable {
      * the receipt timeout.
      */
     public TransactionReceipt awaitConfirmed(String hash) {
+        return awaitConfirmed(hash, null);
+    }
+
+    /**
+     * As {@link #awaitConfirmed(String)}; with the transaction's {@code nonce} known, also checks
+     * (at most every {@link #SEEN_CHECK_INTERVAL}) that the node still has the transaction and can
+     * mine it, and throws {@link NotSeenException} as soon as it cannot, instead of waiting out the
+     * receipt timeout.
+     */
+    private TransactionReceipt awaitConfirmed(String hash, BigInteger nonce) {
         long deadline = System.nanoTime() + config.receiptTimeout().toNanos();
+        long nextSeenCheck = System.nanoTime();
+        int misses = 0;
         Exception lastTransport = null;
         while (true) {
             try {
@@ -299,6 +415,7 @@ public final class TransactionSender implements AutoCloseable {
                     throw classify("eth_getTransactionReceipt " + hash, r.getError(), hash);
                 }
                 if (r.getTransactionReceipt().isPresent()) {
+                    misses = 0;
                     TransactionReceipt receipt = r.getTransactionReceipt().get();
                     long block = receipt.getBlockNumber().longValueExact();
                     if (config.confirmations() == 1) {
@@ -313,18 +430,16 @@ public final class TransactionSender implements AutoCloseable {
                             return again;
                         }
                     }
+                } else if (nonce != null && System.nanoTime() - nextSeenCheck >= 0) {
+                    nextSeenCheck = System.nanoTime() + SEEN_CHECK_INTERVAL.toNanos();
+                    misses = checkSeen(hash, nonce, misses);
                 }
             } catch (IOException | ClientConnectionException e) {
                 lastTransport = e;
                 log.debug("waiting for {}: {}", hash, e.toString());
             }
             if (System.nanoTime() > deadline) {
-                nonceLock.lock();
-                try {
-                    nextNonce = null;
-                } finally {
-                    nonceLock.unlock();
-                }
+                resyncNonce();
                 String msg = "transaction " + hash + " was not mined with " + config.confirmations()
                         + " confirmation(s) within " + config.receiptTimeout();
                 if (lastTransport != null) {

@@ -42,6 +42,8 @@ public final class TranscriptAnchorAbi {
     static final Map<String, List<TypeReference<Type>>> ERRORS = Map.of(
             "EmptyBatch()", List.of(),
             "BatchTooLarge(uint64)", refs(new TypeReference<Uint64>() {}),
+            "ConflictingBatchCount(bytes32,uint64,uint64)", refs(new TypeReference<Bytes32>() {},
+                    new TypeReference<Uint64>() {}, new TypeReference<Uint64>() {}),
             "MalformedSignature(uint256)", refs(new TypeReference<Uint256>() {}),
             "WrongSigner(address,address)", refs(new TypeReference<Address>() {}, new TypeReference<Address>() {}),
             "ConflictingAttestation(bytes32,bytes32)", refs(new TypeReference<Bytes32>() {}, new TypeReference<Bytes32>() {}));
@@ -54,18 +56,32 @@ public final class TranscriptAnchorAbi {
         return new Function("anchorBatch", List.of(b32(batchRoot), new Uint64(count)), List.of(new TypeReference<Bool>() {}));
     }
 
-    public static Function isAnchored(Digest root) {
-        return new Function("isAnchored", List.of(b32(root)), List.of(new TypeReference<Bool>() {}));
+    /** Did {@code submitter} anchor {@code root} alone? */
+    public static Function isAnchored(String submitter, Digest root) {
+        return new Function("isAnchored", List.of(new Address(submitter), b32(root)), List.of(new TypeReference<Bool>() {}));
     }
 
-    public static Function anchorOf(Digest root) {
-        return new Function("anchorOf", List.of(b32(root)), List.of(
-                new TypeReference<Address>() {}, new TypeReference<Uint64>() {}, new TypeReference<Uint64>() {}));
+    /** The block in which {@code submitter} anchored {@code root} alone (0: never). */
+    public static Function anchorOf(String submitter, Digest root) {
+        return new Function("anchorOf", List.of(new Address(submitter), b32(root)), List.of(new TypeReference<Uint64>() {}));
     }
 
-    public static Function verifyInclusion(Digest batchRoot, long leafIndex, Digest transcriptRoot, List<Digest> proof) {
+    /** Did {@code submitter} anchor the batch root {@code batchRoot}? */
+    public static Function isBatchAnchored(String submitter, Digest batchRoot) {
+        return new Function("isBatchAnchored", List.of(new Address(submitter), b32(batchRoot)),
+                List.of(new TypeReference<Bool>() {}));
+    }
+
+    /** Block and count of {@code submitter}'s batch {@code batchRoot} (both 0: never). */
+    public static Function batchAnchorOf(String submitter, Digest batchRoot) {
+        return new Function("batchAnchorOf", List.of(new Address(submitter), b32(batchRoot)),
+                List.of(new TypeReference<Uint64>() {}, new TypeReference<Uint64>() {}));
+    }
+
+    public static Function verifyInclusion(String submitter, Digest batchRoot, long leafIndex, Digest transcriptRoot,
+            List<Digest> proof) {
         return new Function("verifyInclusion",
-                List.of(b32(batchRoot), new Uint256(leafIndex), b32(transcriptRoot), b32Array(proof)),
+                List.of(new Address(submitter), b32(batchRoot), new Uint256(leafIndex), b32(transcriptRoot), b32Array(proof)),
                 List.of(new TypeReference<Bool>() {}));
     }
 
@@ -108,7 +124,8 @@ public final class TranscriptAnchorAbi {
     public static List<Function> allFunctions() {
         Digest z = Digest.of(new byte[32]);
         String a = "0x0000000000000000000000000000000000000000";
-        return List.of(anchor(z), anchorBatch(z, 1), isAnchored(z), anchorOf(z), verifyInclusion(z, 0, z, List.of()),
+        return List.of(anchor(z), anchorBatch(z, 1), isAnchored(a, z), anchorOf(a, z), isBatchAnchored(a, z),
+                batchAnchorOf(a, z), verifyInclusion(a, z, 0, z, List.of()),
                 verifyInclusionProof(z, 0, 1, List.of(), z), rfc9162LeafHash(new byte[0]), domainSeparator(),
                 attestationDigest(z, z), recoverAttester(z, z, new byte[65]), attest(z, z, a, new byte[65]),
                 attestedModel(z, a));

@@ -88,7 +88,8 @@ class TranscriptAnchorArtifactTest {
         for (String w : List.of("anchor", "anchorBatch", "attest")) {
             assertEquals("nonpayable", a.stateMutability(w), w);
         }
-        for (String v : List.of("isAnchored", "anchorOf", "verifyInclusion", "recoverAttester", "attestedModel")) {
+        for (String v : List.of("isAnchored", "anchorOf", "isBatchAnchored", "batchAnchorOf", "verifyInclusion",
+                "recoverAttester", "attestedModel")) {
             assertEquals("view", a.stateMutability(v), v);
         }
     }

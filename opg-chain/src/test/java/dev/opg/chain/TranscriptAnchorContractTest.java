@@ -36,6 +36,7 @@ class TranscriptAnchorContractTest {
     static AnvilNode node;
     static TransactionSender sender;
     static TranscriptAnchorClient client;
+    static final String ME = TestChain.DEV0.getAddress();
 
     @BeforeAll
     static void deploy() {
@@ -57,20 +58,21 @@ class TranscriptAnchorContractTest {
     @Test
     void anchorsARootOnceAndRecordsWhoAndWhen() {
         Digest root = TestChain.root("single");
-        assertFalse(client.isAnchored(root));
-        assertTrue(client.anchorOf(root).isEmpty());
+        assertFalse(client.isAnchored(ME, root));
+        assertTrue(client.anchorOf(ME, root).isEmpty());
         AnchorReceipt first = client.anchor(root);
         assertTrue(first.fresh());
-        assertTrue(client.isAnchored(root));
-        AnchorRecord rec = client.anchorOf(root).orElseThrow();
-        assertEquals(TestChain.DEV0.getAddress(), rec.submitter());
+        assertTrue(client.isAnchored(ME, root));
+        AnchorRecord rec = client.anchorOf(ME, root).orElseThrow();
+        assertEquals(ME, rec.submitter());
+        assertEquals(ME, first.submitter());
         assertEquals(first.blockNumber(), rec.blockNumber());
         assertEquals(0, rec.count());
         // idempotent: no revert, no change, no event
         AnchorReceipt again = client.anchor(root);
         assertFalse(again.fresh());
         assertTrue(again.blockNumber() > first.blockNumber());
-        assertEquals(first.blockNumber(), client.anchorOf(root).orElseThrow().blockNumber());
+        assertEquals(first.blockNumber(), client.anchorOf(ME, root).orElseThrow().blockNumber());
         assertTrue(again.gasUsed() < first.gasUsed());
     }
 
@@ -79,7 +81,7 @@ class TranscriptAnchorContractTest {
         List<Digest> roots = TestChain.roots("batch", 13);
         BatchReceipt b = client.anchorBatch(roots);
         assertTrue(b.anchor().fresh());
-        assertEquals(13, client.anchorOf(b.batchRoot()).orElseThrow().count());
+        assertEquals(13, client.batchAnchorOf(ME, b.batchRoot()).orElseThrow().count());
         for (int i = 0; i < roots.size(); i++) {
             RootReceipt r = b.rootReceipt(i);
             assertTrue(r.verify(), "off-chain proof of root " + i);
@@ -182,6 +184,20 @@ class TranscriptAnchorContractTest {
     }
 
     @Test
+    void highSAttestationIsRejectedOnChainAndOffChainAlike() {
+        Digest root = TestChain.root("high-s");
+        Digest model = TestChain.root("model-h");
+        Attestation a = client.sign(root, model, TestChain.DEV1.getEcKeyPair());
+        Attestation twin = AttestationsTest.malleate(a);
+        assertEquals(TestChain.DEV1.getAddress(), client.recoverAttester(a), "honest control");
+        assertEquals("0x" + "00".repeat(20), client.recoverAttester(twin), "the contract refuses s > n/2");
+        assertTrue(Attestations.recover(twin, client.chainId(), client.address()).isEmpty(), "and so does Java");
+        TransactionRevertedException e = assertThrows(TransactionRevertedException.class, () -> client.attest(twin));
+        assertTrue(e.getMessage().contains("WrongSigner"), e.getMessage());
+        assertTrue(client.attest(a).fresh(), "the low-s original is accepted");
+    }
+
+    @Test
     void emptyBatchRevertsWithATypedError() {
         TransactionRevertedException e = assertThrows(TransactionRevertedException.class,
                 () -> client.anchorBatchRoot(TestChain.root("empty"), 0));
@@ -195,7 +211,7 @@ class TranscriptAnchorContractTest {
                 TranscriptAnchorAbi.anchor(TestChain.root("out-of-gas")), BigInteger.valueOf(30_000)));
         assertTrue(e.transactionHash().isPresent(), e.getMessage());
         assertTrue(e.getMessage().contains("reverted in block"), e.getMessage());
-        assertFalse(client.isAnchored(TestChain.root("out-of-gas")));
+        assertFalse(client.isAnchored(ME, TestChain.root("out-of-gas")));
         // the nonce was consumed by the mined transaction; the next send still works
         assertTrue(client.anchor(TestChain.root("after-revert")).fresh());
     }
@@ -208,7 +224,7 @@ class TranscriptAnchorContractTest {
             InsufficientFundsException e = assertThrows(InsufficientFundsException.class,
                     () -> c.anchor(TestChain.root("poor")));
             assertTrue(e.getMessage().contains(poor.getAddress()), e.getMessage());
-            assertFalse(client.isAnchored(TestChain.root("poor")));
+            assertFalse(client.isAnchored(poor.getAddress(), TestChain.root("poor")));
         }
     }
 
@@ -228,7 +244,7 @@ class TranscriptAnchorContractTest {
             }
             assertEquals(40, hashes.size());
             for (Digest r : TestChain.roots("concurrent", 40)) {
-                assertTrue(client.isAnchored(r));
+                assertTrue(client.isAnchored(ME, r));
             }
         } finally {
             pool.shutdownNow();

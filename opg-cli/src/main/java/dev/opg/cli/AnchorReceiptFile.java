@@ -21,13 +21,16 @@ import java.util.List;
  * @param root the transcript root
  * @param chainId the chain it was anchored on
  * @param contract the TranscriptAnchor contract
+ * @param submitter the account that anchored it (null in receipts written before anchors were
+ *     kept per submitter); a hint only: {@code check-anchor} asks the contract, and
+ *     {@code --submitter} says whose anchor is required
  * @param transactionHash the anchoring transaction (may be null)
  * @param blockNumber the block
  * @param batchRoot the anchored batch root, or null when the root was anchored alone
  * @param proof the root's inclusion proof in the batch, or null when anchored alone
  */
-record AnchorReceiptFile(Digest root, long chainId, String contract, String transactionHash, long blockNumber,
-        Digest batchRoot, InclusionProof proof) {
+record AnchorReceiptFile(Digest root, long chainId, String contract, String submitter, String transactionHash,
+        long blockNumber, Digest batchRoot, InclusionProof proof) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Path beside(Path transcript) {
@@ -40,6 +43,7 @@ record AnchorReceiptFile(Digest root, long chainId, String contract, String tran
         o.put("root", root.hex());
         o.put("chainId", chainId);
         o.put("contract", contract);
+        o.put("submitter", submitter);
         o.put("transactionHash", transactionHash);
         o.put("blockNumber", blockNumber);
         if (batchRoot != null) {
@@ -79,9 +83,10 @@ record AnchorReceiptFile(Digest root, long chainId, String contract, String tran
                 o.path("path").forEach(n -> path.add(Digest.fromHex(n.asText())));
                 proof = new InclusionProof(o.path("leafIndex").asLong(), o.path("treeSize").asLong(), path);
             }
+            String submitter = o.hasNonNull("submitter") ? Chain.address(o.get("submitter").asText(), "submitter") : null;
             return new AnchorReceiptFile(Digest.fromHex(o.path("root").asText()), o.path("chainId").asLong(),
-                    o.path("contract").asText(), o.path("transactionHash").asText(null), o.path("blockNumber").asLong(),
-                    batch, proof);
+                    o.path("contract").asText(), submitter, o.path("transactionHash").asText(null),
+                    o.path("blockNumber").asLong(), batch, proof);
         } catch (IOException e) {
             throw CliException.usage("cannot read anchor receipt " + file + ": " + e.getMessage());
         } catch (RuntimeException e) {

@@ -33,10 +33,15 @@ final class Chain {
     }
 
     static String address(String contract) {
-        if (contract == null || !ADDRESS.matcher(contract).matches()) {
-            throw CliException.usage("--contract must be a 0x-prefixed 20-byte hex address; got " + contract);
+        return address(contract, "--contract");
+    }
+
+    /** {@code value} as a lower-case address, or a usage error naming {@code option}. */
+    static String address(String value, String option) {
+        if (value == null || !ADDRESS.matcher(value).matches()) {
+            throw CliException.usage(option + " must be a 0x-prefixed 20-byte hex address; got " + value);
         }
-        return contract;
+        return value.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
