@@ -128,7 +128,7 @@ class ChildJvmTest {
     }
 
     @Test
-    void spotChecksAndBisectionAlsoRunInTheChild() {
+    void spotChecksAndBisectionAlsoRunInTheChild() throws Exception {
         Cli.Result r = Cli.run("verify", underDefault.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness", witnessDefault.toString(), "--spot", "3");
         assertEquals(0, r.code(), r.toString());
@@ -138,10 +138,23 @@ class ChildJvmTest {
         Cli.Result noChild = Cli.run("verify", underDefault.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness", witnessDefault.toString(), "--spot", "3", "--no-child");
         assertEquals(3, noChild.code(), "a spot check under another profile compares no bits: " + noChild);
-        Cli.Result b = Cli.run("bisect", underDefault.toString(), underDefault.toString(), "--model", cnn.toString(),
+        Cli.Result same = Cli.run("bisect", underDefault.toString(), underDefault.toString(), "--model", cnn.toString());
+        assertEquals(0, same.code(), same.toString());
+        assertTrue(same.out().startsWith("AGREE"), "equal roots need neither a witness, an input nor a child: " + same);
+        // a dispute: the last step's output forged; the referee re-runs it under the recorded kernel set
+        Transcript t = TranscriptCodec.read(underDefault);
+        List<dev.opg.core.transcript.Step> steps = new java.util.ArrayList<>(t.steps());
+        dev.opg.core.transcript.Step last = steps.get(steps.size() - 1);
+        dev.opg.core.Digest fake = dev.opg.core.Digest.fromHex("ab".repeat(32));
+        steps.set(steps.size() - 1, dev.opg.core.transcript.Step.full(last.index(), last.name(), last.inputs(), List.of(fake)));
+        TranscriptHeader h = t.header();
+        Path forged = tmp.resolve("forged-last.json");
+        TranscriptCodec.write(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(),
+                h.inputs(), List.of(fake)), steps, t.profile()), forged);
+        Cli.Result b = Cli.run("bisect", underDefault.toString(), forged.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness-a", witnessDefault.toString());
-        assertEquals(0, b.code(), b.toString());
-        assertTrue(b.out().startsWith("AGREE"), b.toString());
+        assertEquals(1, b.code(), b.toString());
+        assertTrue(b.out().contains("referee: FIRST_CORRECT"), b.toString());
         assertTrue(b.out().contains("ran in a child JVM started with ATEN_CPU_CAPABILITY=default"), b.toString());
     }
 
