@@ -94,26 +94,8 @@ class DataflowForgeryTest {
 
     // ---- the forger ------------------------------------------------------------------------
 
-    private static Transcript withSteps(Transcript t, List<Step> steps) {
-        return new Transcript(t.header(), steps, t.profile());
-    }
-
-    private static Transcript withHeader(Transcript t, List<Digest> inputs, List<Digest> outputs) {
-        TranscriptHeader h = t.header();
-        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), inputs,
-                outputs), t.steps(), t.profile());
-    }
-
     private static Step renumbered(Step s, int index) {
         return Step.full(index, s.name(), s.inputs(), s.outputs());
-    }
-
-    /** A fresh tensor like {@code t} with one element changed, and its digest. */
-    private static WitnessTensor flipped(WitnessTensor t, Random r) {
-        byte[] data = t.data();
-        int bit = r.nextInt(data.length * 8);
-        data[bit / 8] ^= (byte) (1 << (bit % 8));
-        return new WitnessTensor(t.dtype(), t.shape(), data);
     }
 
     private static Map<Digest, WitnessTensor> union(Map<Digest, WitnessTensor> a, Map<Digest, WitnessTensor> b) {
@@ -147,10 +129,10 @@ class DataflowForgeryTest {
             VerifiableModel vm = honest == mlpA ? mlpVm : sileroVm;
             Transcript t = honest.transcript();
             List<Digest> outs = new ArrayList<>(t.header().outputs());
-            WitnessTensor fake = flipped(honest.tensors().get(outs.get(0)) != null ? honest.tensors().get(outs.get(0))
+            WitnessTensor fake = Forger.flipped(honest.tensors().get(outs.get(0)) != null ? honest.tensors().get(outs.get(0))
                     : honest.tensors().values().iterator().next(), r);
             outs.set(0, fake.digest());
-            assertSpotInvalid(vm, honest, withHeader(t, t.header().inputs(), outs), union(honest.tensors(), Map.of(fake.digest(), fake)),
+            assertSpotInvalid(vm, honest, Forger.withHeader(t, t.header().inputs(), outs), union(honest.tensors(), Map.of(fake.digest(), fake)),
                     "header.OUTPUTS");
         }
     }
@@ -174,7 +156,7 @@ class DataflowForgeryTest {
             List<Step> steps = new ArrayList<>(a.steps().subList(0, cut));
             steps.addAll(b.steps().subList(cut, b.steps().size()));
             // header: A's inputs, B's outputs; every step correct for its own claimed inputs
-            Transcript spliced = withHeader(withSteps(a, steps), a.header().inputs(), b.header().outputs());
+            Transcript spliced = Forger.withHeader(Forger.withSteps(a, steps), a.header().inputs(), b.header().outputs());
             VerificationReport r = spotAll(vm, spliced, pair[0].flow(), union(pair[0].tensors(), pair[1].tensors()));
             assertEquals(Verdict.INVALID, r.verdict(), r.summary());
             Divergence d = (Divergence) r.firstFinding().orElseThrow();
@@ -194,20 +176,20 @@ class DataflowForgeryTest {
             List<Step> extra = new ArrayList<>(s);
             Step last = s.get(n - 1);
             extra.add(Step.full(n, "identity", last.outputs(), last.outputs()));
-            assertSpotInvalid(vm, honest, withSteps(t, extra), honest.tensors(), "step[" + n + "].PRESENCE");
+            assertSpotInvalid(vm, honest, Forger.withSteps(t, extra), honest.tensors(), "step[" + n + "].PRESENCE");
             // the last step removed (header outputs then read from the step before)
-            assertSpotInvalid(vm, honest, withHeader(withSteps(t, s.subList(0, n - 1)), t.header().inputs(), s.get(n - 2).outputs()),
+            assertSpotInvalid(vm, honest, Forger.withHeader(Forger.withSteps(t, s.subList(0, n - 1)), t.header().inputs(), s.get(n - 2).outputs()),
                     honest.tensors(), "step[" + (n - 1) + "].PRESENCE");
             // a renamed step
             List<Step> renamed = new ArrayList<>(s);
             Step x = s.get(1);
             renamed.set(1, Step.full(1, x.name() + "'", x.inputs(), x.outputs()));
-            assertSpotInvalid(vm, honest, withSteps(t, renamed), honest.tensors(), "step[1].NAME");
+            assertSpotInvalid(vm, honest, Forger.withSteps(t, renamed), honest.tensors(), "step[1].NAME");
             // two steps swapped
             List<Step> swapped = new ArrayList<>(s);
             swapped.set(0, renumbered(s.get(1), 0));
             swapped.set(1, renumbered(s.get(0), 1));
-            assertSpotInvalid(vm, honest, withSteps(t, swapped), honest.tensors(), "step[0].NAME");
+            assertSpotInvalid(vm, honest, Forger.withSteps(t, swapped), honest.tensors(), "step[0].NAME");
         }
     }
 
@@ -259,7 +241,7 @@ class DataflowForgeryTest {
             Step x = steps.get(j);
             steps.set(j, Step.full(j, x.name(), x.inputs().stream().map(d -> replaced.getOrDefault(d, d)).toList(), x.outputs()));
         }
-        Transcript f = withHeader(withSteps(t, steps), t.header().inputs(),
+        Transcript f = Forger.withHeader(Forger.withSteps(t, steps), t.header().inputs(),
                 t.header().outputs().stream().map(d -> replaced.getOrDefault(d, d)).toList());
         return new Run(honest.input(), f, tensors, honest.flow());
     }
@@ -327,14 +309,14 @@ class DataflowForgeryTest {
                 Transcript t = honest.transcript();
                 int n = t.steps().size();
                 Step last = t.steps().get(n - 1);
-                WitnessTensor fake = flipped(honest.tensors().get(last.outputs().get(0)), rnd);
+                WitnessTensor fake = Forger.flipped(honest.tensors().get(last.outputs().get(0)), rnd);
                 List<Step> steps = new ArrayList<>(t.steps());
                 List<Digest> fakeOuts = new ArrayList<>(last.outputs());
                 fakeOuts.set(0, fake.digest());
                 steps.add(Step.full(n, "identity", last.outputs(), fakeOuts));
                 List<Digest> header = new ArrayList<>(t.header().outputs());
                 header.replaceAll(d -> d.equals(last.outputs().get(0)) ? fake.digest() : d);
-                Transcript forged = withHeader(withSteps(t, steps), t.header().inputs(), header);
+                Transcript forged = Forger.withHeader(Forger.withSteps(t, steps), t.header().inputs(), header);
                 Referee referee = referee(m, p, honest, union(honest.tensors(), Map.of(fake.digest(), fake)), closing);
                 Ruling r = referee.settle(forged, t);
                 assertEquals(Ruling.Verdict.SECOND_CORRECT, r.verdict(), r.reason());
@@ -357,7 +339,7 @@ class DataflowForgeryTest {
             Digest other = t.steps().get(t.steps().size() / 2).outputs().get(0);
             List<Digest> outs = new ArrayList<>(t.header().outputs());
             outs.set(0, other);
-            Transcript forged = withHeader(t, t.header().inputs(), outs);
+            Transcript forged = Forger.withHeader(t, t.header().inputs(), outs);
             Referee referee = referee(silero, onnxProfile, sileroA, sileroA.tensors(), closing);
             Ruling r = referee.settle(forged, t);
             assertTrue(r.bisection() instanceof BisectionResult.OutputsOnly, r.bisection().toString());
@@ -386,10 +368,10 @@ class DataflowForgeryTest {
             // both under the same other profile: the referee cannot rule under its own, and says so
             Random rnd = new Random(3);
             Step s0 = offProfile.steps().get(0);
-            WitnessTensor fake = flipped(mlpA.tensors().get(s0.outputs().get(0)), rnd);
+            WitnessTensor fake = Forger.flipped(mlpA.tensors().get(s0.outputs().get(0)), rnd);
             List<Step> steps = new ArrayList<>(offProfile.steps());
             steps.set(0, Step.full(0, s0.name(), s0.inputs(), List.of(fake.digest())));
-            Transcript offAndWrong = withSteps(offProfile, steps);
+            Transcript offAndWrong = Forger.withSteps(offProfile, steps);
             DisputeRefusedException e = assertThrows(DisputeRefusedException.class, () -> referee.settle(offProfile, offAndWrong));
             assertTrue(e.getMessage().contains(other.digest().hex()), e.getMessage());
         } finally {
@@ -411,7 +393,7 @@ class DataflowForgeryTest {
             v[0] += 1f;
             List<Step> steps = new ArrayList<>(honest.steps());
             steps.set(1, Step.sketched(1, s.name(), List.of(new dev.opg.core.transcript.Sketch(k.dtype(), k.shape(), v))));
-            Transcript forged = withSteps(honest, steps);
+            Transcript forged = Forger.withSteps(honest, steps);
             Referee referee = new Referee(ref, TensorSource.of(Map.of()));
             Ruling r = referee.settle(honest, forged);
             assertEquals(Ruling.Verdict.FIRST_CORRECT, r.verdict(), r.reason());
