@@ -91,6 +91,7 @@ class BlockArchitectureTest {
             String text = BlockArchitecture.describe(m.getBlock());
             if (System.getenv("OPG_PRINT_ARCH") != null) {
                 System.out.println("ARCH-TEXT-BEGIN\n" + text + "ARCH-TEXT-END");
+                ModelCommitment.ofBlock(m.getBlock()).parameters().forEach(p -> System.out.println("PARAM " + p.name()));
             }
             assertTrue(text.contains("filters=8") && text.contains("kernelShape=[3,3]") && text.contains("padding=[1,1]"), text);
         }
