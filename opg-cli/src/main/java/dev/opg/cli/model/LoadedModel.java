@@ -84,6 +84,7 @@ public final class LoadedModel implements AutoCloseable {
                     + BlockSpec.FILE + " with exactly one .params file, or exactly one .onnx, .pt, .pth or .torchscript file "
                     + "and nothing else of these kinds; found " + (found.isEmpty() ? "none" : String.join(", ", found)));
         }
+        refuseSiblings(path);
         String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".onnx")) {
             return Kind.ONNX;
@@ -164,6 +165,39 @@ public final class LoadedModel implements AutoCloseable {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * DJL loads a model file by directory and name ({@code m.pt}, {@code m.pth}, {@code m}, ...) and
+     * opg commits the file it finds the same way, so another file with the same stem beside the
+     * given one could be loaded or committed instead: refused, naming both.
+     */
+    private static void refuseSiblings(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot < 0 ? name : name.substring(0, dot);
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null) {
+            return;
+        }
+        List<String> others = new java.util.ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> !p.getFileName().toString().equals(name)).forEach(p -> {
+                String n = p.getFileName().toString();
+                if (n.equals(stem)) {
+                    others.add(n);
+                }
+                for (String e : ENGINE_FILES) {
+                    if (n.equalsIgnoreCase(stem + e)) {
+                        others.add(n);
+                    }
+                }
+            });
+        }
+        if (!others.isEmpty()) {
+            throw new MalformedInputException("model " + file + " is ambiguous: its directory also holds " + String.join(", ", others)
+                    + ", which the engine could load under the same name; keep one model file per name");
+        }
     }
 
     private static List<Path> files(Path dir, String... exts) throws IOException {

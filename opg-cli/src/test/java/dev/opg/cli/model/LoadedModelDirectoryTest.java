@@ -53,4 +53,13 @@ class LoadedModelDirectoryTest {
         MalformedInputException none = assertThrows(MalformedInputException.class, () -> LoadedModel.kindOf(dir(root, "empty")));
         assertTrue(none.getMessage().contains("found none"), none.getMessage());
     }
+
+    @Test
+    void aModelFileWithAnotherFileOfTheSameStemBesideItIsRefused(@TempDir Path root) throws Exception {
+        Path d = dir(root, "stem", "m.pt", "m.pth", "other.onnx");
+        MalformedInputException e = assertThrows(MalformedInputException.class, () -> LoadedModel.kindOf(d.resolve("m.pt")));
+        assertTrue(e.getMessage().contains("m.pth"), e.getMessage());
+        // control: a file whose stem is unique in its directory
+        assertEquals(LoadedModel.Kind.ONNX, LoadedModel.kindOf(d.resolve("other.onnx")));
+    }
 }
