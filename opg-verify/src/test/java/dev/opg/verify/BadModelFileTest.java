@@ -221,6 +221,9 @@ class BadModelFileTest {
             // the files that change what libtorch computes are committed: version, byteorder
             Path v = write(dir, "version", "m.pt", rezip(n -> n, Map.of("tiny_convnet/byteorder", "little".getBytes(StandardCharsets.US_ASCII)), false));
             assertNotEquals(honest, tsId(ts, v));
+            // tensor-constant storages are committed, not refused and not ignored
+            Path c = write(dir, "constants", "m.pt", rezip(n -> n, Map.of("tiny_convnet/constants/0", new byte[4]), false));
+            assertNotEquals(honest, tsId(ts, c));
         }
     }
 }

@@ -38,7 +38,7 @@ import java.util.zip.ZipFile;
  * {@code .data/version} and {@code byteorder}, as {@code (string path-without-top-folder, u64 length, bytes)}
  * sorted by path; {@code extra/**} and {@code .data/serialization_id} are skipped, any other entry
  * is refused. The parameters are DJL's named parameters, plus every storage blob under
- * {@code data/} as a uint8 tensor named {@code storage/<path>}, so buffers that are not
+ * {@code data/} and {@code constants/} as a uint8 tensor named {@code storage/<path>}, so buffers that are not
  * parameters (running statistics) are committed too.
  */
 public final class TorchScriptRunner implements ModelRunner {
@@ -88,7 +88,8 @@ public final class TorchScriptRunner implements ModelRunner {
                     continue;
                 }
                 String rel = canonical.substring(slash + 1);
-                if (rel.startsWith("data/")) {
+                // data/: parameter and buffer storages; constants/: storages of tensor constants (constants.pkl)
+                if (rel.startsWith("data/") || rel.startsWith("constants/")) {
                     byte[] b = zip.getInputStream(e).readAllBytes();
                     params.add(new ParameterEntry("storage/" + rel, DType.UINT8, new long[] {b.length},
                             TensorDigest.of(DType.UINT8, new long[] {b.length}, b)));
@@ -102,7 +103,7 @@ public final class TorchScriptRunner implements ModelRunner {
                     arch.put(rel, zip.getInputStream(e).readAllBytes());
                 } else {
                     throw refused(archive, "holds the entry '" + name + "', which opg does not know; expected only code/, "
-                            + "data/, extra/, .data/, constants.pkl, data.pkl, version and byteorder under one top folder");
+                            + "data/, constants/, extra/, .data/, constants.pkl, data.pkl, version and byteorder under one top folder");
                 }
             }
         } catch (ZipException e) {
