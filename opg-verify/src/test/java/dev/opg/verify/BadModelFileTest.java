@@ -23,7 +23,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -144,6 +151,79 @@ class BadModelFileTest {
                 .optEngine("PyTorch").build().loadModel()) {
             Files.writeString(pt, "not a model any more\n");
             assertNamesFile(assertThrows(MalformedInputException.class, () -> VerifiableModel.wrap(m, TestModels.pytorchProfile())), pt);
+        }
+    }
+
+    /** The fixture's entries in archive order, each renamed or dropped by {@code rename} (null drops it), plus {@code extra}. */
+    private static byte[] rezip(UnaryOperator<String> rename, Map<String, byte[]> extra, boolean extraFirst) throws Exception {
+        List<Map.Entry<String, byte[]>> entries = new ArrayList<>();
+        try (ZipFile z = new ZipFile(TestModels.torchScriptFixture().toFile())) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                String n = rename.apply(e.getName());
+                if (n != null) {
+                    entries.add(Map.entry(n, z.getInputStream(e).readAllBytes()));
+                }
+            }
+        }
+        List<Map.Entry<String, byte[]>> all = new ArrayList<>(extraFirst ? extra.entrySet() : List.of());
+        all.addAll(entries);
+        if (!extraFirst) {
+            all.addAll(extra.entrySet());
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (var e : all) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static Digest tsId(ZooModel<NDList, NDList> ts, Path archive) {
+        return TorchScriptRunner.commit(ts.getBlock(), archive).modelId();
+    }
+
+    private static ZooModel<NDList, NDList> fixture() throws Exception {
+        return Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(TestModels.torchScriptFixture())
+                .optEngine("PyTorch").build().loadModel();
+    }
+
+    @Test
+    void aTorchScriptArchiveWithTwoTopFoldersDuplicatesOrOddPathsIsRefused(@TempDir Path dir) throws Exception {
+        TestModels.pytorchProfile();
+        try (ZooModel<NDList, NDList> ts = fixture()) {
+            // honest control: the fixture, and the same entries re-zipped, have one id
+            Digest honest = tsId(ts, TestModels.torchScriptFixture());
+            assertEquals(honest, tsId(ts, write(dir, "rezip", "m.pt", rezip(n -> n, Map.of(), false))));
+            // a second top folder holding other weights, after or before the committed one
+            for (boolean first : new boolean[] {false, true}) {
+                byte[] other = new byte[64];
+                Path f = write(dir, "two" + first, "m.pt", rezip(n -> n, Map.of("evil/data/0", other, "evil/data.pkl", other), first));
+                MalformedInputException e = assertThrows(MalformedInputException.class, () -> tsId(ts, f));
+                assertTrue(e.getMessage().contains("more than one top folder") && e.getMessage().contains(f.toString()), e.getMessage());
+            }
+            // duplicate names: written under a same-length placeholder, then the name bytes patched
+            // in both the local header and the central directory (ZipOutputStream refuses duplicates)
+            byte[] dup = rezip(n -> n, Map.of("tiny_convnet/data/Z", new byte[16]), false);
+            String bytes = new String(dup, StandardCharsets.ISO_8859_1).replace("tiny_convnet/data/Z", "tiny_convnet/data/0");
+            Path d = write(dir, "dup", "m.pt", bytes.getBytes(StandardCharsets.ISO_8859_1));
+            assertTrue(assertThrows(MalformedInputException.class, () -> tsId(ts, d)).getMessage().contains("twice"));
+            // paths that are not canonical, or files opg does not know, or no top folder at all
+            int k = 0;
+            for (String bad : List.of("tiny_convnet/../tiny_convnet/data/9", "tiny_convnet//code/x.py", "tiny_convnet/./data.pkl",
+                    "tiny_convnet\\code\\x.py", "tiny_convnet/code/x.py\n", "tiny_convnet/evil.bin", "stray.pkl")) {
+                Path f = write(dir, "bad" + k++, "m.pt", rezip(n -> n, Map.of(bad, new byte[8]), false));
+                MalformedInputException e = assertThrows(MalformedInputException.class, () -> tsId(ts, f), bad);
+                assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+            }
+            // the files that change what libtorch computes are committed: version, byteorder
+            Path v = write(dir, "version", "m.pt", rezip(n -> n, Map.of("tiny_convnet/byteorder", "little".getBytes(StandardCharsets.US_ASCII)), false));
+            assertNotEquals(honest, tsId(ts, v));
+            // tensor-constant storages are committed, not refused and not ignored
+            Path c = write(dir, "constants", "m.pt", rezip(n -> n, Map.of("tiny_convnet/constants/0", new byte[4]), false));
+            assertNotEquals(honest, tsId(ts, c));
         }
     }
 }

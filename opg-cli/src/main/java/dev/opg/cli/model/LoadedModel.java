@@ -26,8 +26,10 @@ import java.util.stream.Stream;
  *   <li>an {@code .onnx} file (ONNX Runtime engine, one step per graph node);</li>
  *   <li>a TorchScript {@code .pt} file (PyTorch engine, one step);</li>
  *   <li>a DJL model directory: {@value BlockSpec#FILE} (the architecture) with the DJL parameter
- *       file {@code NAME-NNNN.params} (one step per layer), or a directory holding exactly one
- *       {@code .pt} or {@code .onnx} file.</li>
+ *       file {@code NAME-NNNN.params} (one step per layer; exactly one {@code .params} file), or a
+ *       directory holding exactly one {@code .onnx}, {@code .pt}, {@code .pth} or
+ *       {@code .torchscript} file and no {@code .params} file. Any other mix is refused, naming
+ *       the files found, so the committed file is the one the engine loads.</li>
  * </ul>
  * The determinism profile is applied before the engine loads (see {@link EngineProfiles}).
  */
@@ -41,6 +43,9 @@ public final class LoadedModel implements AutoCloseable {
         /** An ONNX graph. */
         ONNX
     }
+
+    /** File name endings an engine loads as a model. */
+    private static final String[] ENGINE_FILES = {".onnx", ".pt", ".pth", ".torchscript"};
 
     private final Kind kind;
     private final Model model;
@@ -58,16 +63,28 @@ public final class LoadedModel implements AutoCloseable {
             throw new MalformedInputException("model " + path + " does not exist");
         }
         if (Files.isDirectory(path)) {
-            if (Files.isRegularFile(path.resolve(BlockSpec.FILE))) {
+            // every file an engine could take for the model: exactly one reading must remain, or the
+            // commitment could cover one file while the engine runs another
+            List<Path> engineFiles = files(path, ENGINE_FILES);
+            List<Path> params = files(path, ".params");
+            boolean spec = Files.isRegularFile(path.resolve(BlockSpec.FILE));
+            if (spec && engineFiles.isEmpty() && params.size() == 1) {
                 return Kind.DJL_BLOCK;
             }
-            List<Path> files = files(path, ".pt", ".onnx");
-            if (files.size() == 1) {
-                return kindOf(files.get(0));
+            if (!spec && engineFiles.size() == 1 && params.isEmpty()) {
+                return kindOf(engineFiles.get(0));
             }
-            throw new MalformedInputException("model directory " + path + " holds neither " + BlockSpec.FILE
-                    + " nor exactly one .pt or .onnx file (found " + files.size() + ")");
+            List<String> found = new java.util.ArrayList<>();
+            if (spec) {
+                found.add(BlockSpec.FILE);
+            }
+            engineFiles.forEach(f -> found.add(f.getFileName().toString()));
+            params.forEach(f -> found.add(f.getFileName().toString()));
+            throw new MalformedInputException("model directory " + path + " is ambiguous or incomplete: it must hold either "
+                    + BlockSpec.FILE + " with exactly one .params file, or exactly one .onnx, .pt, .pth or .torchscript file "
+                    + "and nothing else of these kinds; found " + (found.isEmpty() ? "none" : String.join(", ", found)));
         }
+        refuseSiblings(path);
         String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".onnx")) {
             return Kind.ONNX;
@@ -103,7 +120,7 @@ public final class LoadedModel implements AutoCloseable {
         Kind kind = kindOf(path);
         return switch (kind) {
             case DJL_BLOCK -> loadBlock(path);
-            case TORCHSCRIPT, ONNX -> loadFile(Files.isDirectory(path) ? files(path, ".pt", ".onnx").get(0) : path, engineOf(kind));
+            case TORCHSCRIPT, ONNX -> loadFile(Files.isDirectory(path) ? files(path, ENGINE_FILES).get(0) : path, engineOf(kind));
         };
     }
 
@@ -148,6 +165,39 @@ public final class LoadedModel implements AutoCloseable {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * DJL loads a model file by directory and name ({@code m.pt}, {@code m.pth}, {@code m}, ...) and
+     * opg commits the file it finds the same way, so another file with the same stem beside the
+     * given one could be loaded or committed instead: refused, naming both.
+     */
+    private static void refuseSiblings(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot < 0 ? name : name.substring(0, dot);
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null) {
+            return;
+        }
+        List<String> others = new java.util.ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> !p.getFileName().toString().equals(name)).forEach(p -> {
+                String n = p.getFileName().toString();
+                if (n.equals(stem)) {
+                    others.add(n);
+                }
+                for (String e : ENGINE_FILES) {
+                    if (n.equalsIgnoreCase(stem + e)) {
+                        others.add(n);
+                    }
+                }
+            });
+        }
+        if (!others.isEmpty()) {
+            throw new MalformedInputException("model " + file + " is ambiguous: its directory also holds " + String.join(", ", others)
+                    + ", which the engine could load under the same name; keep one model file per name");
+        }
     }
 
     private static List<Path> files(Path dir, String... exts) throws IOException {

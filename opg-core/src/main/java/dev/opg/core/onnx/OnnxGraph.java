@@ -51,7 +51,12 @@ final class OnnxGraph {
     static final int ATTR_NAME = 1;
     static final int ATTR_T = 5;
     static final int ATTR_G = 6;
+    static final int ATTR_TENSORS = 10;
     static final int ATTR_GRAPHS = 11;
+    static final int ATTR_SPARSE_TENSOR = 22;
+    static final int ATTR_SPARSE_TENSORS = 23;
+    static final int MODEL_TRAINING_INFO = 20;
+    static final int FUNCTION_NODE = 7;
     // TensorProto
     static final int T_DIMS = 1;
     static final int T_DATA_TYPE = 2;
@@ -61,6 +66,7 @@ final class OnnxGraph {
     static final int T_NAME = 8;
     static final int T_RAW_DATA = 9;
     static final int T_DOUBLE_DATA = 10;
+    static final int T_EXTERNAL_DATA = 13;
     static final int T_DATA_LOCATION = 14;
     // ValueInfoProto / TypeProto
     static final int VI_NAME = 1;
@@ -89,6 +95,7 @@ final class OnnxGraph {
             throw new MalformedInputException(where + " is not an ONNX model (no graph or no opset_import)");
         }
         this.graph = g;
+        refuseOutsideReferences(model, where);
         List<ParameterEntry> params = new ArrayList<>();
         collectParameters(g, params, where);
         Set<String> inits = initializers.keySet();
@@ -365,14 +372,12 @@ final class OnnxGraph {
 
     /** The element bytes (little-endian, row-major) of a TensorProto. */
     static byte[] tensorData(String name, Proto t, DType dtype, long[] shape) {
-        if (t.varint(T_DATA_LOCATION, 0) == 1) {
-            throw new UnsupportedModelException("tensor '" + name + "' keeps its data in an external file; opg reads only "
-                    + "self-contained .onnx files (re-save the model with the data inside)");
-        }
+        refuseExternal(t, "tensor '" + name + "'");
         long expected = TensorDigest.byteLength(dtype, shape);
         byte[] data;
-        if (t.has(T_RAW_DATA)) {
-            data = t.bytes(T_RAW_DATA);
+        byte[] raw = t.bytes(T_RAW_DATA);
+        if (raw != null) {
+            data = raw;
         } else if (dtype == DType.FLOAT32) {
             data = t.fixed(T_FLOAT_DATA, 4);
         } else if (dtype == DType.FLOAT64) {
@@ -402,6 +407,104 @@ final class OnnxGraph {
                     + dtype.specName() + " and shape " + java.util.Arrays.toString(shape) + " need " + expected);
         }
         return data;
+    }
+
+    /**
+     * Refuses a model in which any TensorProto (initializers, sparse initializers, attribute
+     * tensors of any node, Constant values, subgraphs, local functions, training info) could make
+     * ONNX Runtime read bytes from outside the file, and any singular message field given twice
+     * (protobuf merges repeated occurrences, so the engine would load a merged value that neither
+     * occurrence alone describes). The rule is on field presence, not on decoded values, so no
+     * encoding (repeated fields where the last wins, over-long varints, enum values other than
+     * 0/1, another wire type) can mark a tensor external without being refused.
+     */
+    static void refuseOutsideReferences(Proto model, String where) {
+        singular(model, MODEL_GRAPH, where + ": ModelProto.graph");
+        for (Proto g : model.messages(MODEL_GRAPH)) {
+            scanGraph(g, where, 0);
+        }
+        for (Proto ti : model.messages(MODEL_TRAINING_INFO)) {
+            for (int f : new int[] {1, 3}) {
+                singular(ti, f, where + ": training_info graph");
+                for (Proto g : ti.messages(f)) {
+                    scanGraph(g, where, 0);
+                }
+            }
+        }
+        for (Proto fn : model.messages(MODEL_FUNCTIONS)) {
+            for (Proto n : fn.messages(FUNCTION_NODE)) {
+                scanNode(n, where, 0);
+            }
+        }
+    }
+
+    private static void scanGraph(Proto g, String where, int depth) {
+        if (depth > Proto.maxDepth()) {
+            throw new MalformedInputException(where + ": subgraphs nested deeper than " + Proto.maxDepth());
+        }
+        for (Proto t : g.messages(GRAPH_INITIALIZER)) {
+            refuseExternal(t, where + ": initializer '" + t.string(T_NAME) + "'");
+        }
+        for (Proto sp : g.messages(GRAPH_SPARSE_INITIALIZER)) {
+            scanSparse(sp, where + ": sparse initializer");
+        }
+        for (Proto n : g.messages(GRAPH_NODE)) {
+            scanNode(n, where, depth);
+        }
+    }
+
+    private static void scanNode(Proto n, String where, int depth) {
+        for (Proto a : n.messages(NODE_ATTRIBUTE)) {
+            String what = where + ": attribute '" + a.string(ATTR_NAME) + "' of node '" + n.string(NODE_NAME) + "' ("
+                    + n.string(NODE_OP_TYPE) + ")";
+            for (int f : new int[] {ATTR_T, ATTR_G, ATTR_SPARSE_TENSOR}) {
+                singular(a, f, what);
+            }
+            for (int f : new int[] {ATTR_T, ATTR_TENSORS}) {
+                for (Proto t : a.messages(f)) {
+                    refuseExternal(t, what);
+                }
+            }
+            for (int f : new int[] {ATTR_SPARSE_TENSOR, ATTR_SPARSE_TENSORS}) {
+                for (Proto sp : a.messages(f)) {
+                    scanSparse(sp, what);
+                }
+            }
+            for (int f : new int[] {ATTR_G, ATTR_GRAPHS}) {
+                for (Proto sg : a.messages(f)) {
+                    scanGraph(sg, where, depth + 1);
+                }
+            }
+        }
+    }
+
+    private static void scanSparse(Proto sp, String what) {
+        for (int f : new int[] {1, 2}) {
+            singular(sp, f, what + " (sparse tensor)");
+            for (Proto t : sp.messages(f)) {
+                refuseExternal(t, what + " (sparse tensor)");
+            }
+        }
+    }
+
+    private static void singular(Proto m, int field, String what) {
+        if (m.all(field).size() > 1) {
+            throw new MalformedInputException(what + " gives field " + field + " " + m.all(field).size()
+                    + " times; protobuf would merge them, so opg refuses it (expected at most once)");
+        }
+    }
+
+    /** Refuses a TensorProto with any external_data entry or any data_location other than one varint 0. */
+    static void refuseExternal(Proto t, String what) {
+        boolean external = t.has(T_EXTERNAL_DATA);
+        for (Proto.Field f : t.all(T_DATA_LOCATION)) {
+            external |= f.wire() != Proto.VARINT || f.value() != 0;
+        }
+        if (external) {
+            throw new UnsupportedModelException(what + " refers to external data (TensorProto field 13 external_data or "
+                    + "data_location other than DEFAULT); opg reads only self-contained .onnx files, whose every byte the "
+                    + "model id covers (re-save the model with the data inside)");
+        }
     }
 
     /** ONNX TensorProto.DataType to opg dtype. */

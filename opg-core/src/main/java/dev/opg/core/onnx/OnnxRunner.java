@@ -122,10 +122,17 @@ public final class OnnxRunner implements ModelRunner {
             this.steps = graph.allSteps();
             this.initializerNames = graph.initializers.keySet();
             for (FlatNode n : steps.values()) {
-                if (RANDOM_OPS.contains(n.opType()) && OnnxGraph.domainIsDefault(n.node())
-                        && n.node().messages(OnnxGraph.NODE_ATTRIBUTE).stream().noneMatch(a -> a.string(OnnxGraph.ATTR_NAME).equals("seed"))) {
-                    throw new UnsupportedModelException("node '" + n.stepName() + "' (" + n.opType() + ") has no seed attribute; "
-                            + "ONNX Runtime has no global seed, so its output would differ between runs");
+                // Refused with or without a seed: unseeded, ONNX Runtime has no global seed; seeded, its
+                // kernel keeps the generator state across runs of one session, so the second prediction
+                // differs from a fresh verifier's (issue 11, class 7). A session per prediction would
+                // cost a model load per input.
+                if (RANDOM_OPS.contains(n.opType()) && OnnxGraph.domainIsDefault(n.node())) {
+                    boolean seeded = n.node().messages(OnnxGraph.NODE_ATTRIBUTE).stream().anyMatch(a -> a.string(OnnxGraph.ATTR_NAME).equals("seed"));
+                    throw new UnsupportedModelException("node '" + n.stepName() + "' (" + n.opType() + ") is a random operator; "
+                            + (seeded ? "with a seed, ONNX Runtime keeps its generator state across predictions in one session, "
+                                    + "so a second prediction would differ from a fresh verifier's"
+                                    : "it has no seed and ONNX Runtime has no global seed, so its output would differ between runs")
+                            + "; opg refuses random operators");
                 }
             }
             this.root = new Plan(graph.topNodes, graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER));
