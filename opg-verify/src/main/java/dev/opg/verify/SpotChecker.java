@@ -151,7 +151,12 @@ public final class SpotChecker implements AutoCloseable {
             return VerificationReport.invalid(kind, t.root(), bad.get().finding, outcomes.size(), errors, notes);
         }
         LOG.debug("spot check of {} steps passed", outcomes.size());
-        return VerificationReport.valid(kind, t.root(), outcomes.size(), kind == CheckKind.TOLERANT ? errors : List.of(), notes);
+        if (kind == CheckKind.TOLERANT) {
+            List<String> more = new ArrayList<>(notes);
+            more.add(StepError.overall(tolerance, errors));
+            return VerificationReport.valid(kind, t.root(), outcomes.size(), errors, more);
+        }
+        return VerificationReport.valid(kind, t.root(), outcomes.size(), List.of(), notes);
     }
 
     private record Outcome(long index, Divergence finding, StepError error) {}
