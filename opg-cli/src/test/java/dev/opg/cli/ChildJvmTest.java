@@ -174,7 +174,7 @@ class ChildJvmTest {
         Transcript t = TranscriptCodec.read(from);
         TranscriptHeader h = t.header();
         TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), profile.digest(),
-                h.inputs(), h.outputs());
+                h.inputNames(), h.inputs(), h.outputs());
         Path out = tmp.resolve(name);
         TranscriptCodec.write(new Transcript(h2, t.steps(), profile), out);
         return out;

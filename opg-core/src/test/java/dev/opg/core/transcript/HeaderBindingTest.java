@@ -1,0 +1,116 @@
+package dev.opg.core.transcript;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.opg.core.Digest;
+import dev.opg.core.Hex;
+import dev.opg.core.LimitExceededException;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.UnsupportedVersionException;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Header version 2 (spec 3.2): each input digest is committed with the model input it was bound to. */
+class HeaderBindingTest {
+    private static final Digest A = Transcripts.d("tensor a");
+    private static final Digest B = Transcripts.d("tensor b");
+
+    private static Transcript twoInputs(List<String> names, List<Digest> inputs) {
+        var p = Transcripts.profile();
+        TranscriptHeader h = TranscriptHeader.of(CommitmentMode.FULL, 0, Transcripts.d("model"), p.digest(), names, inputs,
+                List.of(Transcripts.d("out")));
+        return new Transcript(h, List.of(Step.full(0, "Add", inputs, List.of(Transcripts.d("out")))), p);
+    }
+
+    @Test
+    void swappedNamesGiveAnotherHeaderAndRoot() {
+        Transcript honest = twoInputs(List.of("x", "y"), List.of(A, B));
+        Transcript swapped = twoInputs(List.of("y", "x"), List.of(A, B));
+        assertEquals(honest.header().inputs(), swapped.header().inputs());
+        assertNotEquals(Hex.encode(honest.header().leafData()), Hex.encode(swapped.header().leafData()));
+        assertNotEquals(honest.root(), swapped.root());
+    }
+
+    @Test
+    void headerLeafIsTheSpecLayout() {
+        Transcript t = twoInputs(List.of("x", "é"), List.of(A, B));
+        TranscriptHeader h = t.header();
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.writeBytes("OPG-HEADER".getBytes(StandardCharsets.US_ASCII));
+        o.write(2);
+        o.write(0);
+        o.writeBytes(le(0));
+        o.writeBytes(h.modelId().toByteArray());
+        o.writeBytes(h.profileDigest().toByteArray());
+        o.writeBytes(le(2));
+        o.writeBytes(le(1));
+        o.writeBytes("x".getBytes(StandardCharsets.UTF_8));
+        o.writeBytes(A.toByteArray());
+        o.writeBytes(le(2));
+        o.writeBytes(new byte[] {(byte) 0xc3, (byte) 0xa9});
+        o.writeBytes(B.toByteArray());
+        o.writeBytes(le(1));
+        o.writeBytes(h.outputs().get(0).toByteArray());
+        assertArrayEquals(o.toByteArray(), h.leafData());
+    }
+
+    @Test
+    void jsonCarriesNamedInputsAndRoundTrips() {
+        Transcript t = twoInputs(List.of("x", "y"), List.of(A, B));
+        String json = TranscriptCodec.encodeToString(t);
+        assertTrue(json.contains("\"inputs\":[{\"name\":\"x\",\"digest\":\"" + A.hex() + "\"},{\"name\":\"y\",\"digest\":\"" + B.hex() + "\"}]"), json);
+        assertEquals(t, TranscriptCodec.decode(json));
+        // a name swapped in the JSON (root kept) is not the transcript the root commits to
+        String swapped = json.replace("\"name\":\"x\"", "\"name\":\"T\"").replace("\"name\":\"y\"", "\"name\":\"x\"").replace("\"name\":\"T\"", "\"name\":\"y\"");
+        MalformedInputException e = assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(swapped));
+        assertTrue(e.getMessage().contains("root"), e.getMessage());
+    }
+
+    @Test
+    void versionOneIsRejectedWithAdviceToReProve() {
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2,", "\"version\":1,");
+        UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json));
+        assertTrue(e.getMessage().contains("re-prove"), e.getMessage());
+        assertThrows(UnsupportedVersionException.class, () -> new TranscriptHeader(1, CommitmentMode.FULL, 0, A, A,
+                List.of("0"), List.of(A), List.of(B)));
+    }
+
+    @Test
+    void positionalOverloadNamesInputsByDecimalPosition() {
+        var p = Transcripts.profile();
+        TranscriptHeader h = TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(), List.of(A, B, A), List.of(B));
+        assertEquals(List.of("0", "1", "2"), h.inputNames());
+    }
+
+    @Test
+    void rejectsDuplicateEmptyMissingAndOversizedNames() {
+        var p = Transcripts.profile();
+        assertThrows(MalformedInputException.class, () -> TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(),
+                List.of("x", "x"), List.of(A, B), List.of()));
+        assertThrows(MalformedInputException.class, () -> TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(),
+                List.of(""), List.of(A), List.of()));
+        assertThrows(MalformedInputException.class, () -> TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(),
+                List.of("x"), List.of(A, B), List.of()));
+        assertThrows(MalformedInputException.class, () -> TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(),
+                List.of("\ud800"), List.of(A), List.of()));
+        assertThrows(LimitExceededException.class, () -> TranscriptHeader.of(CommitmentMode.FULL, 0, A, p.digest(),
+                List.of("n".repeat(TranscriptLimits.MAX_NAME_BYTES + 1)), List.of(A), List.of()));
+        String json = TranscriptCodec.encodeToString(twoInputs(List.of("x", "y"), List.of(A, B)));
+        String longName = json.replace("\"name\":\"x\"", "\"name\":\"" + "n".repeat(TranscriptLimits.MAX_NAME_BYTES + 1) + "\"");
+        assertThrows(LimitExceededException.class, () -> TranscriptCodec.decode(longName));
+        String bare = json.replace("{\"name\":\"x\",\"digest\":\"" + A.hex() + "\"}", "\"" + A.hex() + "\"");
+        assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(bare));
+    }
+
+    private static byte[] le(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+}
