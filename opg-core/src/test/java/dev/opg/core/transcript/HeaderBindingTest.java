@@ -110,6 +110,49 @@ class HeaderBindingTest {
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(bare));
     }
 
+    /**
+     * Spec 3.8 escapes, pinned on the bytes Jackson writes: {@code \"}, {@code \\}, the short
+     * escapes, other control characters as backslash-u-00XX with UPPER-case hex, DEL and everything
+     * else in the BMP raw UTF-8, a non-BMP character as its UTF-16 surrogate pair, two escapes in UPPER-case hex.
+     */
+    @Test
+    void jsonEscapesAreExactlyTheSpecs() {
+        String name = "q\"b\\\b\f\n\r\t\u0001\u001f\u007f\u00e9/\ud83d\ude00";
+        Transcript t = twoInputs(List.of(name, "y"), List.of(A, B));
+        byte[] json = TranscriptCodec.encode(t);
+        byte[] want = concat("\"name\":\"q\\\"b\\\\\\b\\f\\n\\r\\t\\u0001\\u001F".getBytes(StandardCharsets.US_ASCII),
+                concat(new byte[] {0x7f, (byte) 0xc3, (byte) 0xa9, '/'}, "\\uD83D\\uDE00\"".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(indexOf(json, want) >= 0, new String(json, StandardCharsets.UTF_8));
+        assertEquals(t, TranscriptCodec.decode(json));
+        // the same string written another legal JSON way is not canonical
+        String s = new String(json, StandardCharsets.UTF_8);
+        for (String other : List.of(s.replace("\\u001F", "\\u001f"), s.replace("\\uD83D\\uDE00", "\\ud83d\\ude00"),
+                s.replace("\\uD83D\\uDE00", "\ud83d\ude00"), s.replace("\u00e9", "\\u00E9"), s.replace("\u007f", "\\u007F"),
+                s.replace("\\n", "\\u000A"), s.replace("/\\uD83D", "\\/\\uD83D"))) {
+            assertNotEquals(s, other);
+            assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(other), other);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] o = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, o, a.length, b.length);
+        return o;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static byte[] le(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
     }
