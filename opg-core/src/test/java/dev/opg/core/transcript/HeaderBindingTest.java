@@ -134,6 +134,45 @@ class HeaderBindingTest {
         }
     }
 
+    /** Spec 3.1: the byte length is multiplied left to right with checked 64-bit arithmetic; an overflowing partial product is refused. */
+    @Test
+    void shapeOverflowIsCheckedAtEveryPartialProduct() {
+        assertThrows(LimitExceededException.class, () -> dev.opg.core.tensor.TensorDigest.byteLength(dev.opg.core.tensor.DType.FLOAT32,
+                new long[] {1L << 62, 4, 0}));
+        assertEquals(0, dev.opg.core.tensor.TensorDigest.byteLength(dev.opg.core.tensor.DType.FLOAT32, new long[] {0, 1L << 62, 4}));
+        assertThrows(MalformedInputException.class, () -> dev.opg.core.tensor.TensorDigest.byteLength(dev.opg.core.tensor.DType.FLOAT32,
+                new long[] {-1}));
+        // the same rule on a sketch shape read from JSON
+        String json = TranscriptCodec.encodeToString(Transcripts.sketched(1, 4));
+        String over = json.replace("\"shape\":[1,8]", "\"shape\":[" + (1L << 62) + ",4,0]");
+        assertNotEquals(json, over);
+        assertThrows(LimitExceededException.class, () -> TranscriptCodec.decode(over));
+    }
+
+    /** Spec 3.8: a SKETCH step carries one sketch per output, so a step without outputs is refused in SKETCH mode. */
+    @Test
+    void sketchStepWithoutOutputsIsRefused() {
+        var p = Transcripts.profile();
+        TranscriptHeader h = TranscriptHeader.of(CommitmentMode.SKETCH, 4, A, p.digest(), List.of(A), List.of(B));
+        MalformedInputException e = assertThrows(MalformedInputException.class,
+                () -> new Transcript(h, List.of(Step.sketched(0, "noOutputs", List.of())), p));
+        assertTrue(e.getMessage().contains("no sketch"), e.getMessage());
+        String json = TranscriptCodec.encodeToString(Transcripts.sketched(1, 4));
+        String empty = json.replaceFirst("\"sketches\":\\[\\{.*?\\}\\]", "\"sketches\":[]");
+        assertNotEquals(json, empty);
+        assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(empty));
+    }
+
+    /** Spec 2: the consistency proof from the empty tree is empty; a non-empty one is malformed. */
+    @Test
+    void consistencyFromTheEmptyTree() {
+        Digest r = dev.opg.core.merkle.MerkleTree.fromLeafData(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3})).root();
+        assertTrue(dev.opg.core.merkle.MerkleProofs.verifyConsistency(0, 3, List.of(), A, r));
+        assertTrue(dev.opg.core.merkle.MerkleProofs.verifyConsistency(0, 0, List.of(), A, B));
+        assertThrows(MalformedInputException.class, () -> dev.opg.core.merkle.MerkleProofs.verifyConsistency(0, 3, List.of(r), A, r));
+        assertThrows(MalformedInputException.class, () -> dev.opg.core.merkle.MerkleTree.fromLeafData(List.of(new byte[] {1})).consistencyProof(0));
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] o = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, o, a.length, b.length);
