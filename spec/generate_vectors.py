@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Writes spec/vectors/merkle.json and spec/vectors/tensor.json.
+"""Writes spec/vectors/merkle.json and spec/vectors/tensor.json; checks spec/vectors/transcript.json.
 
 This generator is a second, independent implementation of the protocol constants in
 docs/transcript-spec.md (RFC 9162 Merkle tree over SHA-256; the OPGT tensor encoding), written
 from the spec with nothing but the Python standard library. The Java tests check that opg's own
 code reproduces every value here; they never regenerate the files.
+
+transcript.json holds a real DJL run, so the Java suite writes it; this script recomputes, from
+each case's JSON alone, the profile encoding, the header leaf (version 2, with input names),
+every step leaf, the leaf hashes and the root, and re-serialises the canonical JSON with the
+spec's escape rules (section 3.8), and fails if any byte differs.
 
 Run from anywhere:  python3 spec/generate_vectors.py
 """
@@ -144,6 +149,115 @@ def tensor_cases():
     return c
 
 
+# --- transcript leaves (spec 3.1-3.4) and canonical JSON (3.8), from the spec alone -------------
+
+DTYPE_CODES = ["float32", "float64", "float16", "bfloat16", "int8", "uint8", "int32", "int64", "boolean"]
+
+
+def u8(v):
+    return struct.pack("<B", v)
+
+
+def u32(v):
+    return struct.pack("<I", v)
+
+
+def u64(v):
+    return struct.pack("<Q", v)
+
+
+def string(s_):
+    b = s_.encode("utf-8")  # strict: a lone surrogate raises
+    return u32(len(b)) + b
+
+
+def digests(hexes):
+    return u32(len(hexes)) + b"".join(bytes.fromhex(h) for h in hexes)
+
+
+def profile_encoding(p):
+    out = b"OPG-PROFILE" + u8(1)
+    for k in ["engine", "engineVersion", "djlVersion", "nativeLibrary", "os", "arch", "cpuCapability"]:
+        out += string(p[k])
+    out += u32(p["intraOpThreads"]) + u32(p["interOpThreads"])
+    out += u8(1 if p["graphOptimizer"] else 0) + u8(1 if p["deterministicAlgorithms"] else 0)
+    return out + u64(p["seed"]) + u8(DTYPE_CODES.index(p["dtype"]))
+
+
+def header_leaf(h):
+    out = b"OPG-HEADER" + u8(2) + u8({"full": 0, "sketch": 1}[h["mode"]]) + u32(h["sketchDimension"])
+    out += bytes.fromhex(h["modelId"]) + bytes.fromhex(h["profileDigest"])
+    out += u32(len(h["inputs"]))
+    for i in h["inputs"]:
+        out += string(i["name"]) + bytes.fromhex(i["digest"])
+    return out + digests(h["outputs"])
+
+
+def step_leaf(st):
+    out = b"OPG-STEP" + u8(1) + u64(st["index"]) + string(st["name"])
+    out += digests(st["inputs"]) + digests(st["outputs"]) + u32(len(st["sketches"]))
+    for k in st["sketches"]:
+        values = bytes.fromhex(k["values"])
+        out += u8(DTYPE_CODES.index(k["dtype"])) + u8(len(k["shape"])) + b"".join(u64(d) for d in k["shape"])
+        out += u32(len(values) // 4) + values
+    return out
+
+
+def json_string(s_):
+    """Spec 3.8: the short escapes, other controls and non-BMP characters as upper-case backslash-u escapes, the rest raw."""
+    out = ['"']
+    for ch in s_:
+        c = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\b\f\n\r\t":
+            out.append({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif c < 0x20:
+            out.append("\\u%04X" % c)
+        elif c > 0xFFFF:
+            v = c - 0x10000
+            out.append("\\u%04X\\u%04X" % (0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def canonical(v):
+    """Canonical JSON of a parsed transcript: keys in document order, no whitespace (spec 3.8)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(json_string(k) + ":" + canonical(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return json_string(v)
+    raise ValueError("not in the canonical JSON form: %r" % (v,))
+
+
+def check_transcripts():
+    with open(os.path.join(OUT, "transcript.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    for c in doc["cases"]:
+        text = c["transcript"]
+        t = json.loads(text)
+        assert t["version"] == 2, c["description"]
+        assert canonical(t) == text, "canonical JSON differs: " + c["description"]
+        pe = profile_encoding(t["profile"])
+        assert pe.hex() == c["profileEncoding"], c["description"]
+        assert sha256(pe).hex() == c["profileDigest"] == t["header"]["profileDigest"], c["description"]
+        leaves = [header_leaf(t["header"])] + [step_leaf(st) for st in t["steps"]]
+        assert [x.hex() for x in leaves] == c["leaves"], "leaves differ: " + c["description"]
+        assert [sha256(b"\x00" + x).hex() for x in leaves] == c["leafHashes"], c["description"]
+        assert mth(leaves).hex() == c["root"] == t["root"], "root differs: " + c["description"]
+    print("checked", len(doc["cases"]), "transcript cases in", os.path.join(OUT, "transcript.json"))
+
+
 def write(name, obj):
     path_ = os.path.join(OUT, name)
     with open(path_, "w", encoding="utf-8") as f:
@@ -166,3 +280,4 @@ if __name__ == "__main__":
                        "u64le dims... || data), data = elements row-major, each little-endian. "
                        "'data' is that data in hex. Generated by spec/generate_vectors.py.",
         "cases": tensor_cases()})
+    check_transcripts()

@@ -149,7 +149,7 @@ class ChildJvmTest {
         steps.set(steps.size() - 1, dev.opg.core.transcript.Step.full(last.index(), last.name(), last.inputs(), List.of(fake)));
         TranscriptHeader h = t.header();
         Path forged = tmp.resolve("forged-last.json");
-        TranscriptCodec.write(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(),
+        TranscriptCodec.write(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(),
                 h.inputs(), List.of(fake)), steps, t.profile()), forged);
         Cli.Result b = Cli.run("bisect", underDefault.toString(), forged.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness-a", witnessDefault.toString());
@@ -192,7 +192,7 @@ class ChildJvmTest {
         Transcript t = TranscriptCodec.read(from);
         TranscriptHeader h = t.header();
         TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), profile.digest(),
-                h.inputs(), h.outputs());
+                h.inputNames(), h.inputs(), h.outputs());
         Path out = tmp.resolve(name);
         TranscriptCodec.write(new Transcript(h2, t.steps(), profile), out);
         return out;

@@ -187,7 +187,7 @@ public final class Bisector {
         if (!x.profileDigest().equals(y.profileDigest())) {
             return HeaderField.PROFILE;
         }
-        if (!x.inputs().equals(y.inputs())) {
+        if (!x.inputs().equals(y.inputs()) || !x.inputNames().equals(y.inputNames())) {
             return HeaderField.INPUTS;
         }
         return null;

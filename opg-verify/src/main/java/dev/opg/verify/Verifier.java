@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Guarantees, in the order the checks run:
  * <ol>
  *   <li>a signature, when one is presented, is checked before anything else;</li>
- *   <li>a model whose commitment differs from the header's model id, or an input whose digest
- *       differs from the header's, is reported ({@link HeaderField#MODEL_ID},
+ *   <li>a model whose commitment differs from the header's model id, or an input whose digests,
+ *       or the model inputs this verifier's runner binds them to, differ from the header's, is reported ({@link HeaderField#MODEL_ID},
  *       {@link HeaderField#INPUTS}) before anything is executed;</li>
  *   <li>a profile no run recorded by opg can have ({@link DeterminismProfile#implausibility()}:
  *       a field with trailing whitespace, an unknown engine or kernel set, an os/arch pair the
@@ -120,12 +120,15 @@ public final class Verifier implements AutoCloseable {
         if (!id.equals(claimed.header().modelId())) {
             return early(root, new HeaderMismatch(HeaderField.MODEL_ID, id.hex(), claimed.header().modelId().hex()));
         }
+        // The input as this verifier's own runner binds it (names and digests, in order), against the header's
         List<Digest> in = new ArrayList<>(inputs.size());
         for (NDArray a : inputs) {
             in.add(TensorDigest.of(a));
         }
-        if (!in.equals(claimed.header().inputs())) {
-            return early(root, new HeaderMismatch(HeaderField.INPUTS, TranscriptComparator.hex(in), TranscriptComparator.hex(claimed.header().inputs())));
+        List<String> names = wrap(RecordingOptions.full()).runner().inputBinding(inputs);
+        if (!in.equals(claimed.header().inputs()) || !names.equals(claimed.header().inputNames())) {
+            return early(root, new HeaderMismatch(HeaderField.INPUTS, bound(names, in),
+                    bound(claimed.header().inputNames(), claimed.header().inputs())));
         }
         List<String> differing = Profiles.differingFields(processProfile, claimed.profile());
         Optional<String> impossible = claimed.profile().implausibility();
@@ -317,6 +320,15 @@ public final class Verifier implements AutoCloseable {
 
     private VerifiableModel wrap(RecordingOptions o) {
         return wrapped.computeIfAbsent(o, k -> VerifiableModel.wrap(model, processProfile, k));
+    }
+
+    /** {@code [name=hex, ...]}: each input digest with the model input it is bound to. */
+    private static String bound(List<String> names, List<Digest> digests) {
+        List<String> out = new ArrayList<>(digests.size());
+        for (int i = 0; i < digests.size(); i++) {
+            out.add((i < names.size() ? names.get(i) : "?") + "=" + digests.get(i).hex());
+        }
+        return out.toString();
     }
 
     private static VerificationReport early(Digest root, Finding f) {

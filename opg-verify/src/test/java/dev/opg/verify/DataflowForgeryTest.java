@@ -356,7 +356,7 @@ class DataflowForgeryTest {
         Transcript t = mlpA.transcript();
         DeterminismProfile other = profile.withSeed(profile.seed() + 1);
         TranscriptHeader h = t.header();
-        Transcript offProfile = new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), other.digest(),
+        Transcript offProfile = new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), other.digest(), h.inputNames(),
                 h.inputs(), h.outputs()), t.steps(), other);
         List<AutoCloseable> closing = new ArrayList<>();
         try {

@@ -22,7 +22,7 @@ final class Forger {
 
     static Transcript withHeader(Transcript t, List<Digest> inputs, List<Digest> outputs) {
         TranscriptHeader h = t.header();
-        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), inputs,
+        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(), inputs,
                 outputs), t.steps(), t.profile());
     }
 

@@ -98,7 +98,7 @@ class SileroDisputeTest {
             }
         }
         TranscriptHeader h = honest.header();
-        TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputs(),
+        TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(), h.inputs(),
                 h.outputs().stream().map(y -> y.equals(d) ? d2 : y).toList());
         Map<Digest, WitnessTensor> tensors = new HashMap<>(honestTensors);
         tensors.put(d2, changed);

@@ -113,7 +113,7 @@ final class SyntheticChain implements StepExecutor {
         for (int i = 0; i < steps; i++) {
             plan.add(Dataflow.PlannedStep.of(name(i), List.of(i == 0 ? new Dataflow.Source.AllInputs() : new Dataflow.Source.AllOutputs(i - 1))));
         }
-        Dataflow flow = new Dataflow(MODEL, List.of(x.digest()), plan,
+        Dataflow flow = new Dataflow(MODEL, List.of("0"), List.of(x.digest()), plan,
                 List.of(steps == 0 ? new Dataflow.Source.AllInputs() : new Dataflow.Source.AllOutputs(steps - 1)));
         return new Reference() {
             @Override

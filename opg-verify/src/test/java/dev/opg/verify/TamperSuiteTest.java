@@ -165,17 +165,17 @@ class TamperSuiteTest {
             switch (kind) {
                 case 0 -> {
                     TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), flip(h.modelId(), r),
-                            h.profileDigest(), h.inputs(), h.outputs());
+                            h.profileDigest(), h.inputNames(), h.inputs(), h.outputs());
                     return new Mutation("model id bit", withHeader(t, m, t.profile()), "header.MODEL_ID");
                 }
                 case 1 -> {
                     TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
-                            h.profileDigest(), flipOne(h.inputs(), r), h.outputs());
+                            h.profileDigest(), h.inputNames(), flipOne(h.inputs(), r), h.outputs());
                     return new Mutation("input digest bit", withHeader(t, m, t.profile()), "header.INPUTS");
                 }
                 case 2 -> {
                     TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
-                            h.profileDigest(), h.inputs(), flipOne(h.outputs(), r));
+                            h.profileDigest(), h.inputNames(), h.inputs(), flipOne(h.outputs(), r));
                     return new Mutation("output digest bit", withHeader(t, m, t.profile()), "header.OUTPUTS");
                 }
                 case 3 -> {
@@ -189,7 +189,7 @@ class TamperSuiteTest {
                                 p.graphOptimizer(), p.deterministicAlgorithms(), p.seed(), p.dtype());
                     };
                     TranscriptHeader m = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(),
-                            q.digest(), h.inputs(), h.outputs());
+                            q.digest(), h.inputNames(), h.inputs(), h.outputs());
                     return new Mutation("profile field", withHeader(t, m, q), "header.PROFILE");
                 }
                 case 4 -> {

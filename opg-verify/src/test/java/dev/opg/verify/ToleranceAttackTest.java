@@ -118,7 +118,7 @@ class ToleranceAttackTest {
             steps.add(s.sketches().isEmpty() ? Step.full(s.index(), s.name(), swap(s.inputs(), old, nd), swap(s.outputs(), old, nd)) : s);
         }
         TranscriptHeader h = t.header();
-        TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(),
+        TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(),
                 h.inputs(), swap(h.outputs(), old, nd));
         Map<Digest, WitnessTensor> tensors = tensorsOf(w);
         tensors.put(nd, forged);
@@ -138,7 +138,7 @@ class ToleranceAttackTest {
     /** The same transcript under another recorded profile (header and profile rewritten, root recomputed). */
     private static Transcript underProfile(Transcript t, DeterminismProfile q) {
         TranscriptHeader h = t.header();
-        return roundTrip(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), q.digest(),
+        return roundTrip(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), q.digest(), h.inputNames(),
                 h.inputs(), h.outputs()), t.steps(), q));
     }
 

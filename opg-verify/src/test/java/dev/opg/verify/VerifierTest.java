@@ -58,7 +58,7 @@ class VerifierTest {
 
     private static Transcript underProfile(Transcript t, DeterminismProfile q) {
         TranscriptHeader h = t.header();
-        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), q.digest(), h.inputs(), h.outputs()),
+        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), q.digest(), h.inputNames(), h.inputs(), h.outputs()),
                 t.steps(), q);
     }
 
@@ -132,7 +132,7 @@ class VerifierTest {
 
     @Test
     void aTranscriptOfAnotherSpecVersionIsATypedError() {
-        String json = TranscriptCodec.encodeToString(full).replaceFirst("\"version\":1", "\"version\":2");
+        String json = TranscriptCodec.encodeToString(full).replaceFirst("\"version\":2", "\"version\":3");
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
     }
 

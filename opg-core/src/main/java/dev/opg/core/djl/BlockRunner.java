@@ -76,7 +76,8 @@ public final class BlockRunner implements ModelRunner {
             plan.add(PlannedStep.of(names.get(i), List.of(i == 0 ? new Source.AllInputs() : new Source.AllOutputs(i - 1))));
         }
         Source out = names.isEmpty() ? new Source.AllInputs() : new Source.AllOutputs(names.size() - 1);
-        return new Dataflow(commitment.modelId(), ModelRunner.digests(inputs), plan, List.of(out));
+        return new Dataflow(commitment.modelId(), dev.opg.core.transcript.TranscriptHeader.positionalNames(inputs.size()),
+                ModelRunner.digests(inputs), plan, List.of(out));
     }
 
     @Override

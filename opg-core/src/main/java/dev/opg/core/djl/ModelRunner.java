@@ -42,6 +42,20 @@ public interface ModelRunner extends AutoCloseable {
     NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink);
 
     /**
+     * The model input each of {@code inputs} is bound to when {@link #run} is given them, in the
+     * order given: what the runner itself does with them, never a label it does not use. The
+     * default is for positional models (DJL blocks, TorchScript), where the position is the
+     * binding: {@code "0", "1", ...}. A runner that binds by name (ONNX) overrides this and
+     * derives the names exactly as {@code run} feeds them; recording commits them in the header
+     * and verification compares them before anything runs.
+     *
+     * @throws dev.opg.core.MalformedInputException if {@code inputs} cannot be bound (wrong count, a name given twice)
+     */
+    default List<String> inputBinding(NDList inputs) {
+        return dev.opg.core.transcript.TranscriptHeader.positionalNames(inputs.size());
+    }
+
+    /**
      * Runs the single step {@code name} on {@code inputs} (for example tensors taken from a witness)
      * and returns its outputs.
      *

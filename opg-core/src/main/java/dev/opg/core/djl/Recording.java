@@ -37,14 +37,16 @@ final class Recording implements StepSink {
     private final Map<NDArray, Future<Digest>> digests = new IdentityHashMap<>();
     private final Map<Digest, WitnessTensor> witness;
     private final List<Future<Digest>> inputs;
+    private final List<String> inputNames;
     private final List<String> names = new ArrayList<>();
     private final List<List<Future<Digest>>> stepInputs = new ArrayList<>();
     private final List<List<Future<Digest>>> stepOutputs = new ArrayList<>();
     private final List<List<Sketch>> sketches = new ArrayList<>();
     private final SketchProjector sketcher;
 
+    /** @param inputNames the model input each of {@code modelInputs} is bound to ({@link ModelRunner#inputBinding}) */
     Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs,
-            SketchProjector sketcher) {
+            List<String> inputNames, SketchProjector sketcher) {
         this.hasher = hasher;
         this.options = options;
         this.modelId = modelId;
@@ -52,6 +54,7 @@ final class Recording implements StepSink {
         this.needDigests = options.mode() == CommitmentMode.FULL || options.witness();
         this.witness = options.witness() ? new ConcurrentHashMap<>() : null;
         this.inputs = digestsOf(modelInputs, true);
+        this.inputNames = List.copyOf(inputNames);
         this.sketcher = sketcher;
     }
 
@@ -96,7 +99,7 @@ final class Recording implements StepSink {
             }
             entries.add(new Witness.StepEntry(i, names.get(i), si, so));
         }
-        TranscriptHeader h = TranscriptHeader.of(options.mode(), options.sketchDimension(), modelId, profile.digest(), in, out);
+        TranscriptHeader h = TranscriptHeader.of(options.mode(), options.sketchDimension(), modelId, profile.digest(), inputNames, in, out);
         Transcript t = new Transcript(h, steps, profile);
         Optional<Witness> w = witness == null ? Optional.empty() : Optional.of(Witness.of(in, out, entries, witness));
         return new Result(t, w);

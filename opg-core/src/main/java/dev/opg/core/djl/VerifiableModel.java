@@ -192,7 +192,9 @@ public final class VerifiableModel implements AutoCloseable {
             PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
         }
         ParameterStore ps = new ParameterStore(scope, false);
-        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, sketcher);
+        // the binding is the runner's own (what run() feeds each tensor to), committed in the header
+        java.util.List<String> binding = runner.inputBinding(inputs);
+        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, binding, sketcher);
         try {
             NDList out = runner.run(ps, inputs, rec);
             Recording.Result r = rec.finish(out);

@@ -209,18 +209,9 @@ public final class OnnxRunner implements ModelRunner {
         checkOpen();
         NDManager manager = parameterStore.getManager();
         Map<String, NDArray> values = new HashMap<>();
-        List<String> names = graph.inputNames;
-        if (inputs.size() != names.size()) {
-            throw new MalformedInputException("the ONNX model takes " + names.size() + " inputs " + names + "; got " + inputs.size());
-        }
-        Set<String> bound = new HashSet<>();
+        List<String> binding = inputBinding(inputs);
         for (int i = 0; i < inputs.size(); i++) {
-            NDArray a = inputs.get(i);
-            String name = a.getName() != null && names.contains(a.getName()) ? a.getName() : names.get(i);
-            if (!bound.add(name)) {
-                throw new MalformedInputException("ONNX model input '" + name + "' is given twice");
-            }
-            values.put(name, a);
+            values.put(binding.get(i), inputs.get(i));
         }
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         List<OnnxTensor> made = new ArrayList<>();
@@ -281,7 +272,7 @@ public final class OnnxRunner implements ModelRunner {
     @Override
     public Dataflow dataflow(NDList inputs) {
         checkOpen();
-        List<String> bound = boundNames(inputs);
+        List<String> bound = inputBinding(inputs);
         List<OnnxTensor> made = new ArrayList<>();
         try {
             Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
@@ -318,7 +309,7 @@ public final class OnnxRunner implements ModelRunner {
             for (String o : graph.outputNames) {
                 returned.add(source(producer, o, "the model's outputs"));
             }
-            return new Dataflow(graph.commitment.modelId(), ModelRunner.digests(inputs), plan, returned);
+            return new Dataflow(graph.commitment.modelId(), bound, ModelRunner.digests(inputs), plan, returned);
         } catch (OrtException e) {
             throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
@@ -335,22 +326,30 @@ public final class OnnxRunner implements ModelRunner {
         return s;
     }
 
-    /** The graph input each of {@code inputs} is fed to, exactly as {@link #run} binds them. */
-    private List<String> boundNames(NDList inputs) {
+    /**
+     * The graph input each of {@code inputs} is fed to by {@link #run}: an array whose name is a
+     * graph input name goes to that input, any other to the graph input at its position; this is
+     * the one place {@code run} takes the binding from.
+     *
+     * @throws MalformedInputException if the count differs from the graph's inputs or an input is bound twice
+     */
+    @Override
+    public List<String> inputBinding(NDList inputs) {
         List<String> names = graph.inputNames;
         if (inputs.size() != names.size()) {
             throw new MalformedInputException("the ONNX model takes " + names.size() + " inputs " + names + "; got " + inputs.size());
         }
-        List<String> bound = new ArrayList<>(inputs.size());
+        List<String> binding = new ArrayList<>(inputs.size());
+        Set<String> bound = new HashSet<>();
         for (int i = 0; i < inputs.size(); i++) {
             NDArray a = inputs.get(i);
             String name = a.getName() != null && names.contains(a.getName()) ? a.getName() : names.get(i);
-            if (bound.contains(name)) {
+            if (!bound.add(name)) {
                 throw new MalformedInputException("ONNX model input '" + name + "' is given twice");
             }
-            bound.add(name);
+            binding.add(name);
         }
-        return bound;
+        return List.copyOf(binding);
     }
 
     @Override

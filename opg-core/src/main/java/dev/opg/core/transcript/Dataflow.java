@@ -28,14 +28,19 @@ import java.util.Optional;
  * {@code Constant} node's output is known from the model id ({@link PlannedStep#knownOutputs}).
  *
  * @param modelId the model id of the verifier's model
+ * @param inputNames the model input each given tensor was bound to, as the verifier's runner binds it (section 3.2)
  * @param inputs the digests of the given input tensors, in the order the model was fed them
  * @param steps the steps the model runs on this input, in order
  * @param outputs where each model output comes from
  */
-public record Dataflow(Digest modelId, List<Digest> inputs, List<PlannedStep> steps, List<Source> outputs) {
+public record Dataflow(Digest modelId, List<String> inputNames, List<Digest> inputs, List<PlannedStep> steps, List<Source> outputs) {
     public Dataflow {
         Objects.requireNonNull(modelId, "modelId");
+        inputNames = List.copyOf(inputNames);
         inputs = List.copyOf(inputs);
+        if (inputNames.size() != inputs.size()) {
+            throw new IllegalArgumentException(inputNames.size() + " input names for " + inputs.size() + " inputs");
+        }
         steps = List.copyOf(steps);
         outputs = List.copyOf(outputs);
         for (int i = 0; i < steps.size(); i++) {
@@ -130,8 +135,8 @@ public record Dataflow(Digest modelId, List<Digest> inputs, List<PlannedStep> st
         if (!modelId.equals(h.modelId())) {
             return Optional.of(new Mismatch(-1, "model id", modelId.hex(), h.modelId().hex()));
         }
-        if (!inputs.equals(h.inputs())) {
-            return Optional.of(new Mismatch(-1, "inputs", hex(inputs), hex(h.inputs())));
+        if (!inputs.equals(h.inputs()) || !inputNames.equals(h.inputNames())) {
+            return Optional.of(new Mismatch(-1, "inputs", bound(inputNames, inputs), bound(h.inputNames(), h.inputs())));
         }
         List<Step> ts = t.steps();
         int common = Math.min(ts.size(), steps.size());
@@ -248,6 +253,19 @@ public record Dataflow(Digest modelId, List<Digest> inputs, List<PlannedStep> st
             }
         }
         return r;
+    }
+
+    private static String bound(List<String> names, List<Digest> ds) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < ds.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(names.get(i)).append('=').append(ds.get(i).hex());
+        }
+        return sb.append(']').toString();
+    }
+
+    /** Whether a header names the given input: the same (name, digest) pairs in the same order. */
+    public boolean inputsMatch(TranscriptHeader h) {
+        return inputs.equals(h.inputs()) && inputNames.equals(h.inputNames());
     }
 
     private static String hex(List<Digest> ds) {

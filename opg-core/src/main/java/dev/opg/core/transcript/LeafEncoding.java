@@ -8,7 +8,7 @@ import dev.opg.core.Digest;
  *
  * <pre>
  * header = "OPG-HEADER" u8 version u8 mode u32 sketchDimension modelId[32] profileDigest[32]
- *          u32 nIn digest[32]*nIn u32 nOut digest[32]*nOut
+ *          u32 nIn (string inputName digest[32])*nIn u32 nOut digest[32]*nOut      (version 2)
  * step   = "OPG-STEP" u8 version u64 index string name
  *          u32 nIn digest[32]*nIn u32 nOut digest[32]*nOut
  *          u32 nSketch ( u8 dtype u8 rank u64*rank dims u32 k f32*k )*nSketch
@@ -28,13 +28,16 @@ public final class LeafEncoding {
                 .u32(h.sketchDimension())
                 .digest(h.modelId())
                 .digest(h.profileDigest());
-        digests(w, h.inputs().toArray(Digest[]::new));
+        w.u32(h.inputs().size());
+        for (int i = 0; i < h.inputs().size(); i++) {
+            w.string(h.inputNames().get(i), TranscriptLimits.MAX_NAME_BYTES, "header input name").digest(h.inputs().get(i));
+        }
         digests(w, h.outputs().toArray(Digest[]::new));
         return w.toByteArray();
     }
 
     public static byte[] step(Step s) {
-        LeafWriter w = new LeafWriter(STEP_TAG, TranscriptHeader.VERSION)
+        LeafWriter w = new LeafWriter(STEP_TAG, TranscriptHeader.STEP_VERSION)
                 .u64(s.index())
                 .string(s.name(), TranscriptLimits.MAX_NAME_BYTES, "step name");
         digests(w, s.inputs().toArray(Digest[]::new));

@@ -83,7 +83,14 @@ public final class TranscriptCodec {
             g.writeNumberField("sketchDimension", h.sketchDimension());
             g.writeStringField("modelId", h.modelId().hex());
             g.writeStringField("profileDigest", h.profileDigest().hex());
-            writeDigests(g, "inputs", h.inputs());
+            g.writeArrayFieldStart("inputs");
+            for (int i = 0; i < h.inputs().size(); i++) {
+                g.writeStartObject();
+                g.writeStringField("name", h.inputNames().get(i));
+                g.writeStringField("digest", h.inputs().get(i).hex());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             writeDigests(g, "outputs", h.outputs());
             g.writeEndObject();
             g.writeArrayFieldStart("steps");
@@ -302,8 +309,7 @@ public final class TranscriptCodec {
             field("version");
             long version = integer("version", Long.MAX_VALUE);
             if (version != TranscriptHeader.VERSION) {
-                throw new UnsupportedVersionException("transcript version " + version
-                        + " is not supported; this implementation reads version " + TranscriptHeader.VERSION);
+                throw TranscriptHeader.unsupported(version);
             }
             field("profile");
             next();
@@ -320,11 +326,13 @@ public final class TranscriptCodec {
             field("profileDigest");
             Digest profileDigest = digest("profileDigest");
             field("inputs");
-            List<Digest> inputs = digests("header inputs");
+            List<String> inputNames = new ArrayList<>();
+            List<Digest> inputs = new ArrayList<>();
+            boundInputs(inputNames, inputs);
             field("outputs");
             List<Digest> outputs = digests("header outputs");
             endObject("header");
-            TranscriptHeader header = new TranscriptHeader((int) version, mode, k, modelId, profileDigest, inputs, outputs);
+            TranscriptHeader header = new TranscriptHeader((int) version, mode, k, modelId, profileDigest, inputNames, inputs, outputs);
             field("steps");
             next();
             expect(JsonToken.START_ARRAY, "steps");
@@ -368,6 +376,29 @@ public final class TranscriptCodec {
             DType dtype = DType.fromSpecName(string("dtype"));
             endObject("profile");
             return new DeterminismProfile(s[0], s[1], s[2], s[3], s[4], s[5], s[6], intra, inter, graph, det, seed, dtype);
+        }
+
+        /** The header's {@code "inputs":[{"name":s,"digest":hex}...]} (version 2). */
+        void boundInputs(List<String> names, List<Digest> digests) throws IOException {
+            next();
+            expect(JsonToken.START_ARRAY, "header inputs");
+            while (next() != JsonToken.END_ARRAY) {
+                if (digests.size() >= TranscriptLimits.MAX_TENSORS) {
+                    throw new LimitExceededException("header inputs has more than " + TranscriptLimits.MAX_TENSORS + " entries");
+                }
+                expect(JsonToken.START_OBJECT, "a header input");
+                field("name");
+                String name = string("header input name");
+                if (name.length() > TranscriptLimits.MAX_NAME_BYTES) {
+                    throw new LimitExceededException("header input name has " + name.length()
+                            + " characters; the cap is " + TranscriptLimits.MAX_NAME_BYTES + " UTF-8 bytes");
+                }
+                field("digest");
+                Digest d = digest("header input digest");
+                endObject("header input");
+                names.add(name);
+                digests.add(d);
+            }
         }
 
         Step step() throws IOException {

@@ -36,7 +36,7 @@ class TranscriptCodecTest {
     @Test
     void encodingIsCompactWithFixedKeyOrder() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        assertTrue(json.startsWith("{\"format\":\"opg-transcript\",\"version\":1,\"profile\":{\"engine\":\"PyTorch\""), json);
+        assertTrue(json.startsWith("{\"format\":\"opg-transcript\",\"version\":2,\"profile\":{\"engine\":\"PyTorch\""), json);
         assertFalse(json.contains(": ") || json.contains(", ") || json.contains("\n"), json);
         assertFalse(json.endsWith("\n"));
         assertTrue(json.contains("\"root\":\"" + Transcripts.full(1).root().hex() + "\"}"));
@@ -53,7 +53,7 @@ class TranscriptCodecTest {
 
     @Test
     void rejectsWrongVersionWithTypedError() {
-        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":1,", "\"version\":2,");
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2,", "\"version\":3,");
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json));
     }
 
@@ -70,14 +70,14 @@ class TranscriptCodecTest {
 
     @Test
     void rejectsWhitespace() {
-        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":1", "\"version\": 1");
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2", "\"version\": 2");
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(json));
     }
 
     @Test
     void rejectsReorderedKeys() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        String swapped = json.replace("{\"format\":\"opg-transcript\",\"version\":1,", "{\"version\":1,\"format\":\"opg-transcript\",");
+        String swapped = json.replace("{\"format\":\"opg-transcript\",\"version\":2,", "{\"version\":2,\"format\":\"opg-transcript\",");
         assertFalse(swapped.equals(json));
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(swapped));
     }
@@ -85,8 +85,8 @@ class TranscriptCodecTest {
     @Test
     void rejectsUnknownAndDuplicateFields() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        String unknown = json.replace("\"version\":1,", "\"version\":1,\"extra\":0,");
-        String dup = json.replace("\"version\":1,", "\"version\":1,\"version\":1,");
+        String unknown = json.replace("\"version\":2,", "\"version\":2,\"extra\":0,");
+        String dup = json.replace("\"version\":2,", "\"version\":2,\"version\":2,");
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(unknown));
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(dup));
     }
@@ -112,7 +112,7 @@ class TranscriptCodecTest {
         assertThrows(MalformedInputException.class,
                 () -> TranscriptCodec.decodeClaim(json.replace("\"root\":", " \"root\":").getBytes(StandardCharsets.UTF_8)));
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decodeClaim(
-                json.replace("\"version\":1,", "\"version\":2,").getBytes(StandardCharsets.UTF_8)));
+                json.replace("\"version\":2,", "\"version\":3,").getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.opg.core.sketch.SketchProjector;
 import dev.opg.core.testmodels.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -146,10 +147,21 @@ class TranscriptVectorsTest {
             }
         }
         addCase(cases, "hand-made SKETCH transcript, k=4, with -0.0 and a non-ASCII name", Transcripts.sketched(2, 4));
+        addCase(cases, "hand-made FULL transcript, two inputs bound by name (header version 2); the first name holds every "
+                + "JSON escape of spec 3.8 and a non-BMP character, the second is plain", namedInputs());
         ArrayNode projections = doc.putArray("sketchProjections");
         addProjection(projections, "model", 2, 1, 300, 4);
         addProjection(projections, "another model", 0, 0, 33, 16);
         Files.writeString(file(), om.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+    }
+
+    private static Transcript namedInputs() {
+        var p = Transcripts.profile();
+        List<Digest> in = List.of(Transcripts.d("tensor a"), Transcripts.d("tensor b"));
+        List<Digest> out = List.of(Transcripts.d("a - b"));
+        TranscriptHeader h = TranscriptHeader.of(CommitmentMode.FULL, 0, Transcripts.d("model"), p.digest(),
+                List.of("q\"b\\\b\f\n\r\t\u0001\u001f\u007f\u00e9/\ud83d\ude00", "y"), in, out);
+        return new Transcript(h, List.of(Step.full(0, "sub", in, out)), p);
     }
 
     private static void addCase(ArrayNode cases, String description, Transcript t) {
