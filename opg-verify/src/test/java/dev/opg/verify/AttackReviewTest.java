@@ -1,0 +1,215 @@
+package dev.opg.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.core.Digest;
+import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.testmodels.TestModels;
+import dev.opg.core.transcript.Step;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.witness.Witness;
+import dev.opg.core.witness.WitnessTensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review of issue 11 classes 1 and 2 from the attacker's side: forgeries against the referee that
+ * the dataflow tests do not try (a party that answers the referee from another tree than the one
+ * it bisected with, a party that commits in another mode, a witness that shadows the honest one).
+ * Every attack sits beside an honest control.
+ */
+class AttackReviewTest {
+    private static DeterminismProfile profile;
+    private static NDManager manager;
+    private static Model mlp;
+    private static VerifiableModel full;
+    private static NDList input;
+    private static Transcript honest;
+    private static Map<Digest, WitnessTensor> tensors;
+
+    @BeforeAll
+    static void record() {
+        profile = TestModels.pytorchProfile();
+        manager = NDManager.newBaseManager("PyTorch");
+        mlp = TestModels.mlp(5);
+        full = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().withWitness());
+        input = TestModels.input(manager, TestModels.MLP_INPUT, 51);
+        Prediction<NDList> p = full.predict(input);
+        honest = p.transcript();
+        Witness w = p.witness().orElseThrow();
+        tensors = new HashMap<>();
+        for (Step s : honest.steps()) {
+            s.inputs().forEach(d -> tensors.put(d, w.tensor(d)));
+            s.outputs().forEach(d -> tensors.put(d, w.tensor(d)));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        full.close();
+        mlp.close();
+        manager.close();
+    }
+
+    /** The honest transcript with the last step's first output replaced by a flipped copy, header outputs following it. */
+    private static Transcript falseLastStep(Random r, Map<Digest, WitnessTensor> into) {
+        int n = honest.steps().size();
+        Step last = honest.steps().get(n - 1);
+        WitnessTensor fake = Forger.flipped(tensors.get(last.outputs().get(0)), r);
+        into.put(fake.digest(), fake);
+        List<Digest> outs = new ArrayList<>(last.outputs());
+        outs.set(0, fake.digest());
+        List<Step> steps = new ArrayList<>(honest.steps());
+        steps.set(n - 1, Step.full(n - 1, last.name(), last.inputs(), outs));
+        List<Digest> header = new ArrayList<>(honest.header().outputs());
+        header.replaceAll(d -> d.equals(last.outputs().get(0)) ? fake.digest() : d);
+        return Forger.withHeader(Forger.withSteps(honest, steps), honest.header().inputs(), header);
+    }
+
+    /**
+     * A party that answers the bisection from {@code bisected} and, once it has been asked for its
+     * commitment a second time (the referee opening the dispute), answers everything from
+     * {@code shown}: both are well-formed trees with recomputed roots.
+     */
+    private static final class TwoFacedParty implements TranscriptParty {
+        private final TranscriptParty bisected;
+        private final TranscriptParty shown;
+        private int commits;
+
+        TwoFacedParty(Transcript bisected, Transcript shown) {
+            this.bisected = TranscriptParty.honest(bisected);
+            this.shown = TranscriptParty.honest(shown);
+        }
+
+        private TranscriptParty now() {
+            return commits <= 1 ? bisected : shown;
+        }
+
+        @Override
+        public Commitment commit() {
+            commits++;
+            return now().commit();
+        }
+
+        @Override
+        public HeaderOpening openHeader(int prefixSize) {
+            return now().openHeader(prefixSize);
+        }
+
+        @Override
+        public Children children(int start, int size) {
+            return now().children(start, size);
+        }
+
+        @Override
+        public StepOpening openStep(int stepIndex) {
+            return now().openStep(stepIndex);
+        }
+    }
+
+    private static Referee referee(DjlReference ref, Map<Digest, WitnessTensor> t) {
+        return new Referee(ref, TensorSource.of(t));
+    }
+
+    @Test
+    void aPartyThatShowsTheRefereeAnotherTreeThanItBisectedWithLoses() {
+        Map<Digest, WitnessTensor> all = new HashMap<>(tensors);
+        Transcript lie = falseLastStep(new Random(11), all);
+        assertNotEquals(honest.root(), lie.root());
+        try (DjlReference ref = new DjlReference(mlp, profile, input)) {
+            Referee referee = referee(ref, all);
+            // control: the plain lie loses on either side
+            assertEquals(Ruling.Verdict.FIRST_CORRECT, referee.settle(honest, lie).verdict());
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, referee.settle(lie, honest).verdict());
+            // the forger bisects with the lie and then shows the referee the honest tree
+            Ruling r = referee.settle(TranscriptParty.honest(honest), new TwoFacedParty(lie, honest));
+            assertEquals(Ruling.Verdict.FIRST_CORRECT, r.verdict(), r.reason());
+            Ruling s = referee.settle(new TwoFacedParty(lie, honest), TranscriptParty.honest(honest));
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, s.verdict(), s.reason());
+            // only the header's outputs differ in the bisection: the forger shows the honest header afterwards
+            Transcript outputsLie = Forger.withHeader(honest, honest.header().inputs(), lie.header().outputs());
+            Ruling o = referee.settle(TranscriptParty.honest(honest), new TwoFacedParty(outputsLie, honest));
+            assertEquals(Ruling.Verdict.FIRST_CORRECT, o.verdict(), o.reason());
+        }
+    }
+
+    @Test
+    void aPartyThatCommitsInAnotherModeCannotForceARefusal() {
+        Map<Digest, WitnessTensor> all = new HashMap<>(tensors);
+        try (VerifiableModel sk = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8));
+                DjlReference ref = new DjlReference(mlp, profile, input)) {
+            Transcript sketchHonest = sk.predict(input).transcript();
+            // the forger's SKETCH transcript: one sketch value of the last step changed, the root recomputed
+            int n = sketchHonest.steps().size();
+            Step s = sketchHonest.steps().get(n - 1);
+            dev.opg.core.transcript.Sketch k = s.sketches().get(0);
+            float[] v = k.values().clone();
+            v[0] += 1f;
+            List<Step> steps = new ArrayList<>(sketchHonest.steps());
+            steps.set(n - 1, Step.sketched(n - 1, s.name(), List.of(new dev.opg.core.transcript.Sketch(k.dtype(), k.shape(), v))));
+            Transcript sketchLie = Forger.withSteps(sketchHonest, steps);
+            Referee referee = referee(ref, all);
+            Ruling r = referee.settle(honest, sketchLie);
+            assertEquals(Ruling.Verdict.FIRST_CORRECT, r.verdict(), r.reason());
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, referee.settle(sketchLie, honest).verdict());
+            // a FULL-mode lie against an honest SKETCH transcript: the honest one wins
+            Transcript fullLie = falseLastStep(new Random(12), all);
+            assertEquals(Ruling.Verdict.FIRST_CORRECT, referee(ref, all).settle(sketchHonest, fullLie).verdict());
+            // control: two honest transcripts in two modes are not a win for either
+            Ruling both = referee.settle(honest, sketchHonest);
+            assertEquals(Ruling.Verdict.UNDECIDED, both.verdict(), both.reason());
+        }
+    }
+
+    /**
+     * {@code opg bisect} hands the referee one source over both witnesses that answers with the
+     * first witness holding a file named by the digest ({@code BisectCommand}); a directory
+     * witness's tensor files are not hashed when read, so the forger's witness can hold a wrong
+     * tensor under every honest digest and shadow the honest witness.
+     */
+    @Test
+    @Disabled("hole (CLI, BisectCommand): its combined TensorSource returns the first witness's tensor filed under a digest "
+            + "without checking it hashes to that digest, so a forger passed as --witness-a shadows the honest --witness-b "
+            + "with wrong tensors and the referee answers UNDECIDED; fix: try the next source when a tensor's digest differs")
+    void aForgersWitnessCannotShadowTheHonestOne() {
+        Map<Digest, WitnessTensor> all = new HashMap<>(tensors);
+        Transcript lie = falseLastStep(new Random(13), all);
+        Random r = new Random(14);
+        Map<Digest, WitnessTensor> poisoned = new HashMap<>();
+        for (Map.Entry<Digest, WitnessTensor> e : tensors.entrySet()) {
+            poisoned.put(e.getKey(), Forger.flipped(e.getValue(), r));
+        }
+        TensorSource forgers = TensorSource.of(poisoned);
+        TensorSource honests = TensorSource.of(all);
+        // exactly the combination BisectCommand builds for --witness-a (the forger) and --witness-b
+        TensorSource combined = d -> {
+            for (TensorSource s : List.of(forgers, honests)) {
+                Optional<WitnessTensor> t = s.find(d);
+                if (t.isPresent()) {
+                    return t;
+                }
+            }
+            return Optional.empty();
+        };
+        try (DjlReference ref = new DjlReference(mlp, profile, input)) {
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, new Referee(ref, honests).settle(lie, honest).verdict());
+            Ruling ruling = new Referee(ref, combined).settle(lie, honest);
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, ruling.verdict(), ruling.reason());
+        }
+    }
+}
