@@ -212,4 +212,112 @@ class AttackReviewTest {
             assertEquals(Ruling.Verdict.SECOND_CORRECT, ruling.verdict(), ruling.reason());
         }
     }
+
+    // ---- ONNX: two nodes that end up with one step name ------------------------------------
+
+    private static void varint(java.io.ByteArrayOutputStream o, long v) {
+        while ((v & ~0x7FL) != 0) {
+            o.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        o.write((int) v);
+    }
+
+    private static byte[] field(int number, byte[] payload) {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        varint(o, ((long) number << 3) | 2);
+        varint(o, payload.length);
+        o.writeBytes(payload);
+        return o.toByteArray();
+    }
+
+    private static byte[] field(int number, String s) {
+        return field(number, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static byte[] varintField(int number, long v) {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        varint(o, (long) number << 3);
+        varint(o, v);
+        return o.toByteArray();
+    }
+
+    private static byte[] cat(byte[]... parts) {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            o.writeBytes(p);
+        }
+        return o.toByteArray();
+    }
+
+    private static byte[] node(String name, String op, String in, String out) {
+        return field(1, cat(field(1, in), field(2, out), field(3, name), field(4, op)));
+    }
+
+    private static byte[] floatValue(String name, long... dims) {
+        byte[] shape = new byte[0];
+        for (long d : dims) {
+            shape = cat(shape, field(1, varintField(1, d)));
+        }
+        return cat(field(1, name), field(2, field(1, cat(varintField(1, 1), field(2, shape)))));
+    }
+
+    /**
+     * Four nodes whose names ONNX Runtime accepts (unique or empty) and whose step names collide:
+     * node 0 "Relu#3" (Neg), node 1 "Relu#3#3" (Sigmoid), node 2 unnamed Abs ("Abs#2"), node 3
+     * unnamed Relu: its base "Relu#3" repeats node 0's name, so it becomes "Relu#3#3", node 1's.
+     * Every node reads the model input x; the model returns all four values.
+     */
+    private static byte[] collidingNames() {
+        byte[] graph = cat(node("Relu#3", "Neg", "x", "b"), node("Relu#3#3", "Sigmoid", "x", "c"), node("", "Abs", "x", "d"),
+                node("", "Relu", "x", "e"), field(2, "g"), field(11, floatValue("x", 1, 4)), field(12, floatValue("b", 1, 4)),
+                field(12, floatValue("c", 1, 4)), field(12, floatValue("d", 1, 4)), field(12, floatValue("e", 1, 4)));
+        return cat(varintField(1, 8), field(8, cat(field(1, ""), varintField(2, 13))), field(7, graph));
+    }
+
+    @Test
+    void twoOnnxNodesWithOneStepNameAreNotConfused() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("opg-attack");
+        java.nio.file.Path file = dir.resolve("collide.onnx");
+        java.nio.file.Files.write(file, collidingNames());
+        DeterminismProfile op = TestModels.onnxProfile();
+        try (Model m = TestModels.loadOnnx(file); NDManager mm = m.getNDManager().newSubManager()) {
+            NDList x = new NDList(mm.create(new float[] {-1f, 0.5f, 2f, -3f}, new ai.djl.ndarray.types.Shape(1, 4)));
+            // what the model computes, by ONNX Runtime on the file itself
+            Digest truth;
+            try (ai.djl.inference.Predictor<NDList, NDList> pr = m.newPredictor(new ai.djl.translate.NoopTranslator())) {
+                truth = WitnessTensor.of(pr.predict(x).get(3)).digest();
+            }
+            VerifiableModel vm;
+            dev.opg.core.transcript.Dataflow flow;
+            try {
+                vm = VerifiableModel.wrap(m, op, RecordingOptions.full());
+                flow = vm.dataflow(x);
+            } catch (dev.opg.core.OpgException refused) {
+                return; // refusing such a model is a sound answer
+            }
+            try (vm; SpotChecker c = new SpotChecker(new DjlStepExecutor(vm), 1)) {
+                // the forger computes every step with the verifier's own step runner
+                WitnessTensor in = WitnessTensor.of(x.get(0));
+                Map<Digest, WitnessTensor> ts = new HashMap<>(Map.of(in.digest(), in));
+                List<Step> steps = new ArrayList<>();
+                List<Digest> outs = new ArrayList<>();
+                for (int i = 0; i < flow.steps().size(); i++) {
+                    String name = flow.steps().get(i).name();
+                    WitnessTensor o = new DjlStepExecutor(vm).run(i, name, List.of(in)).get(0);
+                    ts.put(o.digest(), o);
+                    steps.add(Step.full(i, name, List.of(in.digest()), List.of(o.digest())));
+                    outs.add(o.digest());
+                }
+                Transcript forged = new Transcript(dev.opg.core.transcript.TranscriptHeader.of(dev.opg.core.transcript.CommitmentMode.FULL,
+                        0, flow.modelId(), op.digest(), List.of(in.digest()), outs), steps, op);
+                VerificationReport r = c.check(forged, forged.root(), flow, TensorSource.of(ts), List.of(0, 1, 2, 3), Tolerance.bitwise());
+                if (outs.get(3).equals(truth)) {
+                    assertEquals(Verdict.VALID, r.verdict(), "these are the model's true outputs: " + r.summary());
+                } else {
+                    assertEquals(Verdict.INVALID, r.verdict(), "header output 3 is not Relu(x), which the model computes: " + r.summary());
+                }
+            }
+        }
+    }
 }

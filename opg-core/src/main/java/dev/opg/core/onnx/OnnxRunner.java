@@ -297,8 +297,17 @@ public final class OnnxRunner implements ModelRunner {
                 producer.put(bound.get(i), new Source.Input(i));
             }
             List<PlannedStep> plan = new ArrayList<>(p.nodes.size());
+            Set<String> names = new HashSet<>();
             for (int s = 0; s < p.nodes.size(); s++) {
                 FlatNode n = p.nodes.get(s);
+                // A step is re-run by name (runStep): a name two nodes share would re-run the other node,
+                // so a transcript of that node's arithmetic would pass for this one's.
+                FlatNode byName = steps.get(n.stepName());
+                if (!names.add(n.stepName()) || byName == null || !Arrays.equals(byName.node().encode(), n.node().encode())) {
+                    throw new UnsupportedModelException("step name '" + n.stepName() + "' (node " + s + ", " + n.opType()
+                            + ") is also the step name of another node of the model; opg re-runs steps by name and cannot "
+                            + "tell them apart (rename the nodes)");
+                }
                 List<Source> reads = new ArrayList<>();
                 for (String v : stepInputNames(n)) {
                     reads.add(source(producer, v, n.stepName()));
