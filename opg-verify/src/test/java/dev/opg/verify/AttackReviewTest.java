@@ -320,4 +320,83 @@ class AttackReviewTest {
             }
         }
     }
+
+    // ---- ONNX: an initializer of a subgraph with the name of a top-level value -------------
+
+    private static byte[] valueInfo(String name, int elemType, long... dims) {
+        byte[] shape = new byte[0];
+        for (long d : dims) {
+            shape = cat(shape, field(1, varintField(1, d)));
+        }
+        return cat(field(1, name), field(2, field(1, cat(varintField(1, elemType), field(2, shape)))));
+    }
+
+    /**
+     * w = Relu(x); y = Add(w, x); z = If(cond) then {Identity(w') with w' an initializer named
+     * "w" of the then branch} else {Identity(x)}. Outputs y, z. With cond false, the then branch
+     * never runs and y is Relu(x) + x.
+     */
+    private static byte[] shadowedInitializer() {
+        byte[] w0 = cat(varintField(1, 1), varintField(1, 4), varintField(2, 1), field(8, "w"),
+                field(9, java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(100f).putFloat(200f)
+                        .putFloat(300f).putFloat(400f).array()));
+        byte[] thenG = cat(node("then_id", "Identity", "w", "t"), field(2, "then"), field(5, w0), field(12, valueInfo("t", 1, 1, 4)));
+        byte[] elseG = cat(node("else_id", "Identity", "x", "u"), field(2, "else"), field(12, valueInfo("u", 1, 1, 4)));
+        byte[] thenA = cat(field(1, "then_branch"), varintField(20, 5), field(6, thenG));
+        byte[] elseA = cat(field(1, "else_branch"), varintField(20, 5), field(6, elseG));
+        byte[] ifNode = field(1, cat(field(1, "cond"), field(2, "z"), field(3, "branch"), field(4, "If"), field(5, thenA), field(5, elseA)));
+        byte[] graph = cat(node("relu", "Relu", "x", "w"), field(1, cat(field(1, "w"), field(1, "x"), field(2, "y"), field(3, "add"),
+                field(4, "Add"))), ifNode, field(2, "g"), field(11, valueInfo("x", 1, 1, 4)), field(11, valueInfo("cond", 9, 1)),
+                field(12, valueInfo("y", 1, 1, 4)), field(12, valueInfo("z", 1, 1, 4)));
+        return cat(varintField(1, 8), field(8, cat(field(1, ""), varintField(2, 13))), field(7, graph));
+    }
+
+    @Test
+    void aSubgraphInitializerDoesNotReplaceATopLevelValueOfItsName() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("opg-attack");
+        java.nio.file.Path file = dir.resolve("shadow.onnx");
+        java.nio.file.Files.write(file, shadowedInitializer());
+        DeterminismProfile op = TestModels.onnxProfile();
+        Model m;
+        try {
+            m = TestModels.loadOnnx(file);
+        } catch (ai.djl.MalformedModelException refused) {
+            return; // ONNX Runtime refuses the file: nothing runs it
+        }
+        try (m; NDManager mm = m.getNDManager().newSubManager()) {
+            NDList x = new NDList(mm.create(new float[] {-1f, 0.5f, 2f, -3f}, new ai.djl.ndarray.types.Shape(1, 4)), mm.create(new boolean[] {false}));
+            x.get(0).setName("x");
+            x.get(1).setName("cond");
+            Digest truth;
+            try (ai.djl.inference.Predictor<NDList, NDList> pr = m.newPredictor(new ai.djl.translate.NoopTranslator())) {
+                truth = WitnessTensor.of(pr.predict(x).get(0)).digest();
+            }
+            VerifiableModel vm;
+            dev.opg.core.transcript.Dataflow flow;
+            try {
+                vm = VerifiableModel.wrap(m, op, RecordingOptions.full());
+                flow = vm.dataflow(x);
+            } catch (dev.opg.core.OpgException refused) {
+                return;
+            }
+            try (vm) {
+                int add = -1;
+                for (int i = 0; i < flow.steps().size(); i++) {
+                    if (flow.steps().get(i).name().equals("add")) {
+                        add = i;
+                    }
+                }
+                // the verifier's own re-run of 'add' on the inputs the dataflow gives it
+                List<WitnessTensor> ins = new ArrayList<>();
+                for (dev.opg.core.transcript.Dataflow.Source src : flow.steps().get(add).inputs()) {
+                    ins.add(WitnessTensor.of(x.get(((dev.opg.core.transcript.Dataflow.Source.Input) src).index())));
+                }
+                assertEquals(2, ins.size() + (flow.steps().get(add).inputs().stream()
+                        .anyMatch(src -> src instanceof dev.opg.core.transcript.Dataflow.Source.Output) ? 1 : 0),
+                        "'add' reads w (a step output) and x: " + flow.steps().get(add));
+                List<Digest> rerun = new DjlStepExecutor(vm).runDigests(add, "add", ins);
+                assertEquals(truth, rerun.get(0), "the verifier's 'add' must compute what the model computes");
+            }
+        }
+    }
 }
