@@ -399,4 +399,22 @@ class AttackReviewTest {
             }
         }
     }
+
+    @Test
+    void aWitnessTensorOfAnotherDtypeOrShapeWithTheSameBytesHasAnotherDigest() {
+        byte[] data = new byte[16];
+        new Random(15).nextBytes(data);
+        data[3] &= 0x3f; // keep the float32 elements finite and ordinary; irrelevant to the digest
+        WitnessTensor f = new WitnessTensor(dev.opg.core.tensor.DType.FLOAT32, new long[] {4}, data.clone());
+        WitnessTensor reshaped = new WitnessTensor(dev.opg.core.tensor.DType.FLOAT32, new long[] {2, 2}, data.clone());
+        WitnessTensor retyped = new WitnessTensor(dev.opg.core.tensor.DType.INT32, new long[] {4}, data.clone());
+        WitnessTensor same = new WitnessTensor(dev.opg.core.tensor.DType.FLOAT32, new long[] {4}, data.clone());
+        assertEquals(f.digest(), same.digest());
+        assertNotEquals(f.digest(), reshaped.digest());
+        assertNotEquals(f.digest(), retyped.digest());
+        // and a fetch under the float32 digest refuses the others
+        assertEquals(true, TensorSource.fetch(d -> Optional.of(reshaped), f.digest()).corrupt());
+        assertEquals(true, TensorSource.fetch(d -> Optional.of(retyped), f.digest()).corrupt());
+        assertEquals(false, TensorSource.fetch(d -> Optional.of(same), f.digest()).corrupt());
+    }
 }
