@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Each header is checked against the terms of the dispute: the referee's model id, the
  *       digests of the given input, and the referee's profile. A party off the terms loses. If
  *       both are off only in the profile, and in the same one, the referee refuses
- *       ({@link DisputeRefusedException}: re-run it under that profile); if the parties committed
- *       in different modes it refuses too. Neither is a verdict a party can choose to win.</li>
+ *       ({@link DisputeRefusedException}: re-run it under that profile), which no single party
+ *       can bring about. If the parties committed in different modes or sketch dimensions, each
+ *       transcript is right iff it is the referee's own re-execution in its mode (root and leaf
+ *       count), so changing mode cannot stop a dispute.</li>
  *   <li>FULL mode, step {@code i}: what the step must be comes from the model's dataflow for this
  *       input: its name, its inputs (the outputs of the agreed earlier steps the model wires to it,
  *       or model inputs), and its outputs (the referee runs that one step on those tensors, taken
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>SKETCH mode: the referee re-executes the whole model in SKETCH mode under the agreed
  *       profile and compares leaf {@code i} (or the header's outputs) with its own, bit for bit.</li>
  * </ol>
- * A party that cannot open what it committed to loses. {@link Verdict#UNDECIDED} remains only
+ * A party that cannot open what it committed to loses; every opening is checked against the
+ * commitment the party gave the bisection (asked again, it repeats it), so a party cannot bisect
+ * with one tree and show the referee another. {@link Verdict#UNDECIDED} remains only
  * where the agreed tensors needed to re-run step {@code i} are in no witness or the step cannot
  * run on them; neither can a single party bring that about when the other gives its witness.
  */
@@ -76,7 +80,11 @@ public final class Referee {
      *
      * @throws DisputeRefusedException where the referee cannot rule under its own terms (see the class comment)
      */
-    public Ruling settle(TranscriptParty first, TranscriptParty second) {
+    public Ruling settle(TranscriptParty firstParty, TranscriptParty secondParty) {
+        // A party is held to the commitment it bisected with: asked again, it could show the referee
+        // another tree (the honest one) and turn its lie into "both right" (UNDECIDED).
+        TranscriptParty first = new Pinned(firstParty);
+        TranscriptParty second = new Pinned(secondParty);
         BisectionResult b = bisector.bisect(first, second);
         Ruling r = switch (b) {
             case BisectionResult.Agreement a -> new Ruling(Verdict.NO_DISPUTE, b, -1, "the roots are equal");
@@ -111,6 +119,10 @@ public final class Referee {
                     + " party's header is not about the disputed run: its " + (firstOff ? offA : offC)
                     + " differ from the referee's model, input and profile");
         }
+        if (b instanceof BisectionResult.HeaderConflict h && (h.field() == HeaderField.MODE || h.field() == HeaderField.SKETCH_DIMENSION)) {
+            // Refusing here would let a cheater stop any dispute by committing in the other mode.
+            return settleByReexecution(a, c, b);
+        }
         if (b instanceof BisectionResult.HeaderConflict h) {
             throw new DisputeRefusedException("the transcripts differ in " + h.field() + " (one commits in another mode or sketch "
                     + "dimension than the other); a referee compares transcripts of one mode: check each with opg verify");
@@ -121,6 +133,29 @@ public final class Referee {
             case BisectionResult.OutputsOnly o -> settleOutputs(first, second, a, c, b, x);
             default -> throw new IllegalStateException("unexpected bisection result " + b);
         };
+    }
+
+    /**
+     * Two transcripts of the agreed model, input and profile committed in different modes (or
+     * sketch dimensions) share no leaf to bisect to; each is judged whole: it is right iff it is,
+     * root and leaf count, the referee's own re-execution in that party's mode and dimension.
+     */
+    private Ruling settleByReexecution(Opened a, Opened c, BisectionResult b) {
+        boolean okA = isReexecution(a);
+        boolean okC = isReexecution(c);
+        String what = "the transcripts are in different modes or sketch dimensions (" + a.header.mode() + "/" + a.header.sketchDimension()
+                + ", " + c.header.mode() + "/" + c.header.sketchDimension() + "); each was compared whole with the referee's own "
+                + "re-execution in its mode";
+        if (okA && okC) {
+            return new Ruling(Verdict.UNDECIDED, b, -1, "both transcripts are the referee's re-execution, each in its own mode; "
+                    + "there is nothing to decide between them: " + what);
+        }
+        return decide(okA, okC, b, -1, what);
+    }
+
+    private boolean isReexecution(Opened o) {
+        Transcript mine = reference.reexecute(o.header.mode(), o.header.sketchDimension());
+        return mine.root().equals(o.root) && mine.leafCount() == o.count;
     }
 
     /** The terms of the dispute a header departs from: {@code model id}, {@code inputs}, {@code profile}. */
@@ -340,6 +375,39 @@ public final class Referee {
         return a.failure != null
                 ? new Ruling(Verdict.SECOND_CORRECT, b, stepIndex, "the first party could not open its commitments: " + a.failure)
                 : new Ruling(Verdict.FIRST_CORRECT, b, stepIndex, "the second party could not open its commitments: " + c.failure);
+    }
+
+    /** A party whose first commitment is the only one it can give: every later {@code commit()} repeats it. */
+    private static final class Pinned implements TranscriptParty {
+        private final TranscriptParty party;
+        private Commitment commitment;
+
+        Pinned(TranscriptParty party) {
+            this.party = Objects.requireNonNull(party, "party");
+        }
+
+        @Override
+        public Commitment commit() {
+            if (commitment == null) {
+                commitment = party.commit();
+            }
+            return commitment;
+        }
+
+        @Override
+        public HeaderOpening openHeader(int prefixSize) {
+            return party.openHeader(prefixSize);
+        }
+
+        @Override
+        public Children children(int start, int size) {
+            return party.children(start, size);
+        }
+
+        @Override
+        public StepOpening openStep(int stepIndex) {
+            return party.openStep(stepIndex);
+        }
     }
 
     /** A party's commitment and header, or why it failed to give them. */

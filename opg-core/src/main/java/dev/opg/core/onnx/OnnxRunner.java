@@ -135,6 +135,29 @@ public final class OnnxRunner implements ModelRunner {
                             + "; opg refuses random operators");
                 }
             }
+            // Initializers are known by name across every graph (initializerNames): a step input of that
+            // name is taken from the model, not committed. A node output or a graph input of the same name
+            // would then be read from the wrong place (a subgraph's initializer instead of the value the
+            // top-level graph computes), so such a model is refused.
+            Set<String> topInits = new HashSet<>();
+            for (Proto t : graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER)) {
+                topInits.add(t.string(OnnxGraph.T_NAME));
+            }
+            for (Proto vi : graph.graph.messages(OnnxGraph.GRAPH_INPUT)) {
+                String in = vi.string(OnnxGraph.VI_NAME);
+                if (initializerNames.contains(in) && !topInits.contains(in)) {
+                    throw new UnsupportedModelException("model input '" + in + "' has the name of an initializer of a subgraph; "
+                            + "opg cannot tell which one a node reads (rename one of them)");
+                }
+            }
+            for (FlatNode n : steps.values()) {
+                for (String o : n.outputs()) {
+                    if (initializerNames.contains(o)) {
+                        throw new UnsupportedModelException("node '" + n.stepName() + "' outputs '" + o + "', which is also the name "
+                                + "of an initializer; opg cannot tell which one a node reads (rename one of them)");
+                    }
+                }
+            }
             this.root = new Plan(graph.topNodes, graph.graph.messages(OnnxGraph.GRAPH_INITIALIZER));
             this.stepNames = root.ifIndex < 0 ? graph.topNodes.stream().map(FlatNode::stepName).toList() : List.of();
         } catch (MalformedInputException e) {
@@ -288,8 +311,17 @@ public final class OnnxRunner implements ModelRunner {
                 producer.put(bound.get(i), new Source.Input(i));
             }
             List<PlannedStep> plan = new ArrayList<>(p.nodes.size());
+            Set<String> names = new HashSet<>();
             for (int s = 0; s < p.nodes.size(); s++) {
                 FlatNode n = p.nodes.get(s);
+                // A step is re-run by name (runStep): a name two nodes share would re-run the other node,
+                // so a transcript of that node's arithmetic would pass for this one's.
+                FlatNode byName = steps.get(n.stepName());
+                if (!names.add(n.stepName()) || byName == null || !Arrays.equals(byName.node().encode(), n.node().encode())) {
+                    throw new UnsupportedModelException("step name '" + n.stepName() + "' (node " + s + ", " + n.opType()
+                            + ") is also the step name of another node of the model; opg re-runs steps by name and cannot "
+                            + "tell them apart (rename the nodes)");
+                }
                 List<Source> reads = new ArrayList<>();
                 for (String v : stepInputNames(n)) {
                     reads.add(source(producer, v, n.stepName()));
