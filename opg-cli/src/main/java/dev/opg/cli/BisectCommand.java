@@ -19,7 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,6 +61,11 @@ public final class BisectCommand implements Callable<Integer> {
     @Option(names = "--witness-b", paramLabel = "DIR", description = "Witness of transcript B.")
     Path witnessB;
 
+    @Option(names = "--profile-of", paramLabel = "A|B",
+            description = "When the transcripts' profiles differ: the one whose profile is the agreed one (the referee runs "
+                    + "under it; the other party loses). Without it such a dispute is refused.")
+    String profileOf;
+
     @Option(names = "--no-child",
             description = "Never re-run in a child JVM. By default, when only the CPU kernel set (ATEN_CPU_CAPABILITY) or the "
                     + "engine's threads keep this process from the transcripts' PyTorch profile, the bisection re-runs in a "
@@ -78,6 +82,9 @@ public final class BisectCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
+        if (profileOf != null && !profileOf.equalsIgnoreCase("a") && !profileOf.equalsIgnoreCase("b")) {
+            throw CliException.usage("--profile-of takes A or B; got '" + profileOf + "'");
+        }
         if (input == null) {
             throw CliException.usage("the transcripts differ; the referee settles them against the model and the input: pass --input FILE");
         }
@@ -91,16 +98,20 @@ public final class BisectCommand implements Callable<Integer> {
         if (witnessB != null) {
             sources.add(TensorSource.of(Witness.readDirectory(witnessB)));
         }
-        TensorSource tensors = d -> {
-            for (TensorSource s : sources) {
-                Optional<dev.opg.core.witness.WitnessTensor> t = s.find(d);
-                if (t.isPresent()) {
-                    return t;
-                }
-            }
-            return Optional.empty();
-        };
-        DeterminismProfile p = ta.profile();
+        TensorSource tensors = TensorSource.firstOf(sources);
+        // The referee's terms are never taken from whichever transcript is named first.
+        DeterminismProfile p;
+        if (ta.profile().equals(tb.profile())) {
+            p = ta.profile();
+        } else if (profileOf != null) {
+            p = profileOf.equalsIgnoreCase("a") ? ta.profile() : tb.profile();
+        } else {
+            out.printf("DIVERGE the roots differ (%s, %s)%n", ta.root().hex(), tb.root().hex());
+            out.printf("referee: REFUSED: the transcripts are under different profiles (%s); name the agreed one with "
+                    + "--profile-of A or --profile-of B, and the party off it loses%n", ChildJvm.differingFields(ta.profile(), tb.profile()));
+            out.flush();
+            return ExitCodes.INVALID;
+        }
         ChildJvm.Measured here = ChildJvm.measure(p);
         ChildJvm.Plan plan = ChildJvm.plan(p, here, ChildJvm.cpuFlags(), noChild, ChildJvm.isChild());
         if (plan.fork()) {
@@ -175,6 +186,9 @@ public final class BisectCommand implements Callable<Integer> {
         }
         if (witnessB != null) {
             args.addAll(List.of("--witness-b", witnessB.toAbsolutePath().toString()));
+        }
+        if (profileOf != null) {
+            args.addAll(List.of("--profile-of", profileOf));
         }
         if (common.verbose) {
             args.add("--verbose");

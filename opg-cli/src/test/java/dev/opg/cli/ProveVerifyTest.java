@@ -241,4 +241,50 @@ class ProveVerifyTest {
         assertEquals(0, same.code(), same.toString());
         assertTrue(same.out().startsWith("AGREE"), same.toString());
     }
+
+    @Test
+    void aPartyOffTheAgreedProfileCannotSetTheTermsByBeingNamedFirst() throws Exception {
+        Transcript honest = TranscriptCodec.read(transcript);
+        // the forger claims another last output under another (possible) profile: another seed
+        dev.opg.core.profile.DeterminismProfile other = honest.profile().withSeed(honest.profile().seed() + 1);
+        List<Step> steps = new ArrayList<>(honest.steps());
+        Step last = steps.get(steps.size() - 1);
+        Digest fake = TensorDigest.ofFloat32(new float[10], 1, 10);
+        steps.set(steps.size() - 1, Step.full(last.index(), last.name(), last.inputs(), List.of(fake)));
+        dev.opg.core.transcript.TranscriptHeader h = honest.header();
+        Transcript forged = new Transcript(new dev.opg.core.transcript.TranscriptHeader(h.version(), h.mode(), h.sketchDimension(),
+                h.modelId(), other.digest(), h.inputNames(), h.inputs(), List.of(fake)), steps, other);
+        Path f = tmp.resolve("other-profile.json");
+        TranscriptCodec.write(forged, f);
+        // the forger named first: no terms are taken from it
+        Cli.Result refused = Cli.run("bisect", f.toString(), transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness-b", witness.toString());
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("referee: REFUSED: the transcripts are under different profiles ([seed])"), refused.toString());
+        Cli.Result agreed = Cli.run("bisect", f.toString(), transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness-b", witness.toString(), "--profile-of", "B");
+        assertEquals(1, agreed.code(), agreed.toString());
+        assertTrue(agreed.out().contains("referee: SECOND_CORRECT"), agreed.toString());
+        assertEquals(2, Cli.run("bisect", f.toString(), transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness-b", witness.toString(), "--profile-of", "C").code());
+    }
+
+    @Test
+    void aSpotCheckLargerThanAShortForgeryIsInvalidNotBadUsage() throws Exception {
+        Transcript honest = TranscriptCodec.read(transcript);
+        // one step kept, its output claimed as the model's
+        Step first = honest.steps().get(0);
+        dev.opg.core.transcript.TranscriptHeader h = honest.header();
+        Transcript shortT = new Transcript(new dev.opg.core.transcript.TranscriptHeader(h.version(), h.mode(), h.sketchDimension(),
+                h.modelId(), h.profileDigest(), h.inputNames(), h.inputs(), first.outputs()), List.of(first), honest.profile());
+        Path f = tmp.resolve("short.json");
+        TranscriptCodec.write(shortT, f);
+        Cli.Result r = Cli.run("verify", f.toString(), "--model", mlp.toString(), "--input", x.toString(), "--witness", witness.toString(),
+                "--spot", String.valueOf(honest.steps().size()));
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().startsWith("INVALID step[1].PRESENCE"), r.toString());
+        Cli.Result control = Cli.run("verify", transcript.toString(), "--model", mlp.toString(), "--input", x.toString(),
+                "--witness", witness.toString(), "--spot", String.valueOf(honest.steps().size() + 3));
+        assertEquals(0, control.code(), control.toString());
+    }
 }

@@ -34,6 +34,24 @@ public interface TensorSource {
     }
 
     /**
+     * The first of {@code sources} that holds a tensor that really hashes to the digest asked for:
+     * a source that files a wrong tensor under a digest (a forger's witness) never shadows a later
+     * one that holds the right tensor (the honest party's).
+     */
+    static TensorSource firstOf(java.util.List<TensorSource> sources) {
+        java.util.List<TensorSource> list = java.util.List.copyOf(sources);
+        return d -> {
+            for (TensorSource s : list) {
+                Fetched f = fetch(s, d);
+                if (!f.corrupt()) {
+                    return Optional.of(f.tensor());
+                }
+            }
+            return Optional.empty();
+        };
+    }
+
+    /**
      * The tensor for {@code digest}, checked: empty when the source has none; a tensor whose own
      * digest differs from {@code digest}, or that cannot be hashed at all (malformed data), is
      * returned as a {@link Fetched#corrupt} result.
