@@ -111,6 +111,8 @@ public final class VerifiableModel implements AutoCloseable {
         }
     }
 
+    private static final java.util.regex.Pattern MODEL_FILE = java.util.regex.Pattern.compile(".*\\.(pt|pth|torchscript|onnx|ort|zip)");
+
     static Path findFile(Model model, String ext) {
         Path p = model.getModelPath();
         if (p == null) {
@@ -121,14 +123,18 @@ public final class VerifiableModel implements AutoCloseable {
         }
         Path named = p.resolve(model.getName() + ext);
         if (java.nio.file.Files.isRegularFile(named)) {
-            return named;
+            return named; // the file DJL loads for this model name
         }
+        // Without NAME.ext the engine searches by its own rules: accept only a directory whose one
+        // model file is unambiguous, so the engine cannot load one while the model id commits to another.
         try (var s = java.nio.file.Files.list(p)) {
-            var found = s.filter(f -> f.getFileName().toString().endsWith(ext)).toList();
-            if (found.size() == 1) {
-                return found.get(0);
+            var found = s.filter(f -> MODEL_FILE.matcher(f.getFileName().toString().toLowerCase(java.util.Locale.ROOT)).matches())
+                    .map(f -> f.getFileName().toString()).sorted().toList();
+            if (found.size() == 1 && found.get(0).endsWith(ext)) {
+                return p.resolve(found.get(0));
             }
-            throw new UnsupportedModelException("expected one " + ext + " file in " + p + "; found " + found.size());
+            throw new UnsupportedModelException("expected exactly one model file (" + ext + ") in " + p + "; found " + found
+                    + ": with several, the engine could load one while the model id commits to another");
         } catch (java.io.IOException e) {
             throw new UnsupportedModelException("cannot list " + p + ": " + e.getMessage(), e);
         }
