@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opg.cli.npy.NpyArray;
 import dev.opg.cli.npy.Npz;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.opg.core.testmodels.OnnxBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,7 +34,7 @@ class InputBindingCliTest {
     void aTranscriptOfSwappedMemberNamesDoesNotVerifyAgainstTheUnswappedFile() throws Exception {
         Path model = tmp.resolve("sub").resolve("sub.onnx");
         Files.createDirectories(model.getParent());
-        Files.write(model, subModel());
+        Files.write(model, OnnxBytes.subModel());
         Path honestIn = npz(tmp.resolve("xy.npz"), "x", "y");
         Path swappedIn = npz(tmp.resolve("yx.npz"), "y", "x");
         Path honest = tmp.resolve("honest.json");
@@ -57,41 +56,4 @@ class InputBindingCliTest {
     }
 
     /** out = x - y, x and y float32 [2]: a minimal ONNX ModelProto (ir 8, opset 13). */
-    static byte[] subModel() {
-        byte[] type = msg(1, cat(varint(1, 1), msg(2, msg(1, varint(1, 2)))));
-        byte[] node = cat(str(1, "x"), str(1, "y"), str(2, "out"), str(3, "sub"), str(4, "Sub"));
-        byte[] graph = cat(msg(1, node), str(2, "g"), msg(11, cat(str(1, "x"), msg(2, type))),
-                msg(11, cat(str(1, "y"), msg(2, type))), msg(12, cat(str(1, "out"), msg(2, type))));
-        return cat(varint(1, 8), str(2, "opg-test"), msg(7, graph), msg(8, cat(str(1, ""), varint(2, 13))));
-    }
-
-    private static byte[] cat(byte[]... parts) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            o.writeBytes(p);
-        }
-        return o.toByteArray();
-    }
-
-    private static byte[] vb(long v) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        while ((v & ~0x7fL) != 0) {
-            o.write((int) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        o.write((int) v);
-        return o.toByteArray();
-    }
-
-    private static byte[] varint(int field, long v) {
-        return cat(vb((long) field << 3), vb(v));
-    }
-
-    private static byte[] msg(int field, byte[] body) {
-        return cat(vb(((long) field << 3) | 2), vb(body.length), body);
-    }
-
-    private static byte[] str(int field, String s) {
-        return msg(field, s.getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -11,10 +11,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.testmodels.OnnxBytes;
 import dev.opg.core.testmodels.TestModels;
 import dev.opg.core.transcript.Transcript;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,17 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * same order and the negated output; it must not verify against the unswapped input.
  */
 class InputBindingTest {
-    /** A minimal ONNX ModelProto (ir 8, opset 13): one Sub node, two same-shaped graph inputs. */
-    static byte[] subModel() {
-        byte[] shape = msg(2, msg(1, varint(1, 2)));                               // TensorShapeProto { dim { dim_value 2 } }
-        byte[] type = msg(1, cat(varint(1, 1), shape));                             // TypeProto.tensor_type { elem_type FLOAT, shape }
-        byte[] node = cat(str(1, "x"), str(1, "y"), str(2, "out"), str(3, "sub"), str(4, "Sub"));
-        byte[] graph = cat(msg(1, node), str(2, "g"),
-                msg(11, cat(str(1, "x"), msg(2, type))), msg(11, cat(str(1, "y"), msg(2, type))),
-                msg(12, cat(str(1, "out"), msg(2, type))));
-        byte[] opset = cat(str(1, ""), varint(2, 13));
-        return cat(varint(1, 8), str(2, "opg-test"), msg(7, graph), msg(8, opset));
-    }
 
     private static NDList named(NDManager m, String first, String second) {
         NDArray a = m.create(new float[] {3f, 1f}, new Shape(2));
@@ -52,7 +40,7 @@ class InputBindingTest {
     void swappedInputNamesDoNotVerifyAgainstTheUnswappedInput(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("sub").resolve("sub.onnx");
         Files.createDirectories(f.getParent());
-        Files.write(f, subModel());
+        Files.write(f, OnnxBytes.subModel());
         DeterminismProfile profile = TestModels.onnxProfile();
         try (Model model = TestModels.loadOnnx(f); NDManager m = NDManager.newBaseManager("OnnxRuntime");
                 VerifiableModel vm = VerifiableModel.wrap(model, profile); Verifier v = new Verifier(model, profile)) {
@@ -79,35 +67,5 @@ class InputBindingTest {
             VerificationReport positional = v.verify(honest, unnamed);
             assertEquals(Verdict.VALID, positional.verdict(), positional.summary());
         }
-    }
-
-    private static byte[] cat(byte[]... parts) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            o.writeBytes(p);
-        }
-        return o.toByteArray();
-    }
-
-    private static byte[] varintBytes(long v) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        while ((v & ~0x7fL) != 0) {
-            o.write((int) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        o.write((int) v);
-        return o.toByteArray();
-    }
-
-    private static byte[] varint(int field, long v) {
-        return cat(varintBytes((long) field << 3), varintBytes(v));
-    }
-
-    private static byte[] msg(int field, byte[] body) {
-        return cat(varintBytes(((long) field << 3) | 2), varintBytes(body.length), body);
-    }
-
-    private static byte[] str(int field, String s) {
-        return msg(field, s.getBytes(StandardCharsets.UTF_8));
     }
 }
