@@ -75,15 +75,15 @@ public final class BisectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (profileOf != null && !profileOf.equalsIgnoreCase("a") && !profileOf.equalsIgnoreCase("b")) {
+            throw CliException.usage("--profile-of takes A or B; got '" + profileOf + "'");
+        }
         Transcript ta = Transcripts.read(a);
         Transcript tb = Transcripts.read(b);
         if (ta.root().equals(tb.root())) {
             out.printf("AGREE the transcripts have the same root %s%n", ta.root().hex());
             out.flush();
             return ExitCodes.OK;
-        }
-        if (profileOf != null && !profileOf.equalsIgnoreCase("a") && !profileOf.equalsIgnoreCase("b")) {
-            throw CliException.usage("--profile-of takes A or B; got '" + profileOf + "'");
         }
         if (input == null) {
             throw CliException.usage("the transcripts differ; the referee settles them against the model and the input: pass --input FILE");
