@@ -37,13 +37,16 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",
                 "  2  bad usage or unreadable input", "  3  environment, chain or internal error (also a JVM error such as OutOfMemoryError)"})
-public final class Opg implements Runnable {
+public final class Opg implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** {@code opg} without a command: the usage on standard error, and exit 2 (bad usage); {@code opg --help} exits 0. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().getErr().println("opg: no command given");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
     }
 
     /**
@@ -231,6 +234,8 @@ public final class Opg implements Runnable {
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.repository.SimpleRepository", verbose ? "debug" : "error");
         // ONNX Runtime warns on every CPU-only machine that it found no CUDA provider.
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.onnxruntime.engine.OrtEngine", verbose ? "debug" : "error");
+        // DJL warns on every machine without a usable CUDA driver that it could not count GPUs.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "debug" : "error");
         setIfAbsent("ai.djl.offline", "true");
     }
 

@@ -65,6 +65,14 @@ class ExitCodeMappingTest {
     }
 
     @Test
+    void noCommandIsBadUsageAndHelpIsNot() {
+        Cli.Result none = Cli.run();
+        assertEquals(ExitCodes.USAGE, none.code(), none.toString());
+        assertTrue(none.err().contains("opg: no command given") && none.err().contains("Usage: opg"), none.toString());
+        assertEquals(ExitCodes.OK, Cli.run("--help").code());
+    }
+
+    @Test
     void jvmErrorsEndWithExit3AndOneLine() {
         for (Supplier<Throwable> t : List.<Supplier<Throwable>>of(() -> new OutOfMemoryError("Java heap space"),
                 StackOverflowError::new, () -> new NoClassDefFoundError("ai/djl/Foo"), () -> new AssertionError("x"))) {
