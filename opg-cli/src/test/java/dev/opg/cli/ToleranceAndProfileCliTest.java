@@ -1,5 +1,7 @@
 package dev.opg.cli;
 
+import static dev.opg.core.testmodels.TestValues.floats;
+import static dev.opg.core.testmodels.TestValues.withFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +13,6 @@ import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -165,18 +165,5 @@ class ToleranceAndProfileCliTest {
         return ds.stream().map(d -> d.equals(old) ? nd : d).toList();
     }
 
-    private static float[] floats(WitnessTensor t) {
-        ByteBuffer b = ByteBuffer.wrap(t.data()).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[t.data().length / 4];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getFloat();
-        }
-        return out;
-    }
 
-    private static WitnessTensor withFloat(WitnessTensor t, int i, float v) {
-        byte[] b = t.data();
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(i * 4, v);
-        return new WitnessTensor(t.dtype(), t.shape(), b);
-    }
 }

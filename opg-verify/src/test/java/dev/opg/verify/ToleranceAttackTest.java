@@ -1,5 +1,8 @@
 package dev.opg.verify;
 
+import static dev.opg.core.testmodels.TestValues.floats;
+import static dev.opg.core.testmodels.TestValues.with;
+import static dev.opg.core.testmodels.TestValues.withFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,9 +23,6 @@ import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
-import java.lang.reflect.RecordComponent;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -146,21 +146,6 @@ class ToleranceAttackTest {
         return new Forgery(underProfile(f.transcript(), q), f.tensors());
     }
 
-    /** {@code t} with float element {@code i} set to {@code v}. */
-    private static WitnessTensor withFloat(WitnessTensor t, int i, float v) {
-        byte[] b = t.data();
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(i * 4, v);
-        return new WitnessTensor(t.dtype(), t.shape(), b);
-    }
-
-    private static float[] floats(WitnessTensor t) {
-        ByteBuffer b = ByteBuffer.wrap(t.data()).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[t.data().length / 4];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getFloat();
-        }
-        return out;
-    }
 
     private static int argmax(float[] v) {
         int best = 0;
@@ -358,22 +343,6 @@ class ToleranceAttackTest {
     }
 
     // ---- rule 3: a profile no real run can have is INVALID, not INCONCLUSIVE --------------------
-
-    /** A copy of {@code p} with one record component replaced. */
-    private static DeterminismProfile with(DeterminismProfile p, String field, Object value) {
-        RecordComponent[] cs = DeterminismProfile.class.getRecordComponents();
-        Object[] args = new Object[cs.length];
-        Class<?>[] types = new Class<?>[cs.length];
-        try {
-            for (int i = 0; i < cs.length; i++) {
-                types[i] = cs[i].getType();
-                args[i] = cs[i].getName().equals(field) ? value : cs[i].getAccessor().invoke(p);
-            }
-            return DeterminismProfile.class.getDeclaredConstructor(types).newInstance(args);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     @Test
     void aProfileNoRealRunCanHaveIsInvalidInEveryMode() {

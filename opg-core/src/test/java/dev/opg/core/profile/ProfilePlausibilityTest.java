@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opg.core.tensor.DType;
 import dev.opg.core.testmodels.TestModels;
-import java.lang.reflect.RecordComponent;
+import dev.opg.core.testmodels.TestValues;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -15,24 +15,12 @@ import org.junit.jupiter.api.Test;
  * records passes, and a profile with one field no real run can write is named by that field.
  */
 class ProfilePlausibilityTest {
-    /** A copy of {@code p} with one record component replaced. */
-    static DeterminismProfile with(DeterminismProfile p, String field, Object value) {
-        RecordComponent[] cs = DeterminismProfile.class.getRecordComponents();
-        Object[] args = new Object[cs.length];
-        Class<?>[] types = new Class<?>[cs.length];
-        try {
-            for (int i = 0; i < cs.length; i++) {
-                types[i] = cs[i].getType();
-                args[i] = cs[i].getName().equals(field) ? value : cs[i].getAccessor().invoke(p);
-            }
-            return DeterminismProfile.class.getDeclaredConstructor(types).newInstance(args);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+    private static DeterminismProfile with(DeterminismProfile p, String f1, Object v1, String f2, Object v2) {
+        return TestValues.with(TestValues.with(p, f1, v1), f2, v2);
     }
 
-    private static DeterminismProfile with(DeterminismProfile p, String f1, Object v1, String f2, Object v2) {
-        return with(with(p, f1, v1), f2, v2);
+    private static DeterminismProfile with(DeterminismProfile p, String field, Object value) {
+        return TestValues.with(p, field, value);
     }
 
     @Test
