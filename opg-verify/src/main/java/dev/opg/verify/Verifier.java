@@ -1,7 +1,6 @@
 package dev.opg.verify;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.opg.core.Digest;
 import dev.opg.core.OpgException;
@@ -9,10 +8,10 @@ import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
-import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
@@ -121,14 +120,11 @@ public final class Verifier implements AutoCloseable {
             return early(root, new HeaderMismatch(HeaderField.MODEL_ID, id.hex(), claimed.header().modelId().hex()));
         }
         // The input as this verifier's own runner binds it (names and digests, in order), against the header's
-        List<Digest> in = new ArrayList<>(inputs.size());
-        for (NDArray a : inputs) {
-            in.add(TensorDigest.of(a));
-        }
+        List<Digest> in = dev.opg.core.djl.ModelRunner.digests(inputs);
         List<String> names = wrap(RecordingOptions.full()).runner().inputBinding(inputs);
         if (!in.equals(claimed.header().inputs()) || !names.equals(claimed.header().inputNames())) {
-            return early(root, new HeaderMismatch(HeaderField.INPUTS, bound(names, in),
-                    bound(claimed.header().inputNames(), claimed.header().inputs())));
+            return early(root, new HeaderMismatch(HeaderField.INPUTS, TranscriptHeader.describeInputs(names, in),
+                    TranscriptHeader.describeInputs(claimed.header().inputNames(), claimed.header().inputs())));
         }
         List<String> differing = Profiles.differingFields(processProfile, claimed.profile());
         Optional<String> impossible = claimed.profile().implausibility();
@@ -320,15 +316,6 @@ public final class Verifier implements AutoCloseable {
 
     private VerifiableModel wrap(RecordingOptions o) {
         return wrapped.computeIfAbsent(o, k -> VerifiableModel.wrap(model, processProfile, k));
-    }
-
-    /** {@code [name=hex, ...]}: each input digest with the model input it is bound to. */
-    private static String bound(List<String> names, List<Digest> digests) {
-        List<String> out = new ArrayList<>(digests.size());
-        for (int i = 0; i < digests.size(); i++) {
-            out.add((i < names.size() ? names.get(i) : "?") + "=" + digests.get(i).hex());
-        }
-        return out.toString();
     }
 
     private static VerificationReport early(Digest root, Finding f) {

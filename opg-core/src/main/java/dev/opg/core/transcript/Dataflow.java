@@ -135,8 +135,9 @@ public record Dataflow(Digest modelId, List<String> inputNames, List<Digest> inp
         if (!modelId.equals(h.modelId())) {
             return Optional.of(new Mismatch(-1, "model id", modelId.hex(), h.modelId().hex()));
         }
-        if (!inputs.equals(h.inputs()) || !inputNames.equals(h.inputNames())) {
-            return Optional.of(new Mismatch(-1, "inputs", bound(inputNames, inputs), bound(h.inputNames(), h.inputs())));
+        if (!inputsMatch(h)) {
+            return Optional.of(new Mismatch(-1, "inputs", TranscriptHeader.describeInputs(inputNames, inputs),
+                    TranscriptHeader.describeInputs(h.inputNames(), h.inputs())));
         }
         List<Step> ts = t.steps();
         int common = Math.min(ts.size(), steps.size());
@@ -253,14 +254,6 @@ public record Dataflow(Digest modelId, List<String> inputNames, List<Digest> inp
             }
         }
         return r;
-    }
-
-    private static String bound(List<String> names, List<Digest> ds) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < ds.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(names.get(i)).append('=').append(ds.get(i).hex());
-        }
-        return sb.append(']').toString();
     }
 
     /** Whether a header names the given input: the same (name, digest) pairs in the same order. */

@@ -82,6 +82,15 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         return of(mode, sketchDimension, modelId, profileDigest, positionalNames(inputs == null ? 0 : inputs.size()), inputs, outputs);
     }
 
+    /** The bound inputs as a report shows them: {@code [name=hex, ...]} ({@code ?} for a digest without a name). */
+    public static String describeInputs(List<String> names, List<Digest> digests) {
+        java.util.List<String> out = new java.util.ArrayList<>(digests.size());
+        for (int i = 0; i < digests.size(); i++) {
+            out.add((i < names.size() ? names.get(i) : "?") + "=" + digests.get(i).hex());
+        }
+        return out.toString();
+    }
+
     /** The canonical binding of a positional model with {@code n} inputs: {@code "0", "1", ..., "n-1"}. */
     public static List<String> positionalNames(int n) {
         java.util.List<String> names = new java.util.ArrayList<>(n);
