@@ -181,6 +181,9 @@ public final class Bisector {
         if (x.sketchDimension() != y.sketchDimension()) {
             return HeaderField.SKETCH_DIMENSION;
         }
+        if (x.granularity() != y.granularity() || !x.scope().equals(y.scope()) || !x.cuts().equals(y.cuts())) {
+            return HeaderField.GRANULARITY;
+        }
         if (!x.modelId().equals(y.modelId())) {
             return HeaderField.MODEL_ID;
         }

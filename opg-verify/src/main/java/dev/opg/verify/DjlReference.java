@@ -10,77 +10,113 @@ import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * A {@link Reference} over a DJL model the referee loaded itself and the input it was given,
- * under the profile this process runs ({@code processProfile}, as applied and measured). The
- * dataflow is derived once, when the reference is made. Close it to release the recording
- * wrappers; the model and the input arrays stay the caller's.
+ * under the profile this process runs ({@code processProfile}, as applied and measured), at one
+ * granularity ({@link #at} gives the others; the model is wrapped once per granularity and
+ * partition). Close it to release the recording wrappers; the model and the input arrays stay
+ * the caller's.
  */
 public final class DjlReference implements Reference, AutoCloseable {
-    private final Model model;
-    private final DeterminismProfile profile;
-    private final NDList input;
-    private final Map<RecordingOptions, VerifiableModel> wrapped = new HashMap<>();
-    private final Dataflow dataflow;
-    private final DjlStepExecutor executor;
-    private final Map<Digest, WitnessTensor> inputTensors = new HashMap<>();
+    private final Shared shared;
+    private final RecordingOptions options;
+    private Dataflow dataflow;
+    private DjlStepExecutor executor;
 
+    /** A reference at the default granularity ({@link RecordingOptions#full()}). */
     public DjlReference(Model model, DeterminismProfile processProfile, NDList input) {
-        this.model = Objects.requireNonNull(model, "model");
-        this.profile = Objects.requireNonNull(processProfile, "processProfile");
-        this.input = Objects.requireNonNull(input, "input");
-        VerifiableModel full = wrap(RecordingOptions.full());
-        this.dataflow = full.dataflow(input);
-        this.executor = new DjlStepExecutor(full);
-        for (NDArray a : input) {
-            WitnessTensor t = WitnessTensor.of(a);
-            inputTensors.put(t.digest(), t);
+        this(new Shared(model, processProfile, input), RecordingOptions.full());
+    }
+
+    private DjlReference(Shared shared, RecordingOptions options) {
+        this.shared = shared;
+        this.options = options;
+    }
+
+    /** The state every granularity shares: the model, the input, and the wrappers made so far. */
+    private static final class Shared {
+        final Model model;
+        final DeterminismProfile profile;
+        final NDList input;
+        final Map<RecordingOptions, VerifiableModel> wrapped = new HashMap<>();
+        final Map<Digest, WitnessTensor> inputTensors = new HashMap<>();
+
+        Shared(Model model, DeterminismProfile profile, NDList input) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.profile = Objects.requireNonNull(profile, "processProfile");
+            this.input = Objects.requireNonNull(input, "input");
+            for (NDArray a : input) {
+                WitnessTensor t = WitnessTensor.of(a);
+                inputTensors.put(t.digest(), t);
+            }
+        }
+
+        VerifiableModel wrap(RecordingOptions o) {
+            return wrapped.computeIfAbsent(o, k -> VerifiableModel.wrap(model, profile, k));
         }
     }
 
-    private VerifiableModel wrap(RecordingOptions o) {
-        return wrapped.computeIfAbsent(o, k -> VerifiableModel.wrap(model, profile, k));
+    /** The model wrapped at this reference's granularity (FULL mode). */
+    public VerifiableModel model() {
+        return shared.wrap(options);
+    }
+
+    /** The model input the dispute is about. */
+    public NDList input() {
+        return shared.input;
     }
 
     @Override
     public Dataflow dataflow() {
+        if (dataflow == null) {
+            dataflow = model().dataflow(shared.input);
+        }
         return dataflow;
     }
 
     @Override
+    public Reference at(TranscriptHeader header) {
+        RecordingOptions o = RecordingOptions.of(header, false);
+        RecordingOptions full = new RecordingOptions(CommitmentMode.FULL, 0, false, o.granularity(), o.cuts());
+        return full.equals(options) ? this : new DjlReference(shared, full);
+    }
+
+    @Override
     public Digest profileDigest() {
-        return profile.digest();
+        return shared.profile.digest();
     }
 
     @Override
     public StepExecutor executor() {
+        if (executor == null) {
+            executor = new DjlStepExecutor(model());
+        }
         return executor;
     }
 
     @Override
     public TensorSource inputs() {
-        return TensorSource.of(inputTensors);
+        return TensorSource.of(shared.inputTensors);
     }
 
     @Override
-    public Transcript reexecute(CommitmentMode mode, int k) {
-        RecordingOptions o = mode == CommitmentMode.FULL ? RecordingOptions.full() : RecordingOptions.sketch(k);
-        dev.opg.core.djl.Prediction<NDList> p = wrap(o).predict(input);
+    public Transcript reexecute(RecordingOptions o) {
+        dev.opg.core.djl.Prediction<NDList> p = shared.wrap(o).predict(shared.input);
         p.output().close(); // only the transcript is wanted
         return p.transcript();
     }
 
     @Override
     public void close() {
-        for (VerifiableModel vm : wrapped.values()) {
+        for (VerifiableModel vm : shared.wrapped.values()) {
             vm.close();
         }
-        wrapped.clear();
+        shared.wrapped.clear();
     }
 }

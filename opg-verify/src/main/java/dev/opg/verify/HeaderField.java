@@ -8,6 +8,8 @@ public enum HeaderField {
     MODE,
     /** The sketch dimension k. */
     SKETCH_DIMENSION,
+    /** The step granularity, the block partition (cuts) or the scope of a descent (header version 3). */
+    GRANULARITY,
     /** The model commitment root. */
     MODEL_ID,
     /** The determinism profile (its digest or one of its fields). */

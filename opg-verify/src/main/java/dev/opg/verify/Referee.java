@@ -60,6 +60,8 @@ public final class Referee {
     private final Reference reference;
     private final TensorSource tensors;
     private final Bisector bisector = new Bisector();
+    /** The reference at the granularity and partition the parties agreed on (set per dispute). */
+    private Reference current;
 
     /**
      * @param reference the model and input the dispute is about, under the referee's profile
@@ -119,7 +121,8 @@ public final class Referee {
                     + " party's header is not about the disputed run: its " + (firstOff ? offA : offC)
                     + " differ from the referee's model, input and profile");
         }
-        if (b instanceof BisectionResult.HeaderConflict h && (h.field() == HeaderField.MODE || h.field() == HeaderField.SKETCH_DIMENSION)) {
+        if (b instanceof BisectionResult.HeaderConflict h && (h.field() == HeaderField.MODE || h.field() == HeaderField.SKETCH_DIMENSION
+                || h.field() == HeaderField.GRANULARITY)) {
             // Refusing here would let a cheater stop any dispute by committing in the other mode.
             return settleByReexecution(a, c, b);
         }
@@ -127,7 +130,14 @@ public final class Referee {
             throw new DisputeRefusedException("the transcripts differ in " + h.field() + " (one commits in another mode or sketch "
                     + "dimension than the other); a referee compares transcripts of one mode: check each with opg verify");
         }
-        Expectation x = a.header.mode() == CommitmentMode.FULL ? new Full() : new Sketched(a.header.sketchDimension());
+        try {
+            current = reference.at(a.header);
+            current.dataflow();
+        } catch (dev.opg.core.MalformedInputException e) {
+            return new Ruling(Verdict.BOTH_WRONG, b, -1, "both transcripts record a partition the model cannot have on this input: "
+                    + e.getMessage());
+        }
+        Expectation x = a.header.mode() == CommitmentMode.FULL ? new Full() : new Sketched(a.header);
         return switch (b) {
             case BisectionResult.FirstDifference d -> settleStep(first, second, a, c, b, Math.toIntExact(d.stepIndex()), x);
             case BisectionResult.OutputsOnly o -> settleOutputs(first, second, a, c, b, x);
@@ -154,7 +164,7 @@ public final class Referee {
     }
 
     private boolean isReexecution(Opened o) {
-        Transcript mine = reference.reexecute(o.header.mode(), o.header.sketchDimension());
+        Transcript mine = reference.reexecute(dev.opg.core.djl.RecordingOptions.of(o.header, false));
         return mine.root().equals(o.root) && mine.leafCount() == o.count;
     }
 
@@ -180,7 +190,7 @@ public final class Referee {
         if (a.failure != null || c.failure != null) {
             return loser(a, c, b, i);
         }
-        Dataflow flow = reference.dataflow();
+        Dataflow flow = current.dataflow();
         if (i >= flow.steps().size()) {
             // The model has no step i: a party that has one is wrong; one that ends here must return the model's outputs.
             if (i > flow.steps().size()) {
@@ -210,7 +220,7 @@ public final class Referee {
 
     private Ruling settleOutputs(TranscriptParty first, TranscriptParty second, Opened a, Opened c, BisectionResult b, Expectation x) {
         int steps = a.count - 1;
-        Dataflow flow = reference.dataflow();
+        Dataflow flow = current.dataflow();
         if (steps != flow.steps().size()) {
             return new Ruling(Verdict.BOTH_WRONG, b, -1, "both transcripts have " + steps + " steps; the model runs "
                     + flow.steps().size() + " on this input");
@@ -262,7 +272,7 @@ public final class Referee {
     private final class Full implements Expectation {
         @Override
         public Expected step(TranscriptParty first, TranscriptParty second, Opened a, Opened c, int i) {
-            Dataflow flow = reference.dataflow();
+            Dataflow flow = current.dataflow();
             Dataflow.PlannedStep planned = flow.steps().get(i);
             Step[] prefix = new Step[i];
             for (int j : Dataflow.stepsRead(planned.inputs())) {
@@ -284,7 +294,7 @@ public final class Referee {
             }
             List<WitnessTensor> inputs = new ArrayList<>();
             for (Digest d : ins) {
-                TensorSource.Fetched f = TensorSource.fetch(reference.inputs(), d);
+                TensorSource.Fetched f = TensorSource.fetch(current.inputs(), d);
                 if (f.corrupt()) {
                     f = TensorSource.fetch(tensors, d);
                 }
@@ -297,7 +307,7 @@ public final class Referee {
             }
             List<Digest> outs;
             try {
-                outs = reference.executor().runDigests(i, planned.name(), inputs);
+                outs = current.executor().runDigests(i, planned.name(), inputs);
             } catch (OpgException e) {
                 return new Expected(null, "", r -> new Ruling(Verdict.UNDECIDED, r, i, "step " + i + " ('" + planned.name()
                         + "') does not run on its agreed inputs: " + e.getMessage()));
@@ -309,7 +319,7 @@ public final class Referee {
 
         @Override
         public Outcome outputsHold(TranscriptParty p, Opened o, int steps) {
-            Dataflow flow = reference.dataflow();
+            Dataflow flow = current.dataflow();
             Step[] all = new Step[steps];
             for (int j : Dataflow.stepsRead(flow.outputs())) {
                 if (j >= steps) {
@@ -331,16 +341,16 @@ public final class Referee {
 
     /** SKETCH mode: the referee's own SKETCH transcript, made once, is what each leaf must be. */
     private final class Sketched implements Expectation {
-        private final int k;
+        private final dev.opg.core.djl.RecordingOptions options;
         private Transcript mine;
 
-        Sketched(int k) {
-            this.k = k;
+        Sketched(TranscriptHeader h) {
+            this.options = dev.opg.core.djl.RecordingOptions.of(h, false);
         }
 
         private Transcript mine() {
             if (mine == null) {
-                mine = reference.reexecute(CommitmentMode.SKETCH, k);
+                mine = reference.reexecute(options);
             }
             return mine;
         }

@@ -13,8 +13,16 @@ import dev.opg.core.transcript.Transcript;
  * SKETCH-mode disputes, a whole re-execution ({@link #reexecute}).
  */
 public interface Reference {
-    /** The model id, the input digests, the step list and wiring, from the model and the input. */
+    /** The model id, the input digests, the step list and wiring, from the model and the input, at this reference's granularity. */
     Dataflow dataflow();
+
+    /**
+     * The same model, input and profile at the granularity and partition (cuts) {@code header}
+     * records, where a dispute between transcripts of that header's shape is settled.
+     *
+     * @throws dev.opg.core.MalformedInputException where the model has no such partition on this input
+     */
+    Reference at(dev.opg.core.transcript.TranscriptHeader header);
 
     /** The digest of the determinism profile the referee runs under: the agreed profile of the dispute. */
     Digest profileDigest();
@@ -25,6 +33,6 @@ public interface Reference {
     /** The model's input tensors, by digest. */
     TensorSource inputs();
 
-    /** The referee's own transcript of the model on the input, in {@code mode} (sketch dimension {@code k}). */
-    Transcript reexecute(CommitmentMode mode, int k);
+    /** The referee's own transcript of the model on the input, recorded as {@code options} say (mode, sketch dimension, granularity, cuts). */
+    Transcript reexecute(dev.opg.core.djl.RecordingOptions options);
 }

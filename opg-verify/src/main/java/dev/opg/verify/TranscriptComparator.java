@@ -137,6 +137,10 @@ public final class TranscriptComparator {
         if (claimed.sketchDimension() != expected.sketchDimension()) {
             return mismatch(HeaderField.SKETCH_DIMENSION, expected.sketchDimension(), claimed.sketchDimension());
         }
+        if (claimed.granularity() != expected.granularity() || !claimed.scope().equals(expected.scope())
+                || !claimed.cuts().equals(expected.cuts())) {
+            return mismatch(HeaderField.GRANULARITY, describePartition(expected), describePartition(claimed));
+        }
         if (!claimed.modelId().equals(expected.modelId())) {
             return mismatch(HeaderField.MODEL_ID, expected.modelId().hex(), claimed.modelId().hex());
         }
@@ -148,6 +152,12 @@ public final class TranscriptComparator {
             return mismatch(HeaderField.INPUTS, hex(expected.inputs()), hex(claimed.inputs()));
         }
         return Optional.empty();
+    }
+
+    /** A header's granularity, cuts and scope as a report shows them. */
+    static String describePartition(TranscriptHeader h) {
+        return h.granularity().specName() + (h.cuts().isEmpty() ? "" : " cuts " + h.cuts())
+                + (h.scope().isEmpty() ? "" : " scope '" + h.scope() + "'");
     }
 
     /** The first difference between a claimed step and the reference step at the same index. */

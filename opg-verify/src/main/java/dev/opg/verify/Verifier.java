@@ -310,7 +310,7 @@ public final class Verifier implements AutoCloseable {
     }
 
     private Prediction<NDList> rerun(Transcript claimed, NDList inputs, boolean witness) {
-        RecordingOptions o = new RecordingOptions(claimed.header().mode(), claimed.header().sketchDimension(), witness);
+        RecordingOptions o = RecordingOptions.of(claimed.header(), witness);
         return wrap(o).predict(inputs);
     }
 

@@ -137,8 +137,13 @@ final class SyntheticChain implements StepExecutor {
             }
 
             @Override
-            public Transcript reexecute(CommitmentMode mode, int k) {
+            public Transcript reexecute(dev.opg.core.djl.RecordingOptions options) {
                 throw new UnsupportedOperationException("the synthetic chain records FULL transcripts only");
+            }
+
+            @Override
+            public Reference at(dev.opg.core.transcript.TranscriptHeader header) {
+                return this; // node granularity only: its steps are its nodes
             }
         };
     }

@@ -10,6 +10,7 @@ import dev.opg.core.model.ModelCommitment;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Dataflow.PlannedStep;
 import dev.opg.core.transcript.Dataflow.Source;
+import dev.opg.core.transcript.StepPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,8 @@ public final class BlockRunner implements ModelRunner {
     private final Block root;
     private final Map<String, Block> steps = new LinkedHashMap<>();
     private final ModelCommitment commitment;
+    /** The plan per number of model inputs (the step list is fixed; only the positional input names vary). */
+    private final Map<Integer, StepPlan> plans = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param root an initialized block tree */
     public BlockRunner(Block root) {
@@ -66,18 +69,51 @@ public final class BlockRunner implements ModelRunner {
     /** Sequential wiring: step 0 reads every model input, step i every output of step i - 1; the model returns the last step's. */
     @Override
     public Dataflow dataflow(NDList inputs) {
-        return sequential(commitment, inputs, stepNames());
+        return plan(inputs).withDigests(commitment.modelId(), ModelRunner.digests(inputs));
     }
 
-    /** The dataflow of steps run one after the other, each on all of its predecessor's outputs. */
-    static Dataflow sequential(ModelCommitment commitment, NDList inputs, List<String> names) {
+    @Override
+    public StepPlan fixedPlan() {
+        return plans.computeIfAbsent(1, n -> sequential(n, stepNames()));
+    }
+
+    @Override
+    public StepPlan plan(NDList inputs) {
+        return plans.computeIfAbsent(inputs.size(), n -> sequential(n, stepNames()));
+    }
+
+    /**
+     * A block starts at each child of the top-level sequence (a residual unit, a transformer
+     * layer, a nested sequence): the cuts are the first leaf step of every child but the first.
+     */
+    @Override
+    public List<String> defaultCuts(StepPlan nodes) {
+        List<String> cuts = new ArrayList<>();
+        if (root instanceof SequentialBlock seq && !seq.isReturnIntermediate()) {
+            List<String> names = stepNames();
+            boolean first = true;
+            for (Pair<String, Block> child : seq.getChildren()) {
+                String path = child.getKey();
+                String leaf = names.stream().filter(n -> n.equals(path) || n.startsWith(path + "/")).findFirst().orElse(null);
+                if (leaf != null) {
+                    if (!first) {
+                        cuts.add(leaf);
+                    }
+                    first = false;
+                }
+            }
+        }
+        return List.copyOf(cuts);
+    }
+
+    /** The plan of steps run one after the other, each on all of its predecessor's outputs. */
+    static StepPlan sequential(int inputCount, List<String> names) {
         List<PlannedStep> plan = new ArrayList<>(names.size());
         for (int i = 0; i < names.size(); i++) {
             plan.add(PlannedStep.of(names.get(i), List.of(i == 0 ? new Source.AllInputs() : new Source.AllOutputs(i - 1))));
         }
         Source out = names.isEmpty() ? new Source.AllInputs() : new Source.AllOutputs(names.size() - 1);
-        return new Dataflow(commitment.modelId(), dev.opg.core.transcript.TranscriptHeader.positionalNames(inputs.size()),
-                ModelRunner.digests(inputs), plan, List.of(out));
+        return new StepPlan(dev.opg.core.transcript.TranscriptHeader.positionalNames(inputCount), plan, List.of(out));
     }
 
     @Override

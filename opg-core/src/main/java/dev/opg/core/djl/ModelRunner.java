@@ -29,6 +29,72 @@ public interface ModelRunner extends AutoCloseable {
      */
     Dataflow dataflow(NDList inputs);
 
+    /**
+     * The node steps this model runs on {@code inputs} and their wiring, without hashing the
+     * input: {@link #dataflow} before the digests. The default takes it from {@link #dataflow}.
+     */
+    default dev.opg.core.transcript.StepPlan plan(NDList inputs) {
+        Dataflow d = dataflow(inputs);
+        return new dev.opg.core.transcript.StepPlan(d.inputNames(), d.steps(), d.outputs());
+    }
+
+    /**
+     * The node plan where it does not depend on the input (its input names may be positional
+     * placeholders), else {@code null}: what {@link #stepNames} lists, with its wiring.
+     */
+    default dev.opg.core.transcript.StepPlan fixedPlan() {
+        return null;
+    }
+
+    /** How finely this runner's steps commit to the execution: {@link dev.opg.core.transcript.Granularity#NODE} for a model's own runner. */
+    default dev.opg.core.transcript.Granularity granularity() {
+        return dev.opg.core.transcript.Granularity.NODE;
+    }
+
+    /** Empty for a runner of the whole model; the block's name for a runner of one block's nodes (a dispute's descent). */
+    default String scope() {
+        return "";
+    }
+
+    /** The block partition a transcript of {@code inputs} records (header cuts); empty except at block granularity. */
+    default List<String> cuts(NDList inputs) {
+        return List.of();
+    }
+
+    /**
+     * Where blocks start when no partition is given ({@link dev.opg.core.transcript.Granularity#BLOCK}):
+     * by default the spec's rule for graphs ({@link dev.opg.core.transcript.Blocks#ruleCuts});
+     * DJL block trees start a block at each child of the top-level sequence.
+     */
+    default List<String> defaultCuts(dev.opg.core.transcript.StepPlan nodes) {
+        return dev.opg.core.transcript.Blocks.ruleCuts(nodes);
+    }
+
+    /**
+     * This model at {@code granularity}: the same runner at {@code NODE}, else a runner whose
+     * steps are blocks of this runner's node steps, starting at the node steps named in
+     * {@code cuts} ({@code null}: {@link #defaultCuts}; block granularity only).
+     */
+    default ModelRunner at(dev.opg.core.transcript.Granularity granularity, List<String> cuts) {
+        if (granularity == dev.opg.core.transcript.Granularity.NODE) {
+            if (cuts != null && !cuts.isEmpty()) {
+                throw new dev.opg.core.MalformedInputException("node granularity takes no cuts; got " + cuts);
+            }
+            return this;
+        }
+        return new BlockedRunner(this, granularity, cuts);
+    }
+
+    /**
+     * Runs the whole model and reports one step per block of {@code blocks} (the blocks of this
+     * runner's plan for {@code inputs}) to {@code sink}. The default runs the node steps and
+     * reports each block once its last node ran; a runner that can run without exposing the
+     * values inside blocks (ONNX) overrides it, with the same values.
+     */
+    default NDList runBlocks(ParameterStore parameterStore, NDList inputs, dev.opg.core.transcript.Blocks blocks, StepSink sink) {
+        return BlockedRunner.runByNodes(this, parameterStore, inputs, blocks, sink);
+    }
+
     /** The digests of {@code inputs} in order, as a header commits them. */
     static List<dev.opg.core.Digest> digests(NDList inputs) {
         List<dev.opg.core.Digest> d = new java.util.ArrayList<>(inputs.size());

@@ -43,10 +43,17 @@ final class Recording implements StepSink {
     private final List<List<Future<Digest>>> stepOutputs = new ArrayList<>();
     private final List<List<Sketch>> sketches = new ArrayList<>();
     private final SketchProjector sketcher;
+    private final dev.opg.core.transcript.Granularity granularity;
+    private final String scope;
+    private final List<String> cuts;
 
     /** @param inputNames the model input each of {@code modelInputs} is bound to ({@link ModelRunner#inputBinding}) */
     Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs,
-            List<String> inputNames, SketchProjector sketcher) {
+            List<String> inputNames, SketchProjector sketcher, dev.opg.core.transcript.Granularity granularity, String scope,
+            List<String> cuts) {
+        this.granularity = granularity;
+        this.scope = scope;
+        this.cuts = List.copyOf(cuts);
         this.hasher = hasher;
         this.options = options;
         this.modelId = modelId;
@@ -99,7 +106,8 @@ final class Recording implements StepSink {
             }
             entries.add(new Witness.StepEntry(i, names.get(i), si, so));
         }
-        TranscriptHeader h = TranscriptHeader.of(options.mode(), options.sketchDimension(), modelId, profile.digest(), inputNames, in, out);
+        TranscriptHeader h = new TranscriptHeader(TranscriptHeader.VERSION, options.mode(), options.sketchDimension(), granularity, scope,
+                cuts, modelId, profile.digest(), inputNames, in, out);
         Transcript t = new Transcript(h, steps, profile);
         Optional<Witness> w = witness == null ? Optional.empty() : Optional.of(Witness.of(in, out, entries, witness));
         return new Result(t, w);

@@ -164,10 +164,28 @@ public final class TorchScriptRunner implements ModelRunner {
         return List.of(STEP_NAME);
     }
 
+    private final java.util.Map<Integer, dev.opg.core.transcript.StepPlan> plans = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** One step, {@code forward}, on every model input; the model returns its outputs. */
     @Override
     public dev.opg.core.transcript.Dataflow dataflow(NDList inputs) {
-        return BlockRunner.sequential(commitment(), inputs, List.of(STEP_NAME));
+        return plan(inputs).withDigests(commitment().modelId(), ModelRunner.digests(inputs));
+    }
+
+    @Override
+    public dev.opg.core.transcript.StepPlan plan(NDList inputs) {
+        return plans.computeIfAbsent(inputs.size(), n -> BlockRunner.sequential(n, List.of(STEP_NAME)));
+    }
+
+    @Override
+    public dev.opg.core.transcript.StepPlan fixedPlan() {
+        return plans.computeIfAbsent(1, n -> BlockRunner.sequential(n, List.of(STEP_NAME)));
+    }
+
+    /** libtorch runs the scripted graph as one call: one block, whatever the granularity. */
+    @Override
+    public List<String> defaultCuts(dev.opg.core.transcript.StepPlan nodes) {
+        return List.of();
     }
 
     @Override

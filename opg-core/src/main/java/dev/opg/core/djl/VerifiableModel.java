@@ -47,7 +47,7 @@ public final class VerifiableModel implements AutoCloseable {
 
     private VerifiableModel(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
         this.model = model;
-        this.runner = runner;
+        this.runner = runner.at(options.granularity(), options.cuts());
         this.profile = profile;
         this.options = options;
         String engine = model.getNDManager().getEngine().getEngineName();
@@ -56,8 +56,8 @@ public final class VerifiableModel implements AutoCloseable {
                     + profile.engine() + "; apply a profile for " + engine + " before loading the model");
         }
         this.pytorch = "PyTorch".equals(engine);
-        this.sketcher = new SketchProjector(runner.commitment().modelId());
-        this.hasher = new Hasher(runner, profile, pytorch);
+        this.sketcher = new SketchProjector(this.runner.commitment().modelId());
+        this.hasher = new Hasher(this.runner, profile, pytorch);
     }
 
     /** Wraps a loaded model, FULL mode, no witness. */
@@ -200,7 +200,8 @@ public final class VerifiableModel implements AutoCloseable {
         ParameterStore ps = new ParameterStore(scope, false);
         // the binding is the runner's own (what run() feeds each tensor to), committed in the header
         java.util.List<String> binding = runner.inputBinding(inputs);
-        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, binding, sketcher);
+        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, binding, sketcher, runner.granularity(), runner.scope(),
+                runner.cuts(inputs));
         try {
             NDList out = runner.run(ps, inputs, rec);
             Recording.Result r = rec.finish(out);
@@ -228,6 +229,25 @@ public final class VerifiableModel implements AutoCloseable {
         }
         NDManager manager = inputs.isEmpty() ? model.getNDManager() : inputs.head().getManager();
         return runner.runStep(new ParameterStore(manager, false), name, inputs);
+    }
+
+    /**
+     * The runner of one block's node steps on the model input {@code inputs}, for a dispute's
+     * descent (spec section 3.14): {@code predict(blockInputs)} on the result records the block
+     * at node granularity from its committed inputs, the block's name as the transcript's scope.
+     * The result shares this model's runner: close it before this one; closing it closes nothing
+     * of this one's.
+     *
+     * @throws MalformedInputException if this model is not recorded at block or output granularity, or has no such block
+     */
+    public VerifiableModel descend(NDList inputs, int blockIndex, RecordingOptions options) {
+        if (!(runner instanceof BlockedRunner b)) {
+            throw new MalformedInputException("a descent needs a model recorded at block or output granularity; this one records at "
+                    + runner.granularity().specName());
+        }
+        RecordingOptions o = new RecordingOptions(dev.opg.core.transcript.CommitmentMode.FULL, 0, options.witness(),
+                dev.opg.core.transcript.Granularity.NODE, null);
+        return new VerifiableModel(model, b.descend(inputs, blockIndex), profile, o);
     }
 
     /** Stops the hashing threads and closes the runner; the wrapped model stays open (close it yourself). */

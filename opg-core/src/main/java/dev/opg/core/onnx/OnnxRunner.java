@@ -21,7 +21,9 @@ import dev.opg.core.djl.StepSink;
 import dev.opg.core.djl.UnsupportedModelException;
 import dev.opg.core.Digest;
 import dev.opg.core.model.ModelCommitment;
+import dev.opg.core.transcript.Blocks;
 import dev.opg.core.transcript.Dataflow;
+import dev.opg.core.transcript.StepPlan;
 import dev.opg.core.transcript.Dataflow.PlannedStep;
 import dev.opg.core.transcript.Dataflow.Source;
 import dev.opg.core.onnx.OnnxGraph.FlatNode;
@@ -294,8 +296,29 @@ public final class OnnxRunner implements ModelRunner {
      */
     @Override
     public Dataflow dataflow(NDList inputs) {
+        return plan(inputs).withDigests(graph.commitment.modelId(), ModelRunner.digests(inputs));
+    }
+
+    /** The node plan for {@code inputs} ({@link #dataflow} without the digests), kept per branch choice and input binding. */
+    @Override
+    public StepPlan plan(NDList inputs) {
         checkOpen();
         List<String> bound = inputBinding(inputs);
+        Plan p = resolve(inputs, bound);
+        return p.stepPlans.computeIfAbsent(bound, b -> stepPlan(p, b));
+    }
+
+    /** The node plan of a graph without top-level {@code If} (inputs bound by position), else null. */
+    @Override
+    public StepPlan fixedPlan() {
+        return root.ifIndex >= 0 ? null : root.stepPlans.computeIfAbsent(graph.inputNames, b -> stepPlan(root, b));
+    }
+
+    /** The plan (branch choices) {@link #run} takes for {@code inputs}. */
+    private Plan resolve(NDList inputs, List<String> bound) {
+        if (root.ifIndex < 0) {
+            return root;
+        }
         List<OnnxTensor> made = new ArrayList<>();
         try {
             Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
@@ -306,47 +329,138 @@ public final class OnnxRunner implements ModelRunner {
             while (p.ifIndex >= 0) {
                 p = p.child(condition(p, feeds));
             }
-            Map<String, Source> producer = new HashMap<>();
-            for (int i = 0; i < bound.size(); i++) {
-                producer.put(bound.get(i), new Source.Input(i));
-            }
-            List<PlannedStep> plan = new ArrayList<>(p.nodes.size());
-            Set<String> names = new HashSet<>();
-            for (int s = 0; s < p.nodes.size(); s++) {
-                FlatNode n = p.nodes.get(s);
-                // A step is re-run by name (runStep): a name two nodes share would re-run the other node,
-                // so a transcript of that node's arithmetic would pass for this one's.
-                FlatNode byName = steps.get(n.stepName());
-                if (!names.add(n.stepName()) || byName == null || !Arrays.equals(byName.node().encode(), n.node().encode())) {
-                    throw new UnsupportedModelException("step name '" + n.stepName() + "' (node " + s + ", " + n.opType()
-                            + ") is also the step name of another node of the model; opg re-runs steps by name and cannot "
-                            + "tell them apart (rename the nodes)");
-                }
-                List<Source> reads = new ArrayList<>();
-                for (String v : stepInputNames(n)) {
-                    reads.add(source(producer, v, n.stepName()));
-                }
-                List<String> outs = nonEmpty(n.outputs());
-                List<Digest> known = List.of();
-                if (n.opType().equals("Constant") && OnnxGraph.domainIsDefault(n.node()) && outs.size() == 1
-                        && graph.commitment.parameters().stream().anyMatch(e -> e.name().equals(outs.get(0)))) {
-                    known = List.of(graph.commitment.parameter(outs.get(0)).digest());
-                }
-                plan.add(new PlannedStep(n.stepName(), reads, outs.size(), known));
-                for (int k = 0; k < outs.size(); k++) {
-                    producer.put(outs.get(k), new Source.Output(s, k));
-                }
-            }
-            List<Source> returned = new ArrayList<>();
-            for (String o : graph.outputNames) {
-                returned.add(source(producer, o, "the model's outputs"));
-            }
-            return new Dataflow(graph.commitment.modelId(), bound, ModelRunner.digests(inputs), plan, returned);
+            return p;
         } catch (OrtException e) {
             throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
             made.forEach(OnnxTensor::close);
         }
+    }
+
+    private StepPlan stepPlan(Plan p, List<String> bound) {
+        Map<String, Source> producer = new HashMap<>();
+        for (int i = 0; i < bound.size(); i++) {
+            producer.put(bound.get(i), new Source.Input(i));
+        }
+        List<PlannedStep> plan = new ArrayList<>(p.nodes.size());
+        Set<String> names = new HashSet<>();
+        for (int s = 0; s < p.nodes.size(); s++) {
+            FlatNode n = p.nodes.get(s);
+            // A step is re-run by name (runStep): a name two nodes share would re-run the other node,
+            // so a transcript of that node's arithmetic would pass for this one's.
+            FlatNode byName = steps.get(n.stepName());
+            if (!names.add(n.stepName()) || byName == null || !Arrays.equals(byName.node().encode(), n.node().encode())) {
+                throw new UnsupportedModelException("step name '" + n.stepName() + "' (node " + s + ", " + n.opType()
+                        + ") is also the step name of another node of the model; opg re-runs steps by name and cannot "
+                        + "tell them apart (rename the nodes)");
+            }
+            List<Source> reads = new ArrayList<>();
+            for (String v : stepInputNames(n)) {
+                reads.add(source(producer, v, n.stepName()));
+            }
+            List<String> outs = nonEmpty(n.outputs());
+            List<Digest> known = List.of();
+            if (n.opType().equals("Constant") && OnnxGraph.domainIsDefault(n.node()) && outs.size() == 1
+                    && graph.commitment.parameters().stream().anyMatch(e -> e.name().equals(outs.get(0)))) {
+                known = List.of(graph.commitment.parameter(outs.get(0)).digest());
+            }
+            plan.add(new PlannedStep(n.stepName(), reads, outs.size(), known));
+            for (int k = 0; k < outs.size(); k++) {
+                producer.put(outs.get(k), new Source.Output(s, k));
+            }
+        }
+        List<Source> returned = new ArrayList<>();
+        for (String o : graph.outputNames) {
+            returned.add(source(producer, o, "the model's outputs"));
+        }
+        return new StepPlan(bound, plan, returned);
+    }
+
+    /**
+     * Runs the whole graph in one session that exposes only the values crossing a block boundary
+     * (and the model outputs), so ONNX Runtime plans the memory of everything inside the blocks;
+     * the nodes and settings are those of {@link #run}, so every value is the one a node-by-node
+     * run computes.
+     */
+    @Override
+    public NDList runBlocks(ParameterStore parameterStore, NDList inputs, Blocks blocks, StepSink sink) {
+        checkOpen();
+        NDManager manager = parameterStore.getManager();
+        List<String> binding = inputBinding(inputs);
+        Map<String, NDArray> values = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            values.put(binding.get(i), inputs.get(i));
+        }
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        List<OnnxTensor> made = new ArrayList<>();
+        try {
+            for (var e : values.entrySet()) {
+                feeds.put(e.getKey(), feed(e.getValue(), made));
+            }
+            Plan p = root;
+            while (p.ifIndex >= 0) {
+                p = p.child(condition(p, feeds));
+            }
+            List<String> exposed = new ArrayList<>(graph.outputNames);
+            for (Blocks.Block b : blocks.blocks()) {
+                for (Source s : b.outputs()) {
+                    exposed.add(valueName(p, s));
+                }
+            }
+            OrtSession session = p.blockSession(exposed);
+            OrtSession.Result r = session.run(feeds);
+            Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            try {
+                for (var e : r) {
+                    if (!values.containsKey(e.getKey())) {
+                        NDArray a = toArray(manager, e.getKey(), e.getValue());
+                        values.put(e.getKey(), a);
+                        if (a instanceof OrtNDArray o && o.getTensor() == e.getValue()) {
+                            taken.add(e.getValue());
+                        }
+                    }
+                }
+            } finally {
+                for (var e : r) {
+                    if (!taken.contains(e.getValue())) {
+                        e.getValue().close();
+                    }
+                }
+            }
+            for (Blocks.Block b : blocks.blocks()) {
+                NDList in = new NDList(b.inputs().size());
+                for (Source s : b.inputs()) {
+                    in.add(s instanceof Source.Input i ? inputs.get(i.index()) : value(values, valueName(p, s)));
+                }
+                NDList out = new NDList(b.outputs().size());
+                for (Source s : b.outputs()) {
+                    out.add(value(values, valueName(p, s)));
+                }
+                sink.step(b.name(), in, out);
+            }
+            NDList out = new NDList(graph.outputNames.size());
+            for (String o : graph.outputNames) {
+                out.add(value(values, o));
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            made.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static String valueName(Plan p, Source s) {
+        Source.Output o = (Source.Output) s;
+        return nonEmpty(p.nodes.get(o.step()).outputs()).get(o.index());
+    }
+
+    private static NDArray value(Map<String, NDArray> values, String name) {
+        NDArray a = values.get(name);
+        if (a == null) {
+            throw new OpgException("ONNX Runtime returned no value for '" + name + "'");
+        }
+        return a;
     }
 
     private static Source source(Map<String, Source> producer, String value, String reader) {
@@ -684,6 +798,10 @@ public final class OnnxRunner implements ModelRunner {
         final Map<String, Boolean> conditions = new ConcurrentHashMap<>();
         /** The model inputs the condition depends on (null until known). */
         private volatile List<String> conditionInputs;
+        /** The node plan per input binding. */
+        final Map<List<String>, StepPlan> stepPlans = new ConcurrentHashMap<>();
+        /** Sessions exposing only block boundaries, per list of exposed values. */
+        private final Map<List<String>, OrtSession> blockSessions = new HashMap<>();
 
         Plan(List<FlatNode> nodes, List<Proto> inits) {
             this.nodes = List.copyOf(nodes);
@@ -722,6 +840,17 @@ public final class OnnxRunner implements ModelRunner {
                 session = newSession(graph.modelWith(nodes, null, inits, outs, true).encode());
             }
             return session;
+        }
+
+        synchronized OrtSession blockSession(List<String> exposed) throws OrtException {
+            OrtSession s = blockSessions.get(exposed);
+            if (s == null) {
+                s = newSession(graph.modelWith(nodes, null, inits, exposed, true).encode());
+                if (blockSessions.size() < 16) {
+                    blockSessions.put(List.copyOf(exposed), s);
+                }
+            }
+            return s;
         }
 
         /** The nodes the condition depends on, in order; {@code needed} receives every value they read. */

@@ -7,8 +7,9 @@ import dev.opg.core.Digest;
  * defines them. Integers are unsigned little-endian; strings are u32 length + UTF-8.
  *
  * <pre>
- * header = "OPG-HEADER" u8 version u8 mode u32 sketchDimension modelId[32] profileDigest[32]
- *          u32 nIn (string inputName digest[32])*nIn u32 nOut digest[32]*nOut      (version 2)
+ * header = "OPG-HEADER" u8 version u8 mode u32 sketchDimension u8 granularity string scope
+ *          u32 nCuts string*nCuts modelId[32] profileDigest[32]
+ *          u32 nIn (string inputName digest[32])*nIn u32 nOut digest[32]*nOut      (version 3)
  * step   = "OPG-STEP" u8 version u64 index string name
  *          u32 nIn digest[32]*nIn u32 nOut digest[32]*nOut
  *          u32 nSketch ( u8 dtype u8 rank u64*rank dims u32 k f32*k )*nSketch
@@ -26,7 +27,13 @@ public final class LeafEncoding {
         LeafWriter w = new LeafWriter(HEADER_TAG, h.version())
                 .u8(h.mode().code())
                 .u32(h.sketchDimension())
-                .digest(h.modelId())
+                .u8(h.granularity().code())
+                .string(h.scope(), TranscriptLimits.MAX_NAME_BYTES, "header scope");
+        w.u32(h.cuts().size());
+        for (String c : h.cuts()) {
+            w.string(c, TranscriptLimits.MAX_NAME_BYTES, "header cut");
+        }
+        w.digest(h.modelId())
                 .digest(h.profileDigest());
         w.u32(h.inputs().size());
         for (int i = 0; i < h.inputs().size(); i++) {

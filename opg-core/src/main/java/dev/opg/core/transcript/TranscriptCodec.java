@@ -81,6 +81,13 @@ public final class TranscriptCodec {
             g.writeStartObject();
             g.writeStringField("mode", h.mode().specName());
             g.writeNumberField("sketchDimension", h.sketchDimension());
+            g.writeStringField("granularity", h.granularity().specName());
+            g.writeStringField("scope", h.scope());
+            g.writeArrayFieldStart("cuts");
+            for (String c : h.cuts()) {
+                g.writeString(c);
+            }
+            g.writeEndArray();
             g.writeStringField("modelId", h.modelId().hex());
             g.writeStringField("profileDigest", h.profileDigest().hex());
             g.writeArrayFieldStart("inputs");
@@ -321,6 +328,21 @@ public final class TranscriptCodec {
             CommitmentMode mode = CommitmentMode.fromSpecName(string("mode"));
             field("sketchDimension");
             int k = (int) integer("sketchDimension", TranscriptLimits.MAX_SKETCH_DIMENSION);
+            field("granularity");
+            Granularity granularity = Granularity.fromSpecName(string("granularity"));
+            field("scope");
+            String scope = checkedName(string("header scope"), "header scope");
+            field("cuts");
+            next();
+            expect(JsonToken.START_ARRAY, "header cuts");
+            List<String> cuts = new ArrayList<>();
+            while (next() != JsonToken.END_ARRAY) {
+                if (cuts.size() >= TranscriptLimits.MAX_STEPS) {
+                    throw new LimitExceededException("header cuts has more than " + TranscriptLimits.MAX_STEPS + " entries");
+                }
+                expect(JsonToken.VALUE_STRING, "a header cut");
+                cuts.add(checkedName(p.getText(), "header cut"));
+            }
             field("modelId");
             Digest modelId = digest("modelId");
             field("profileDigest");
@@ -332,7 +354,8 @@ public final class TranscriptCodec {
             field("outputs");
             List<Digest> outputs = digests("header outputs");
             endObject("header");
-            TranscriptHeader header = new TranscriptHeader((int) version, mode, k, modelId, profileDigest, inputNames, inputs, outputs);
+            TranscriptHeader header = new TranscriptHeader((int) version, mode, k, granularity, scope, cuts, modelId, profileDigest,
+                    inputNames, inputs, outputs);
             field("steps");
             next();
             expect(JsonToken.START_ARRAY, "steps");
@@ -505,6 +528,15 @@ public final class TranscriptCodec {
             if (t != null) {
                 throw new MalformedInputException("trailing content after the JSON document: " + t);
             }
+        }
+
+        /** A name-like string (scope, cut) within {@link TranscriptLimits#MAX_NAME_BYTES}. */
+        static String checkedName(String s, String what) {
+            if (s.length() > TranscriptLimits.MAX_NAME_BYTES) {
+                throw new LimitExceededException(what + " has " + s.length() + " characters; the cap is "
+                        + TranscriptLimits.MAX_NAME_BYTES + " UTF-8 bytes");
+            }
+            return s;
         }
 
         String string(String what) throws IOException {

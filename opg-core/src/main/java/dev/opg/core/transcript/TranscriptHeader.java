@@ -11,6 +11,12 @@ import java.util.List;
  * mode, sketch dimension) and on what (input digests), with what result (output digests). Input
  * and output digests are always full tensor digests, in both modes.
  *
+ * <p>Version 3 also records the {@link Granularity} of the steps, the block partition used at
+ * {@link Granularity#BLOCK} ({@code cuts}: the name of the first node step of every block but
+ * the first), and the {@code scope}: empty for a transcript of the whole model, the block step's
+ * name for a dispute's descent into one block (spec section 3.14), whose inputs are then the
+ * block's committed inputs and whose outputs its committed outputs.
+ *
  * <p>Version 2 binds each input to the model input it was fed to: {@code inputNames.get(i)} is
  * the name under which the runner fed the tensor {@code inputs.get(i)} (an ONNX graph input name;
  * the decimal position {@code "0"}, {@code "1"}, ... for positional models, DJL blocks and
@@ -21,25 +27,43 @@ import java.util.List;
  * @param version the transcript spec version, {@link #VERSION}
  * @param mode how steps are committed
  * @param sketchDimension k, the values per sketch: 0 in FULL mode, 1..{@link TranscriptLimits#MAX_SKETCH_DIMENSION} in SKETCH mode
+ * @param granularity how finely the steps commit to the execution
+ * @param scope empty for the whole model; the name of the block this transcript descends into
+ * @param cuts at {@link Granularity#BLOCK}: the node step names where blocks 2, 3, ... start; empty otherwise
  * @param modelId the model commitment root
  * @param profileDigest digest of the determinism profile the run used
  * @param inputNames the model input each tensor was bound to, parallel to {@code inputs}
  * @param inputs digests of the model's input tensors, in order
  * @param outputs digests of the model's output tensors, in order
  */
-public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimension, Digest modelId,
-        Digest profileDigest, List<String> inputNames, List<Digest> inputs, List<Digest> outputs) {
+public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimension, Granularity granularity, String scope,
+        List<String> cuts, Digest modelId, Digest profileDigest, List<String> inputNames, List<Digest> inputs, List<Digest> outputs) {
     /** The transcript (header leaf and JSON) version this code writes and reads. */
-    public static final int VERSION = 2;
-    /** The version of the step leaf encoding ({@code OPG-STEP}), unchanged by header version 2. */
+    public static final int VERSION = 3;
+    /** The version of the step leaf encoding ({@code OPG-STEP}), unchanged by header versions 2 and 3. */
     public static final int STEP_VERSION = 1;
 
     public TranscriptHeader {
         if (version != VERSION) {
             throw unsupported(version);
         }
-        if (mode == null || modelId == null || profileDigest == null) {
-            throw new MalformedInputException("a transcript header needs a mode, a model id and a profile digest");
+        if (mode == null || modelId == null || profileDigest == null || granularity == null || scope == null) {
+            throw new MalformedInputException("a transcript header needs a mode, a granularity, a scope, a model id and a profile digest");
+        }
+        LeafWriter.utf8(scope, TranscriptLimits.MAX_NAME_BYTES, "header scope");
+        cuts = Step.copy(cuts, "header cuts");
+        if (granularity != Granularity.BLOCK && !cuts.isEmpty()) {
+            throw new MalformedInputException("a " + granularity.specName() + "-granularity header has no cuts; got " + cuts.size());
+        }
+        if (!scope.isEmpty() && granularity != Granularity.NODE) {
+            throw new MalformedInputException("a descent into block '" + scope + "' is at node granularity; got " + granularity.specName());
+        }
+        java.util.Set<String> cutSeen = new java.util.HashSet<>();
+        for (int i = 0; i < cuts.size(); i++) {
+            LeafWriter.utf8(cuts.get(i), TranscriptLimits.MAX_NAME_BYTES, "header cut " + i);
+            if (!cutSeen.add(cuts.get(i))) {
+                throw new MalformedInputException("header cut '" + cuts.get(i) + "' appears twice; a block starts at a node once");
+            }
         }
         if (mode == CommitmentMode.FULL && sketchDimension != 0) {
             throw new MalformedInputException("a FULL-mode header has sketch dimension 0; got " + sketchDimension);
@@ -67,10 +91,44 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         }
     }
 
-    /** A header of the current version, each input bound to the model input named beside it. */
+    /**
+     * A whole-model header at {@link Granularity#NODE} (no scope, no cuts): the shape of every
+     * header before version 3, kept for callers that build node-granularity headers by hand.
+     */
+    public TranscriptHeader(int version, CommitmentMode mode, int sketchDimension, Digest modelId, Digest profileDigest,
+            List<String> inputNames, List<Digest> inputs, List<Digest> outputs) {
+        this(version, mode, sketchDimension, Granularity.NODE, "", List.of(), modelId, profileDigest, inputNames, inputs, outputs);
+    }
+
+    /** A header of the current version at node granularity, each input bound to the model input named beside it. */
     public static TranscriptHeader of(CommitmentMode mode, int sketchDimension, Digest modelId, Digest profileDigest,
             List<String> inputNames, List<Digest> inputs, List<Digest> outputs) {
         return new TranscriptHeader(VERSION, mode, sketchDimension, modelId, profileDigest, inputNames, inputs, outputs);
+    }
+
+    /** This header with another profile digest (everything else as it is). */
+    public TranscriptHeader withProfileDigest(Digest d) {
+        return new TranscriptHeader(version, mode, sketchDimension, granularity, scope, cuts, modelId, d, inputNames, inputs, outputs);
+    }
+
+    /** This header with another model id. */
+    public TranscriptHeader withModelId(Digest d) {
+        return new TranscriptHeader(version, mode, sketchDimension, granularity, scope, cuts, d, profileDigest, inputNames, inputs, outputs);
+    }
+
+    /** This header with other bound inputs. */
+    public TranscriptHeader withInputs(List<String> names, List<Digest> digests) {
+        return new TranscriptHeader(version, mode, sketchDimension, granularity, scope, cuts, modelId, profileDigest, names, digests, outputs);
+    }
+
+    /** This header with other outputs. */
+    public TranscriptHeader withOutputs(List<Digest> d) {
+        return new TranscriptHeader(version, mode, sketchDimension, granularity, scope, cuts, modelId, profileDigest, inputNames, inputs, d);
+    }
+
+    /** This header with another granularity and cut list. */
+    public TranscriptHeader withPartition(Granularity g, List<String> c) {
+        return new TranscriptHeader(version, mode, sketchDimension, g, scope, c, modelId, profileDigest, inputNames, inputs, outputs);
     }
 
     /**
@@ -102,6 +160,11 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
 
     /** The error for a header or JSON version this code does not read; version 1 headers bound no input names. */
     static UnsupportedVersionException unsupported(long version) {
+        if (version == 2) {
+            return new UnsupportedVersionException("transcript version 2 is not supported: its header does not record the step "
+                    + "granularity (node, block, output); re-prove the input with this version of opg (it writes version " + VERSION
+                    + "; a version 2 transcript is a node-granularity one, re-proved with --granularity node it has the same steps)");
+        }
         if (version == 1) {
             return new UnsupportedVersionException("transcript version 1 is not supported: its header does not record which model "
                     + "input each tensor was bound to; re-prove the input with this version of opg (it writes version " + VERSION + ")");
