@@ -1,5 +1,6 @@
 package dev.opg.core.djl;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -53,8 +54,8 @@ class VerifiableModelTest {
         profile = TestModels.pytorchProfile();
         mlp = TestModels.mlp(1);
         cnn = TestModels.cnn(2);
-        vmlp = VerifiableModel.wrap(mlp, profile);
-        vcnn = VerifiableModel.wrap(cnn, profile);
+        vmlp = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().at(Granularity.NODE));
+        vcnn = VerifiableModel.wrap(cnn, profile, RecordingOptions.full().at(Granularity.NODE));
         manager = NDManager.newBaseManager("PyTorch");
     }
 
@@ -102,6 +103,9 @@ class VerifiableModelTest {
         assertEquals(0, p.exitValue());
         assertTrue(lines.contains("mlp " + run(vmlp, TestModels.MLP_INPUT, 7).root().hex()), lines.toString());
         assertTrue(lines.contains("cnn " + run(vcnn, TestModels.CNN_INPUT, 7).root().hex()), lines.toString());
+        try (VerifiableModel blocks = VerifiableModel.wrap(cnn, profile, RecordingOptions.full())) {
+            assertTrue(lines.contains("cnn-block " + run(blocks, TestModels.CNN_INPUT, 7).root().hex()), lines.toString());
+        }
     }
 
     @Test
@@ -144,7 +148,7 @@ class VerifiableModelTest {
             float[] v = w.toFloatArray();
             v[123] = Math.nextUp(v[123]);
             w.set(v);
-            try (VerifiableModel vm = VerifiableModel.wrap(other, profile)) {
+            try (VerifiableModel vm = VerifiableModel.wrap(other, profile, RecordingOptions.full().at(Granularity.NODE))) {
                 assertNotEquals(vmlp.modelId(), vm.modelId());
                 assertNotEquals(before, run(vm, TestModels.MLP_INPUT, 7).root());
             }
@@ -165,7 +169,7 @@ class VerifiableModelTest {
 
     @Test
     void changingTheProfileChangesTheRoot() {
-        try (VerifiableModel other = VerifiableModel.wrap(mlp, profile.withSeed(43))) {
+        try (VerifiableModel other = VerifiableModel.wrap(mlp, profile.withSeed(43), RecordingOptions.full().at(Granularity.NODE))) {
             assertNotEquals(run(vmlp, TestModels.MLP_INPUT, 7).root(), run(other, TestModels.MLP_INPUT, 7).root());
         }
     }
@@ -189,8 +193,45 @@ class VerifiableModelTest {
     }
 
     @Test
+    void blockGranularityCommitsEachTopLevelChildAndADescentReproducesItsLeaves() {
+        try (VerifiableModel blocks = VerifiableModel.wrap(cnn, profile, RecordingOptions.full().withWitness());
+                VerifiableModel output = VerifiableModel.wrap(cnn, profile, RecordingOptions.full().at(Granularity.OUTPUT));
+                NDManager m = manager.newSubManager()) {
+            NDList x = TestModels.input(m, TestModels.CNN_INPUT, 7);
+            Prediction<NDList> p = blocks.predict(x);
+            Transcript t = p.transcript();
+            Transcript node = run(vcnn, TestModels.CNN_INPUT, 7);
+            assertEquals(Granularity.BLOCK, t.header().granularity());
+            assertEquals(List.of("02BatchNorm", "03LambdaBlock", "04LambdaBlock", "05SequentialBlock/01Conv2d", "06LambdaBlock", "07Linear"),
+                    t.header().cuts(), "a block starts at each child of the top-level sequence");
+            assertEquals("05SequentialBlock/01Conv2d .. 05SequentialBlock/02LambdaBlock", t.steps().get(4).name());
+            assertEquals(node.steps().size() - 1, t.steps().size());
+            // the nested block commits what its last leaf computes, reading what the leaf before it computed
+            assertEquals(node.steps().get(5).outputs(), t.steps().get(4).outputs());
+            assertEquals(node.steps().get(3).outputs(), t.steps().get(4).inputs());
+            assertEquals(node.header().outputs(), t.header().outputs());
+            Transcript whole = output.predict(x).transcript();
+            assertEquals(1, whole.steps().size());
+            assertEquals(node.header().outputs(), whole.header().outputs());
+            Witness w = p.witness().orElseThrow();
+            try (NDManager s = m.newSubManager()) {
+                NDList in = w.stepInputs(s, 4);
+                assertEquals(t.steps().get(4).outputs().get(0), TensorDigest.of(blocks.runStep(t.steps().get(4).name(), in).head()));
+                try (VerifiableModel down = blocks.descend(x, 4, RecordingOptions.full())) {
+                    Transcript sub = down.predict(in).transcript();
+                    assertEquals(t.steps().get(4).name(), sub.header().scope());
+                    assertEquals(List.of("05SequentialBlock/01Conv2d", "05SequentialBlock/02LambdaBlock"),
+                            sub.steps().stream().map(dev.opg.core.transcript.Step::name).toList());
+                    assertEquals(node.steps().get(4).outputs(), sub.steps().get(0).outputs());
+                    assertEquals(t.steps().get(4).outputs(), sub.header().outputs());
+                }
+            }
+        }
+    }
+
+    @Test
     void witnessLetsAVerifierRerunEachStepAloneAndIsCheckedOnLoad(@TempDir Path dir) throws Exception {
-        try (VerifiableModel vm = VerifiableModel.wrap(cnn, profile, RecordingOptions.full().withWitness());
+        try (VerifiableModel vm = VerifiableModel.wrap(cnn, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
                 NDManager m = manager.newSubManager()) {
             Prediction<NDList> p = vm.predict(TestModels.input(m, TestModels.CNN_INPUT, 7));
             Transcript t = p.transcript();
@@ -223,7 +264,7 @@ class VerifiableModelTest {
 
     @Test
     void sketchModeCommitsSeededProjectionsThatMatchAReferenceWithinTolerance() {
-        try (VerifiableModel vm = VerifiableModel.wrap(cnn, profile, RecordingOptions.sketch(16).withWitness());
+        try (VerifiableModel vm = VerifiableModel.wrap(cnn, profile, RecordingOptions.sketch(16).at(Granularity.NODE).withWitness());
                 NDManager m = manager.newSubManager()) {
             Prediction<NDList> p = vm.predict(TestModels.input(m, TestModels.CNN_INPUT, 7));
             Transcript t = p.transcript();

@@ -1,5 +1,6 @@
 package dev.opg.core.onnx;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -47,7 +48,7 @@ class OnnxSileroTest {
     static void load() throws Exception {
         profile = TestModels.onnxProfile();
         model = TestModels.loadOnnx(TestModels.sileroVadV5());
-        vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().withWitness());
+        vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
     }
 
     @AfterAll
@@ -107,7 +108,7 @@ class OnnxSileroTest {
             assertNotEquals(base.root(), slow.root(), "sample rate");
             assertTrue(slow.steps().stream().anyMatch(s -> s.name().startsWith("If_0/else_branch/")), "8 kHz takes the else branch");
             for (DeterminismProfile other : List.of(profile.withSeed(7), profile.withThreads(2, 1), profile.withThreads(1, 2))) {
-                try (VerifiableModel v2 = VerifiableModel.wrap(model, other)) {
+                try (VerifiableModel v2 = VerifiableModel.wrap(model, other, RecordingOptions.full().at(Granularity.NODE))) {
                     Transcript t2 = predict(v2, m, 1, 16000).transcript();
                     assertNotEquals(base.root(), t2.root(), "profile " + other);
                     assertEquals(base.header().outputs(), t2.header().outputs(), "same bits with other thread counts");
@@ -132,7 +133,7 @@ class OnnxSileroTest {
             Path f = dir.resolve(target.name().replaceAll("[^A-Za-z0-9]", "_")).resolve("silero_vad_v5.onnx");
             Files.createDirectories(f.getParent());
             Files.write(f, changed);
-            try (Model m2 = TestModels.loadOnnx(f); VerifiableModel v2 = VerifiableModel.wrap(m2, profile);
+            try (Model m2 = TestModels.loadOnnx(f); VerifiableModel v2 = VerifiableModel.wrap(m2, profile, RecordingOptions.full().at(Granularity.NODE));
                     NDManager m = m2.getNDManager().newSubManager()) {
                 ModelCommitment c2 = v2.commitment();
                 assertNotEquals(vm.modelId(), c2.modelId(), target.name());

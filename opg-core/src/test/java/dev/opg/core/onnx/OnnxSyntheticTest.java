@@ -1,5 +1,6 @@
 package dev.opg.core.onnx;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -113,7 +114,7 @@ class OnnxSyntheticTest {
         Transcript base;
         Digest baseId;
         try (Model model = TestModels.loadOnnx(write(dir, "a", model(-1f)));
-                VerifiableModel vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().withWitness());
+                VerifiableModel vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
                 NDManager m = model.getNDManager().newSubManager()) {
             assertEquals(List.of("B", "S", "W"), vm.commitment().parameters().stream().map(p -> p.name()).toList());
             baseId = vm.modelId();
@@ -155,7 +156,7 @@ class OnnxSyntheticTest {
                     List.of("If#2/then_branch/Mul#0", "If#2/else_branch/Neg#0", "If#2/else_branch/output:0")));
         }
         try (Model model = TestModels.loadOnnx(write(dir, "b", model(Math.nextUp(-1f))));
-                VerifiableModel vm = VerifiableModel.wrap(model, profile); NDManager m = model.getNDManager().newSubManager()) {
+                VerifiableModel vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().at(Granularity.NODE)); NDManager m = model.getNDManager().newSubManager()) {
             assertNotEquals(baseId, vm.modelId(), "one initializer element");
             assertNotEquals(base.root(), vm.predict(input(m, true)).transcript().root());
         }

@@ -1,5 +1,6 @@
 package dev.opg.core.sketch;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -92,7 +93,7 @@ class SketchProjectorTest {
     void onnxSileroSketchRecordsDeterministicallyAndMatchesTheJavaReference() throws Exception {
         TestModels.onnxProfile();
         try (Model model = TestModels.loadOnnx(TestModels.sileroVadV5());
-                VerifiableModel vm = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.sketch(16).withWitness());
+                VerifiableModel vm = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.sketch(16).at(Granularity.NODE).withWitness());
                 NDManager m = model.getNDManager().newSubManager()) {
             Prediction<NDList> p = vm.predict(TestModels.sileroInput(m, 1, 16000));
             Transcript t = p.transcript();
@@ -101,7 +102,7 @@ class SketchProjectorTest {
             assertTrue(t.steps().size() > 100, "one step per node: " + t.steps().size());
             assertEquals(t.root(), vm.predict(TestModels.sileroInput(m, 1, 16000)).transcript().root());
             assertNotEquals(t.root(), vm.predict(TestModels.sileroInput(m, 2, 16000)).transcript().root());
-            try (VerifiableModel again = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.sketch(16))) {
+            try (VerifiableModel again = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.sketch(16).at(Granularity.NODE))) {
                 assertEquals(t.root(), again.predict(TestModels.sileroInput(m, 1, 16000)).transcript().root(),
                         "a second wrap (fresh cache) records the same root");
             }
