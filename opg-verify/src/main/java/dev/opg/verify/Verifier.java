@@ -126,6 +126,18 @@ public final class Verifier implements AutoCloseable {
             return early(root, new HeaderMismatch(HeaderField.INPUTS, TranscriptHeader.describeInputs(names, in),
                     TranscriptHeader.describeInputs(claimed.header().inputNames(), claimed.header().inputs())));
         }
+        if (!claimed.header().scope().isEmpty()) {
+            return early(root, new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
+                    "a descent into block '" + claimed.header().scope() + "'; a dispute's sub-transcript is checked by the referee"));
+        }
+        try {
+            // The recorded partition must be one this model has on this input: a cut naming no node step, or
+            // cuts out of order, is a false claim about the execution, not unreadable input.
+            wrap(RecordingOptions.of(claimed.header(), false)).runner().cuts(inputs);
+        } catch (dev.opg.core.MalformedInputException e) {
+            return early(root, new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
+                    TranscriptComparator.describePartition(claimed.header()) + ": " + e.getMessage()));
+        }
         List<String> differing = Profiles.differingFields(processProfile, claimed.profile());
         Optional<String> impossible = claimed.profile().implausibility();
         if (impossible.isPresent()) {

@@ -1,5 +1,6 @@
 package dev.opg.verify;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,12 +61,12 @@ class DataflowForgeryTest {
         profile = TestModels.pytorchProfile();
         manager = NDManager.newBaseManager("PyTorch");
         mlp = TestModels.mlp(3);
-        mlpVm = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().withWitness());
+        mlpVm = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
         mlpA = run(mlpVm, TestModels.input(manager, TestModels.MLP_INPUT, 31));
         mlpB = run(mlpVm, TestModels.input(manager, TestModels.MLP_INPUT, 32));
         onnxProfile = TestModels.onnxProfile();
         silero = TestModels.loadOnnx(TestModels.sileroVadV5());
-        sileroVm = VerifiableModel.wrap(silero, onnxProfile, RecordingOptions.full().withWitness());
+        sileroVm = VerifiableModel.wrap(silero, onnxProfile, RecordingOptions.full().at(Granularity.NODE).withWitness());
         sileroManager = silero.getNDManager().newSubManager();
         sileroA = run(sileroVm, TestModels.sileroInput(sileroManager, 41, 16000));
         sileroB = run(sileroVm, TestModels.sileroInput(sileroManager, 42, 16000));
@@ -383,7 +384,7 @@ class DataflowForgeryTest {
 
     @Test
     void sketchDisputesAreRuledByTheirSketchesForTheHonestParty() throws Exception {
-        try (VerifiableModel sk = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8));
+        try (VerifiableModel sk = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8).at(Granularity.NODE));
                 DjlReference ref = new DjlReference(mlp, profile, mlpA.input())) {
             Transcript honest = sk.predict(mlpA.input()).transcript();
             // the forger changes one sketch value of step 1

@@ -1,5 +1,6 @@
 package dev.opg.verify;
 
+import dev.opg.core.transcript.Granularity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,15 +92,15 @@ class TamperSuiteTest {
         closeables.add(mlp);
         closeables.add(cnn);
         closeables.add(ts);
-        add("mlp-full", mlp, RecordingOptions.full().withWitness(), TestModels.MLP_INPUT, 7);
-        add("cnn-full", cnn, RecordingOptions.full().withWitness(), TestModels.CNN_INPUT, 8);
-        add("torchscript-full", ts, RecordingOptions.full().withWitness(), new Shape(1, 16), 9);
-        add("mlp-sketch", mlp, RecordingOptions.sketch(8), TestModels.MLP_INPUT, 10);
+        add("mlp-full", mlp, RecordingOptions.full().at(Granularity.NODE).withWitness(), TestModels.MLP_INPUT, 7);
+        add("cnn-full", cnn, RecordingOptions.full().at(Granularity.NODE).withWitness(), TestModels.CNN_INPUT, 8);
+        add("torchscript-full", ts, RecordingOptions.full().at(Granularity.NODE).withWitness(), new Shape(1, 16), 9);
+        add("mlp-sketch", mlp, RecordingOptions.sketch(8).at(Granularity.NODE), TestModels.MLP_INPUT, 10);
         // Silero VAD v5: loaded once, both branches of its sample-rate If recorded
         onnxProfile = TestModels.onnxProfile();
         silero = TestModels.loadOnnx(TestModels.sileroVadV5());
         closeables.add(silero);
-        sileroVm = VerifiableModel.wrap(silero, onnxProfile, RecordingOptions.full().withWitness());
+        sileroVm = VerifiableModel.wrap(silero, onnxProfile, RecordingOptions.full().at(Granularity.NODE).withWitness());
         closeables.add(sileroVm);
         sileroManager = silero.getNDManager().newSubManager();
         closeables.add(sileroManager);
@@ -535,7 +536,7 @@ class TamperSuiteTest {
             Files.createDirectories(f.getParent());
             Files.write(f, changed);
             try (Model m = TestModels.loadOnnx(f); Verifier v = new Verifier(m, onnxProfile);
-                    VerifiableModel vm = VerifiableModel.wrap(m, onnxProfile)) {
+                    VerifiableModel vm = VerifiableModel.wrap(m, onnxProfile, RecordingOptions.full().at(Granularity.NODE))) {
                 VerificationReport rep = v.verify(c.honest(), input);
                 assertEquals("header.MODEL_ID", rep.firstFinding().orElseThrow().location(), s.name());
                 assertEquals(CheckKind.NONE, rep.kind(), "rejected before execution");

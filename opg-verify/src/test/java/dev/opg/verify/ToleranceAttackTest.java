@@ -1,5 +1,6 @@
 package dev.opg.verify;
 
+import dev.opg.core.transcript.Granularity;
 import static dev.opg.core.testmodels.TestValues.floats;
 import static dev.opg.core.testmodels.TestValues.with;
 import static dev.opg.core.testmodels.TestValues.withFloat;
@@ -59,8 +60,8 @@ class ToleranceAttackTest {
         profile = TestModels.pytorchProfile();
         manager = NDManager.newBaseManager("PyTorch");
         mlp = TestModels.mlp(1);
-        try (VerifiableModel vf = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().withWitness());
-                VerifiableModel vs = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8).withWitness())) {
+        try (VerifiableModel vf = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
+                VerifiableModel vs = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8).at(Granularity.NODE).withWitness())) {
             Prediction<NDList> p = vf.predict(input());
             full = p.transcript();
             fullWitness = p.witness().orElseThrow();
@@ -243,7 +244,7 @@ class ToleranceAttackTest {
         DeterminismProfile onnx = TestModels.onnxProfile();
         try (Model silero = TestModels.loadOnnx(TestModels.sileroVadV5());
                 NDManager m = silero.getNDManager().newSubManager();
-                VerifiableModel vm = VerifiableModel.wrap(silero, onnx, RecordingOptions.full().withWitness());
+                VerifiableModel vm = VerifiableModel.wrap(silero, onnx, RecordingOptions.full().at(Granularity.NODE).withWitness());
                 Verifier v = new Verifier(silero, onnx)) {
             Prediction<NDList> p = vm.predict(TestModels.sileroInput(m, 11, 16000));
             Transcript t = p.transcript();

@@ -132,7 +132,7 @@ class VerifierTest {
 
     @Test
     void aTranscriptOfAnotherSpecVersionIsATypedError() {
-        String json = TranscriptCodec.encodeToString(full).replaceFirst("\"version\":2", "\"version\":3");
+        String json = TranscriptCodec.encodeToString(full).replaceFirst("\"version\":3", "\"version\":4");
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
     }
 
