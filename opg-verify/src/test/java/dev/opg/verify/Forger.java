@@ -22,8 +22,7 @@ final class Forger {
 
     static Transcript withHeader(Transcript t, List<Digest> inputs, List<Digest> outputs) {
         TranscriptHeader h = t.header();
-        return new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(), inputs,
-                outputs), t.steps(), t.profile());
+        return new Transcript(h.withInputs(h.inputNames(), inputs).withOutputs(outputs), t.steps(), t.profile());
     }
 
     /** A copy of {@code t} with one bit flipped. */

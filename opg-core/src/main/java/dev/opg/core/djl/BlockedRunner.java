@@ -122,6 +122,10 @@ final class BlockedRunner implements ModelRunner {
     public NDList runStep(ParameterStore parameterStore, String name, NDList inputs) {
         Blocks owner = null;
         Block block = null;
+        StepPlan fixed = nodes.fixedPlan();
+        if (fixed != null) {
+            blocks(fixed); // a model whose plan does not depend on the input knows its blocks before any prediction
+        }
         synchronized (byPlan) {
             for (Blocks b : byPlan.values()) {
                 var k = b.block(name);
