@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.opg.core.Digest;
 import dev.opg.core.djl.VerifiableModel;
-import dev.opg.core.profile.PyTorchProfiles;
 import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
@@ -23,12 +22,12 @@ import java.util.Optional;
 public final class DjlStepExecutor implements StepExecutor {
     private final VerifiableModel model;
     private final List<String> names;
-    private final boolean pytorch;
+    private final dev.opg.core.engine.EngineSupport engine;
 
     public DjlStepExecutor(VerifiableModel model) {
         this.model = Objects.requireNonNull(model, "model");
         this.names = model.runner().stepNames();
-        this.pytorch = "PyTorch".equals(model.model().getNDManager().getEngine().getEngineName());
+        this.engine = dev.opg.core.engine.EngineSupport.of(model.model());
     }
 
     @Override
@@ -54,12 +53,10 @@ public final class DjlStepExecutor implements StepExecutor {
         }
     }
 
-    /** Pins libtorch's per-thread settings on this thread ({@link PyTorchProfiles#pinCurrentThread}); nothing for other engines. */
+    /** Pins the engine's per-thread settings on this thread (libtorch's intra-op threads; nothing for ONNX Runtime). */
     @Override
     public void pinCurrentThread() {
-        if (pytorch) {
-            PyTorchProfiles.pinCurrentThread();
-        }
+        engine.pinCurrentThread(model.profile());
     }
 
     @Override

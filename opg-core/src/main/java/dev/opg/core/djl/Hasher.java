@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.profile.DeterminismProfile;
-import dev.opg.core.profile.PyTorchProfiles;
 import dev.opg.core.tensor.DType;
 import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.witness.WitnessTensor;
@@ -42,18 +41,16 @@ final class Hasher implements AutoCloseable {
     private final ExecutorService pool;
     private final int threads;
 
-    Hasher(ModelRunner runner, DeterminismProfile profile, boolean pytorch) {
+    /** @param pin applies the engine's per-thread settings to a pool thread before it reads an array */
+    Hasher(ModelRunner runner, DeterminismProfile profile, Runnable pin) {
         this.runner = runner;
         this.threads = Math.max(1, Runtime.getRuntime().availableProcessors() - profile.intraOpThreads());
-        int intra = profile.intraOpThreads();
         String prefix = "opg-hash-" + POOLS.incrementAndGet() + "-";
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             // reading an array may run an engine op (a non-contiguous array is made contiguous): pin this thread too
             Thread t = new Thread(() -> {
-                if (pytorch) {
-                    PyTorchProfiles.pinCurrentThread(intra);
-                }
+                pin.run();
                 r.run();
             }, prefix + n.incrementAndGet());
             t.setDaemon(true);

@@ -12,7 +12,6 @@ import dev.opg.core.OpgException;
 import dev.opg.core.model.ModelCommitment;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
-import dev.opg.core.profile.PyTorchProfiles;
 import dev.opg.core.sketch.SketchProjector;
 import java.nio.file.Path;
 
@@ -42,7 +41,7 @@ public final class VerifiableModel implements AutoCloseable {
     private final DeterminismProfile profile;
     private final RecordingOptions options;
     private final Hasher hasher;
-    private final boolean pytorch;
+    private final dev.opg.core.engine.EngineSupport engine;
     private final SketchProjector sketcher;
 
     private VerifiableModel(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
@@ -55,9 +54,9 @@ public final class VerifiableModel implements AutoCloseable {
             throw new ProfileNotAppliedException("the model runs on engine " + engine + " but the profile is for "
                     + profile.engine() + "; apply a profile for " + engine + " before loading the model");
         }
-        this.pytorch = "PyTorch".equals(engine);
+        this.engine = dev.opg.core.engine.EngineSupport.of(engine);
         this.sketcher = new SketchProjector(this.runner.commitment().modelId());
-        this.hasher = new Hasher(this.runner, profile, pytorch);
+        this.hasher = new Hasher(this.runner, profile, () -> this.engine.pinCurrentThread(profile));
     }
 
     /** Wraps a loaded model, FULL mode, no witness. */
@@ -77,67 +76,14 @@ public final class VerifiableModel implements AutoCloseable {
         if (block == null) {
             throw new MalformedInputException("model '" + model.getName() + "' has no block; load it first");
         }
-        String cls = block.getClass().getName();
-        ModelRunner runner;
-        if (cls.equals("ai.djl.pytorch.engine.PtSymbolBlock")) {
-            runner = new TorchScriptRunner(block, findFile(model, ".pt"));
-        } else if (cls.equals("ai.djl.onnxruntime.engine.OrtSymbolBlock")) {
-            runner = newOnnxRunner(model, findFile(model, ".onnx"), profile);
-        } else {
-            runner = new BlockRunner(block);
-        }
+        // the engine's own runner for a model it loaded natively (TorchScript, ONNX), else the DJL block tree
+        ModelRunner runner = dev.opg.core.engine.EngineSupport.of(model).runner(model, profile).orElseGet(() -> new BlockRunner(block));
         return new VerifiableModel(model, runner, profile, options);
     }
 
     /** Wraps a model with a runner chosen by the caller. */
     public static VerifiableModel of(Model model, ModelRunner runner, DeterminismProfile profile, RecordingOptions options) {
         return new VerifiableModel(model, runner, profile, options);
-    }
-
-    private static ModelRunner newOnnxRunner(Model model, Path file, DeterminismProfile profile) {
-        try {
-            Class<?> c = Class.forName("dev.opg.core.onnx.OnnxRunner");
-            return (ModelRunner) c.getMethod("open", Model.class, Path.class, DeterminismProfile.class).invoke(null, model, file, profile);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new UnsupportedModelException("cannot open the ONNX model for per-node recording: " + e.getCause(), e.getCause());
-        } catch (ClassNotFoundException e) {
-            throw new UnsupportedModelException("per-node recording of ONNX models (dev.opg.core.onnx.OnnxRunner) is not "
-                    + "available in this build; ONNX models cannot be wrapped yet", e);
-        } catch (ReflectiveOperationException e) {
-            throw new UnsupportedModelException("cannot open the ONNX runner: " + e, e);
-        }
-    }
-
-    private static final java.util.regex.Pattern MODEL_FILE = java.util.regex.Pattern.compile(".*\\.(pt|pth|torchscript|onnx|ort|zip)");
-
-    static Path findFile(Model model, String ext) {
-        Path p = model.getModelPath();
-        if (p == null) {
-            throw new UnsupportedModelException("model '" + model.getName() + "' has no model path to read its " + ext + " file from");
-        }
-        if (java.nio.file.Files.isRegularFile(p)) {
-            return p;
-        }
-        Path named = p.resolve(model.getName() + ext);
-        if (java.nio.file.Files.isRegularFile(named)) {
-            return named; // the file DJL loads for this model name
-        }
-        // Without NAME.ext the engine searches by its own rules: accept only a directory whose one
-        // model file is unambiguous, so the engine cannot load one while the model id commits to another.
-        try (var s = java.nio.file.Files.list(p)) {
-            var found = s.filter(f -> MODEL_FILE.matcher(f.getFileName().toString().toLowerCase(java.util.Locale.ROOT)).matches())
-                    .map(f -> f.getFileName().toString()).sorted().toList();
-            if (found.size() == 1 && found.get(0).endsWith(ext)) {
-                return p.resolve(found.get(0));
-            }
-            throw new UnsupportedModelException("expected exactly one model file (" + ext + ") in " + p + "; found " + found
-                    + ": with several, the engine could load one while the model id commits to another");
-        } catch (java.io.IOException e) {
-            throw new UnsupportedModelException("cannot list " + p + ": " + e.getMessage(), e);
-        }
     }
 
     public Model model() {
@@ -194,9 +140,7 @@ public final class VerifiableModel implements AutoCloseable {
 
     /** Records one execution of {@code inputs}, whose arrays (and all intermediates) live in {@code scope}. */
     Prediction<NDList> record(NDManager scope, NDList inputs) {
-        if (pytorch) {
-            PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
-        }
+        engine.pinCurrentThread(profile);
         ParameterStore ps = new ParameterStore(scope, false);
         // the binding is the runner's own (what run() feeds each tensor to), committed in the header
         java.util.List<String> binding = runner.inputBinding(inputs);
@@ -224,9 +168,7 @@ public final class VerifiableModel implements AutoCloseable {
      * manager (the model's manager for a step without inputs, such as an ONNX {@code Constant}).
      */
     public NDList runStep(String name, NDList inputs) {
-        if (pytorch) {
-            PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());
-        }
+        engine.pinCurrentThread(profile);
         NDManager manager = inputs.isEmpty() ? model.getNDManager() : inputs.head().getManager();
         return runner.runStep(new ParameterStore(manager, false), name, inputs);
     }

@@ -28,15 +28,15 @@ class ModelFileTest {
     void theFileNamedForTheModelIsTheOneCommitted(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("net.pt"), new byte[] {1});
         Files.write(dir.resolve("other.pt"), new byte[] {2});
-        assertEquals(dir.resolve("net.pt"), VerifiableModel.findFile(new At(dir, "net"), ".pt"));
+        assertEquals(dir.resolve("net.pt"), dev.opg.core.engine.ModelFiles.find(new At(dir, "net"), ".pt"));
     }
 
     @Test
     void withoutItOneUnambiguousModelFileIsAcceptedAndSeveralAreRefusedByName(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("a.pt"), new byte[] {1});
-        assertEquals(dir.resolve("a.pt"), VerifiableModel.findFile(new At(dir, "net"), ".pt"));
+        assertEquals(dir.resolve("a.pt"), dev.opg.core.engine.ModelFiles.find(new At(dir, "net"), ".pt"));
         Files.write(dir.resolve("b.pth"), new byte[] {2});
-        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> VerifiableModel.findFile(new At(dir, "net"), ".pt"));
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> dev.opg.core.engine.ModelFiles.find(new At(dir, "net"), ".pt"));
         assertTrue(e.getMessage().contains("[a.pt, b.pth]"), e.getMessage());
     }
 }
