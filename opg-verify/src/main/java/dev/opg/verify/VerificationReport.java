@@ -69,6 +69,20 @@ public record VerificationReport(Verdict verdict, CheckKind kind, Digest root, L
         return new VerificationReport(Verdict.INCONCLUSIVE, CheckKind.NONE, root, List.of(), List.of(), 0, List.of(why));
     }
 
+    /**
+     * This report when VALID; otherwise throws: call it before acting on a verification (anchoring
+     * a root, paying, passing the output on), so that only a check that was made and passed lets
+     * the caller go on. Verification fails closed.
+     *
+     * @throws VerificationFailedException for INVALID and INCONCLUSIVE, carrying this report
+     */
+    public VerificationReport requireValid() {
+        if (verdict != Verdict.VALID) {
+            throw new VerificationFailedException(this);
+        }
+        return this;
+    }
+
     public boolean isValid() {
         return verdict == Verdict.VALID;
     }

@@ -11,7 +11,10 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import dev.opg.core.OpgException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.ArrayList;
+import dev.opg.core.witness.WitnessTensor;
 
 /**
  * The verifiable counterpart of a DJL {@code Predictor}: the same translator pre- and
@@ -33,11 +36,31 @@ public final class VerifiablePredictor<I, O> implements AutoCloseable {
     }
 
     /**
-     * Runs one prediction and records it.
+     * Runs one prediction and records it. The prediction keeps the tensors the model was fed
+     * ({@link Prediction#modelInputs}), so the transcript can be verified without the translator.
      *
-     * @throws TranslateException if the translator fails, as DJL's predictor would
+     * @throws TranslateException if the translator or the engine fails, as DJL's predictor would
+     *     (an {@code EngineException} is its cause)
      */
     public Prediction<O> predict(I input) throws TranslateException {
+        return batchPredict(List.of(input)).get(0);
+    }
+
+    /**
+     * Runs {@code inputs} one by one, each recorded in a transcript of its own, translated as DJL's
+     * {@code Predictor.batchPredict} translates them (the translator's batchifier around each).
+     *
+     * @throws TranslateException if the translator or the engine fails
+     */
+    public List<Prediction<O>> batchPredict(List<I> inputs) throws TranslateException {
+        List<Prediction<O>> out = new ArrayList<>(inputs.size());
+        for (I input : inputs) {
+            out.add(predictOne(input));
+        }
+        return out;
+    }
+
+    private Prediction<O> predictOne(I input) throws TranslateException {
         try (Ctx ctx = new Ctx(manager.newSubManager())) {
             if (!prepared) {
                 try (Ctx prep = new Ctx(manager.newSubManager())) {
@@ -50,15 +73,21 @@ public final class VerifiablePredictor<I, O> implements AutoCloseable {
             if (b != null) {
                 in = b.batchify(new NDList[] {in});
             }
+            List<WitnessTensor> fed = new ArrayList<>(in.size());
+            for (ai.djl.ndarray.NDArray a : in) {
+                fed.add(WitnessTensor.of(a));
+            }
             Prediction<NDList> p = model.record(ctx.getNDManager(), in);
             NDList out = p.output();
             if (b != null) {
                 out = b.unbatchify(out)[0];
             }
             O o = translator.processOutput(ctx, out);
-            return new Prediction<>(o, p.transcript(), p.witness());
+            return new Prediction<>(o, p.transcript(), p.witness(), fed);
         } catch (TranslateException | OpgException e) {
             throw e;
+        } catch (ai.djl.engine.EngineException e) {
+            throw new TranslateException(e); // as DJL's Predictor wraps an engine failure
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
