@@ -35,6 +35,27 @@ public final class CpuCapabilities {
         };
     }
 
+    /**
+     * The kernel set libtorch selects by itself when {@code ATEN_CPU_CAPABILITY} is unset, on an
+     * x86-64 CPU with {@code cpuFlags}: its dispatch rule ({@code compute_cpu_capability} in
+     * {@code aten/src/ATen/native/DispatchStub.cpp}, PyTorch 2.x release builds) takes {@code avx512}
+     * where the CPU has avx512vl, avx512bw, avx512dq and fma3, else {@code avx2} where it has avx2
+     * and fma3, else {@code default}; null off x86-64, where the rule has other branches (SVE,
+     * VSX, ZVECTOR) this code does not model.
+     */
+    public static String libtorchChoice(String osArch, Set<String> cpuFlags) {
+        if (!"amd64".equals(osArch) && !"x86_64".equals(osArch)) {
+            return null;
+        }
+        if (cpuFlags.containsAll(List.of("avx512vl", "avx512bw", "avx512dq", "fma"))) {
+            return "avx512";
+        }
+        if (cpuFlags.containsAll(List.of("avx2", "fma"))) {
+            return "avx2";
+        }
+        return "default";
+    }
+
     /** Whether libtorch's {@code capability} kernels run on a CPU with {@code cpuFlags}. */
     public static boolean canRun(String capability, Set<String> cpuFlags) {
         List<String> need = requiredFlags(capability);

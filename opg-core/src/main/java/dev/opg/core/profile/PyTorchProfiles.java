@@ -36,7 +36,11 @@ public final class PyTorchProfiles {
     /**
      * Pins threads, seed and graph optimizer, loads the engine, and returns the measured profile.
      *
-     * @throws ProfileNotAppliedException if {@code ATEN_CPU_CAPABILITY} is unset, not a value
+     * <p>Where {@code ATEN_CPU_CAPABILITY} is unset, the profile records the kernel set libtorch
+     * selects on this CPU by its own rule ({@link CpuCapabilities#libtorchChoice}), so a JVM started
+     * with no opg-specific environment works; a verifier that needs another set starts a child JVM.
+     *
+     * @throws ProfileNotAppliedException if {@code ATEN_CPU_CAPABILITY} is not a value
      *     libtorch honours on this CPU ({@link CpuCapabilities}), or the running engine's thread
      *     counts differ from those requested
      */
@@ -44,9 +48,14 @@ public final class PyTorchProfiles {
         synchronized (LOCK) {
             String cap = System.getenv(CPU_CAPABILITY_ENV);
             if (cap == null || cap.isBlank()) {
-                throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + " is not set, so libtorch picks its CPU kernels "
-                        + "from the machine and the bits depend on it; start the JVM with " + CPU_CAPABILITY_ENV
-                        + "=avx2 (or default, avx512) in its environment");
+                // libtorch picks its kernels from the CPU by its own rule: record what it picks here
+                cap = CpuCapabilities.libtorchChoice(System.getProperty("os.arch"), CpuCapabilities.cpuFlags());
+                if (cap == null) {
+                    throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + " is not set and on " + System.getProperty("os.arch")
+                            + " opg cannot tell which CPU kernels libtorch selects; start the JVM with " + CPU_CAPABILITY_ENV
+                            + "=default in its environment");
+                }
+                LOG.debug("{} is not set; libtorch selects '{}' on this CPU, recorded in the profile", CPU_CAPABILITY_ENV, cap);
             }
             if (!CpuCapabilities.canRun(cap, CpuCapabilities.cpuFlags())) {
                 throw new ProfileNotAppliedException(CPU_CAPABILITY_ENV + "=" + cap + (CpuCapabilities.requiredFlags(cap) == null
