@@ -134,7 +134,7 @@ public final class Verifier implements AutoCloseable {
             // The recorded partition must be one this model has on this input: a cut naming no node step, or
             // cuts out of order, is a false claim about the execution, not unreadable input.
             wrap(RecordingOptions.of(claimed.header(), false)).runner().cuts(inputs);
-        } catch (dev.opg.core.MalformedInputException e) {
+        } catch (dev.opg.core.transcript.PartitionException e) {
             return early(root, new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
                     TranscriptComparator.describePartition(claimed.header()) + ": " + e.getMessage()));
         }

@@ -182,4 +182,32 @@ class BlockGranularityAttackTest {
         assertEquals("header.GRANULARITY", r.firstFinding().orElseThrow().location(), r.summary());
         assertEquals(Verdict.VALID, verify(honest).verdict());
     }
+
+    @Test
+    void theOnePolicyAnswersSpotChecksAsTheVerifierAnswersFullOnes() {
+        TensorSource w = TensorSource.of(tensors);
+        VerificationReport ok = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(honest, input, w, 3, 7));
+        assertEquals(Verdict.VALID, ok.verdict(), ok.summary());
+        assertEquals(3, ok.stepsChecked());
+        assertTrue(ok.notes().stream().anyMatch(n -> n.contains("seed 7")), ok.notes().toString());
+        assertEquals(Verdict.VALID, CheckPolicy.check(silero, profile, null, CheckPolicy.Request.full(honest, input)).requireValid().verdict());
+        // without the witness nothing can be re-run: INCONCLUSIVE, which requireValid refuses
+        VerificationReport none = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(honest, input, null, 3, 7));
+        assertEquals(Verdict.INCONCLUSIVE, none.verdict());
+        org.junit.jupiter.api.Assertions.assertThrows(VerificationFailedException.class, none::requireValid);
+        // a partition the model cannot have is INVALID before anything runs, as under full verification
+        Transcript bogus = withHeader(honest.header().withPartition(Granularity.BLOCK, List.of("no-such-node")));
+        VerificationReport r = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(bogus, input, w, 3, 7));
+        assertEquals(Verdict.INVALID, r.verdict(), r.summary());
+        assertEquals("header.GRANULARITY", r.firstFinding().orElseThrow().location());
+        // a forged output of the last block is found when that block is sampled (K = L)
+        int last = honest.steps().size() - 1;
+        Step s = honest.steps().get(last);
+        List<Step> steps = new ArrayList<>(honest.steps().subList(0, last));
+        steps.add(Step.full(last, s.name(), s.inputs(), List.of(Forger.randomDigest(new Random(3)), s.outputs().get(1))));
+        Transcript forged = new Transcript(honest.header().withOutputs(List.of(steps.get(last).outputs().get(0), s.outputs().get(1))),
+                steps, honest.profile());
+        VerificationReport f = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(forged, input, w, last + 1, 7));
+        assertEquals(Verdict.INVALID, f.verdict(), f.summary());
+    }
 }

@@ -89,7 +89,7 @@ public final class Blocks {
             }
         }
         if (granularity == Granularity.OUTPUT && !cutNames.isEmpty()) {
-            throw new MalformedInputException("output granularity is one block; it takes no cuts (got " + cutNames + ")");
+            throw new PartitionException("output granularity is one block; it takes no cuts (got " + cutNames + ")");
         }
         // Where each block starts, as a position in `order`.
         List<Integer> starts = new ArrayList<>();
@@ -103,11 +103,11 @@ public final class Blocks {
         for (String c : cutNames) {
             Integer q = position.get(c);
             if (q == null) {
-                throw new MalformedInputException("cut '" + c + "' is not a node step of the model on this input"
+                throw new PartitionException("cut '" + c + "' is not a node step of the model on this input"
                         + (nodeNamed(c) ? " that a block can start at (it is a constant the model id fixes)" : ""));
             }
             if (q <= starts.get(starts.size() - 1)) {
-                throw new MalformedInputException("cut '" + c + "' does not come after the previous one; cuts name the first node "
+                throw new PartitionException("cut '" + c + "' does not come after the previous one; cuts name the first node "
                         + "step of blocks 2, 3, ... in execution order");
             }
             starts.add(q);
