@@ -196,8 +196,9 @@ class TranscriptVectorsTest {
      */
     private static void onnxBlocks(ArrayNode cases) throws Exception {
         var profile = TestModels.onnxProfile();
-        Path dir = Files.createTempDirectory("opg-vectors");
-        Path f = dir.resolve("blocks.onnx");
+        // spec/partition.py reads this file; PartitionVectorsTest checks it is blocksModel()
+        Path f = TestModels.repoRoot().resolve("spec/vectors/models/blocks.onnx");
+        Files.createDirectories(f.getParent());
         Files.write(f, blocksModel());
         try (Model m = TestModels.loadOnnx(f); NDManager nd = m.getNDManager().newSubManager();
                 VerifiableModel vm = VerifiableModel.wrap(m, profile, RecordingOptions.full().withWitness())) {
