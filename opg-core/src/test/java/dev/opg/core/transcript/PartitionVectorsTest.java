@@ -46,16 +46,20 @@ public final class PartitionVectorsTest {
     static Path modelFile(String name) {
         return switch (name) {
             case "all-MiniLM-L6-v2" -> MiniLm.onnxFile();
+            case "silero-vad-v5-16k" -> TestModels.sileroVadV5();
             case "blocks" -> TestModels.repoRoot().resolve("spec/vectors/models/blocks.onnx");
             case "chain" -> TestModels.repoRoot().resolve("spec/vectors/models/chain.onnx");
             default -> throw new IllegalArgumentException("no model file for vector '" + name + "'");
         };
     }
 
-    /** A real input for the model: MiniLM's three token tensors; float32 x, y of the graph's shape otherwise. */
+    /** A real input for the model: MiniLM's three token tensors, Silero's audio, state and 16 kHz rate; float32 x, y otherwise. */
     static NDList input(String name, NDManager m) {
         if (name.equals("all-MiniLM-L6-v2")) {
             return MiniLm.input(m, 1, 128);
+        }
+        if (name.equals("silero-vad-v5-16k")) {
+            return TestModels.sileroInput(m, 1, 16000);
         }
         int n = name.equals("blocks") ? 2 : 4;
         float[] v = new float[n];
@@ -87,7 +91,7 @@ public final class PartitionVectorsTest {
         JsonNode doc = new ObjectMapper().readTree(file().toFile());
         List<String> names = new ArrayList<>();
         doc.get("models").forEach(e -> names.add(e.get("name").asText()));
-        assertTrue(names.containsAll(List.of("all-MiniLM-L6-v2", "blocks", "chain")), names.toString());
+        assertTrue(names.containsAll(List.of("all-MiniLM-L6-v2", "silero-vad-v5-16k", "blocks", "chain")), names.toString());
         Map<String, StepPlan> plans = plans(names);
         int split = 0;
         for (JsonNode e : doc.get("models")) {
