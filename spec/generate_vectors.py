@@ -7,9 +7,11 @@ from the spec with nothing but the Python standard library. The Java tests check
 code reproduces every value here; they never regenerate the files.
 
 transcript.json holds a real DJL run, so the Java suite writes it; this script recomputes, from
-each case's JSON alone, the profile encoding, the header leaf (version 2, with input names),
+each case's JSON alone, the profile encoding, the header leaf (version 3: granularity, scope and
+cuts, input names),
 every step leaf, the leaf hashes and the root, and re-serialises the canonical JSON with the
-spec's escape rules (section 3.8), and fails if any byte differs.
+spec's escape rules (section 3.8), and fails if any byte differs. For the DJL MLP it also checks
+that the block, output and descent cases follow from the node-granularity one (section 3.14).
 
 Run from anywhere:  python3 spec/generate_vectors.py
 """
@@ -184,8 +186,14 @@ def profile_encoding(p):
     return out + u64(p["seed"]) + u8(DTYPE_CODES.index(p["dtype"]))
 
 
+GRANULARITIES = {"node": 0, "block": 1, "output": 2}
+
+
 def header_leaf(h):
-    out = b"OPG-HEADER" + u8(2) + u8({"full": 0, "sketch": 1}[h["mode"]]) + u32(h["sketchDimension"])
+    """Spec 3.2, version 3: mode, k, granularity, scope and cuts, model id, profile digest, bound inputs, outputs."""
+    out = b"OPG-HEADER" + u8(3) + u8({"full": 0, "sketch": 1}[h["mode"]]) + u32(h["sketchDimension"])
+    out += u8(GRANULARITIES[h["granularity"]]) + string(h["scope"])
+    out += u32(len(h["cuts"])) + b"".join(string(c) for c in h["cuts"])
     out += bytes.fromhex(h["modelId"]) + bytes.fromhex(h["profileDigest"])
     out += u32(len(h["inputs"]))
     for i in h["inputs"]:
@@ -246,7 +254,14 @@ def check_transcripts():
     for c in doc["cases"]:
         text = c["transcript"]
         t = json.loads(text)
-        assert t["version"] == 2, c["description"]
+        assert t["version"] == 3, c["description"]
+        h = t["header"]
+        assert list(h) == ["mode", "sketchDimension", "granularity", "scope", "cuts", "modelId", "profileDigest", "inputs",
+                           "outputs"], c["description"]
+        # spec 3.2: cuts only at block granularity, each once; a scope (a descent) only at node granularity
+        assert h["granularity"] == "block" or h["cuts"] == [], c["description"]
+        assert len(set(h["cuts"])) == len(h["cuts"]), c["description"]
+        assert h["scope"] == "" or h["granularity"] == "node", c["description"]
         assert canonical(t) == text, "canonical JSON differs: " + c["description"]
         pe = profile_encoding(t["profile"])
         assert pe.hex() == c["profileEncoding"], c["description"]
@@ -255,7 +270,45 @@ def check_transcripts():
         assert [x.hex() for x in leaves] == c["leaves"], "leaves differ: " + c["description"]
         assert [sha256(b"\x00" + x).hex() for x in leaves] == c["leafHashes"], c["description"]
         assert mth(leaves).hex() == c["root"] == t["root"], "root differs: " + c["description"]
+    check_djl_blocks([json.loads(c["transcript"]) for c in doc["cases"]])
     print("checked", len(doc["cases"]), "transcript cases in", os.path.join(OUT, "transcript.json"))
+
+
+def check_djl_blocks(ts):
+    """Spec 3.14 on the DJL MLP cases (a sequential plan): the block, output and descent transcripts
+    follow from the node-granularity one. Block names are 'first' or 'first .. last'; a block
+    reads all outputs of the block before it (the first: the model inputs) and commits all outputs
+    of its last node step; a descent into a block repeats that block's node steps, leaf for leaf,
+    from the block's committed inputs to its committed outputs."""
+    node = [t for t in ts if t["header"]["granularity"] == "node" and t["header"]["scope"] == ""
+            and t["steps"] and t["steps"][0]["name"] == "01Linear"]
+    assert len(node) == 1, "one node-granularity DJL MLP case"
+    node = node[0]
+    names = [st["name"] for st in node["steps"]]
+    same_model = [t for t in ts if t["header"]["modelId"] == node["header"]["modelId"] and t is not node]
+    assert len(same_model) >= 4, "block, output and descent cases of the DJL MLP"
+    for t in same_model:
+        h = t["header"]
+        if h["scope"]:
+            first, _, last = h["scope"].partition(" .. ")
+            a, b = names.index(first), names.index(last or first)
+            assert [st["name"] for st in t["steps"]] == names[a:b + 1], h["scope"]
+            # the same steps as the node transcript (names and digests; the index is the descent's own)
+            strip = lambda st: (st["name"], st["inputs"], st["outputs"], st["sketches"])
+            assert [strip(st) for st in t["steps"]] == [strip(st) for st in node["steps"][a:b + 1]], h["scope"]
+            assert [st["index"] for st in t["steps"]] == list(range(b + 1 - a))
+            assert [i["digest"] for i in h["inputs"]] == node["steps"][a]["inputs"]
+            assert h["outputs"] == node["steps"][b]["outputs"]
+            continue
+        starts = [0] + [names.index(c) for c in h["cuts"]]
+        assert starts == sorted(set(starts)), "cuts in execution order, after the first node step"
+        ends = starts[1:] + [len(names)]
+        assert len(t["steps"]) == len(starts)
+        for st, a, e in zip(t["steps"], starts, ends):
+            want = names[a] if e - a == 1 else names[a] + " .. " + names[e - 1]
+            assert st["name"] == want, (st["name"], want)
+            assert st["inputs"] == node["steps"][a]["inputs"] and st["outputs"] == node["steps"][e - 1]["outputs"], want
+        assert h["inputs"] == node["header"]["inputs"] and h["outputs"] == node["header"]["outputs"]
 
 
 def write(name, obj):

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Header version 2 (spec 3.2): each input digest is committed with the model input it was bound to. */
+/** Header version 2 and later (spec 3.2): each input digest is committed with the model input it was bound to. */
 class HeaderBindingTest {
     private static final Digest A = Transcripts.d("tensor a");
     private static final Digest B = Transcripts.d("tensor b");
@@ -45,9 +45,12 @@ class HeaderBindingTest {
         TranscriptHeader h = t.header();
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.writeBytes("OPG-HEADER".getBytes(StandardCharsets.US_ASCII));
-        o.write(2);
+        o.write(3);
         o.write(0);
         o.writeBytes(le(0));
+        o.write(0); // granularity: node
+        o.writeBytes(le(0)); // scope: empty
+        o.writeBytes(le(0)); // no cuts
         o.writeBytes(h.modelId().toByteArray());
         o.writeBytes(h.profileDigest().toByteArray());
         o.writeBytes(le(2));
@@ -76,7 +79,7 @@ class HeaderBindingTest {
 
     @Test
     void versionOneIsRejectedWithAdviceToReProve() {
-        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2,", "\"version\":1,");
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":3,", "\"version\":1,");
         UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json));
         assertTrue(e.getMessage().contains("re-prove"), e.getMessage());
         assertThrows(UnsupportedVersionException.class, () -> new TranscriptHeader(1, CommitmentMode.FULL, 0, A, A,

@@ -36,9 +36,12 @@ class TranscriptCodecTest {
     @Test
     void encodingIsCompactWithFixedKeyOrder() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        assertTrue(json.startsWith("{\"format\":\"opg-transcript\",\"version\":2,\"profile\":{\"engine\":\"PyTorch\""), json);
+        assertTrue(json.startsWith("{\"format\":\"opg-transcript\",\"version\":3,\"profile\":{\"engine\":\"PyTorch\""), json);
         assertFalse(json.contains(": ") || json.contains(", ") || json.contains("\n"), json);
         assertFalse(json.endsWith("\n"));
+        // header version 3: granularity, scope and cuts between the sketch dimension and the model id
+        assertTrue(json.contains("\"header\":{\"mode\":\"full\",\"sketchDimension\":0,\"granularity\":\"node\",\"scope\":\"\",\"cuts\":[],"
+                + "\"modelId\":\""), json);
         assertTrue(json.contains("\"root\":\"" + Transcripts.full(1).root().hex() + "\"}"));
     }
 
@@ -53,7 +56,7 @@ class TranscriptCodecTest {
 
     @Test
     void rejectsWrongVersionWithTypedError() {
-        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2,", "\"version\":3,");
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":3,", "\"version\":4,");
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decode(json));
     }
 
@@ -70,14 +73,14 @@ class TranscriptCodecTest {
 
     @Test
     void rejectsWhitespace() {
-        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":2", "\"version\": 2");
+        String json = TranscriptCodec.encodeToString(Transcripts.full(1)).replace("\"version\":3", "\"version\": 3");
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(json));
     }
 
     @Test
     void rejectsReorderedKeys() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        String swapped = json.replace("{\"format\":\"opg-transcript\",\"version\":2,", "{\"version\":2,\"format\":\"opg-transcript\",");
+        String swapped = json.replace("{\"format\":\"opg-transcript\",\"version\":3,", "{\"version\":3,\"format\":\"opg-transcript\",");
         assertFalse(swapped.equals(json));
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(swapped));
     }
@@ -85,8 +88,8 @@ class TranscriptCodecTest {
     @Test
     void rejectsUnknownAndDuplicateFields() {
         String json = TranscriptCodec.encodeToString(Transcripts.full(1));
-        String unknown = json.replace("\"version\":2,", "\"version\":2,\"extra\":0,");
-        String dup = json.replace("\"version\":2,", "\"version\":2,\"version\":2,");
+        String unknown = json.replace("\"version\":3,", "\"version\":3,\"extra\":0,");
+        String dup = json.replace("\"version\":3,", "\"version\":3,\"version\":3,");
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(unknown));
         assertThrows(MalformedInputException.class, () -> TranscriptCodec.decode(dup));
     }
@@ -112,7 +115,7 @@ class TranscriptCodecTest {
         assertThrows(MalformedInputException.class,
                 () -> TranscriptCodec.decodeClaim(json.replace("\"root\":", " \"root\":").getBytes(StandardCharsets.UTF_8)));
         assertThrows(UnsupportedVersionException.class, () -> TranscriptCodec.decodeClaim(
-                json.replace("\"version\":2,", "\"version\":3,").getBytes(StandardCharsets.UTF_8)));
+                json.replace("\"version\":3,", "\"version\":4,").getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

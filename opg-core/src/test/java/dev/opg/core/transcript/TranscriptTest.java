@@ -41,9 +41,11 @@ class TranscriptTest {
         Transcript t = Transcripts.full(1);
         byte[] leaf = t.header().leafData();
         String hex = Hex.encode(leaf);
-        assertTrue(hex.startsWith(Hex.encode("OPG-HEADER".getBytes()) + "02" + "00" + "00000000" + Transcripts.d("model").hex()
-                + t.profile().digest().hex() + "01000000" + "01000000" + "30" + Transcripts.d("input").hex() + "01000000"), hex);
-        assertEquals(10 + 1 + 1 + 4 + 32 + 32 + 4 + (4 + 1 + 32) + 4 + 32, leaf.length);
+        // version 3: mode, sketch dimension, granularity 0 (node), empty scope, no cuts, then as in version 2
+        assertTrue(hex.startsWith(Hex.encode("OPG-HEADER".getBytes()) + "03" + "00" + "00000000" + "00" + "00000000" + "00000000"
+                + Transcripts.d("model").hex() + t.profile().digest().hex() + "01000000" + "01000000" + "30"
+                + Transcripts.d("input").hex() + "01000000"), hex);
+        assertEquals(10 + 1 + 1 + 4 + 1 + 4 + 4 + 32 + 32 + 4 + (4 + 1 + 32) + 4 + 32, leaf.length);
     }
 
     @Test

@@ -1,9 +1,15 @@
 package dev.opg.core.transcript;
 
+import static dev.opg.core.testmodels.OnnxBytes.cat;
+import static dev.opg.core.testmodels.OnnxBytes.msg;
+import static dev.opg.core.testmodels.OnnxBytes.str;
+import static dev.opg.core.testmodels.OnnxBytes.varint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -16,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opg.core.Digest;
 import dev.opg.core.Hex;
+import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.merkle.Rfc9162;
 import dev.opg.core.sketch.SketchProjector;
@@ -27,8 +34,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks spec/vectors/transcript.json: for every case, the leaves and root recomputed from the
- * transcript JSON equal the recorded ones. Run with {@code -Dopg.writeVectors=true} to regenerate
- * the file (a tiny seeded DJL MLP in FULL mode and a hand-made SKETCH transcript), plus the
+ * transcript JSON equal the recorded ones. Run with {@code -Dopg.writeVectors=true} (and
+ * {@code ATEN_CPU_CAPABILITY=avx2}, as the build sets it) to regenerate the file: a tiny DJL MLP
+ * in FULL mode at node, block (default and explicit partition) and output granularity and a
+ * descent into one of its blocks, a five-node ONNX graph at block granularity and a descent into
+ * its middle block, a hand-made SKETCH transcript and a hand-made one with named inputs, plus the
  * SKETCH projection rule (spec 3.6): seed, key, matrix and Java reference projection for given
  * inputs.
  */
@@ -44,8 +54,14 @@ class TranscriptVectorsTest {
         }
         JsonNode root = new ObjectMapper().readTree(file().toFile());
         assertTrue(root.get("cases").size() >= 2);
+        java.util.Set<Granularity> granularities = java.util.EnumSet.noneOf(Granularity.class);
+        int withCuts = 0;
+        int descents = 0;
         for (JsonNode c : root.get("cases")) {
             Transcript t = TranscriptCodec.decode(c.get("transcript").asText());
+            granularities.add(t.header().granularity());
+            withCuts += t.header().cuts().isEmpty() ? 0 : 1;
+            descents += t.header().scope().isEmpty() ? 0 : 1;
             assertEquals(c.get("profileEncoding").asText(), Hex.encode(t.profile().encode()));
             assertEquals(c.get("profileDigest").asText(), t.profile().digest().hex());
             JsonNode leaves = c.get("leaves");
@@ -57,6 +73,8 @@ class TranscriptVectorsTest {
             }
             assertEquals(c.get("root").asText(), t.root().hex());
         }
+        assertEquals(java.util.EnumSet.allOf(Granularity.class), granularities, "a case at every granularity");
+        assertTrue(withCuts >= 1 && descents >= 1, "block cases with cuts and descents with a scope");
         assertTrue(root.get("sketchProjections").size() >= 2);
         for (JsonNode c : root.get("sketchProjections")) {
             Digest modelId = Digest.fromHex(c.get("modelId").asText());
@@ -140,19 +158,97 @@ class TranscriptVectorsTest {
                 }
                 p.getValue().getArray().set(vals);
             }
-            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile())) {
-                Transcript t = vm.predict(new ai.djl.ndarray.NDList(nd.create(new float[] {1f, -2f, 0.5f, 3f}, new Shape(1, 4))))
-                        .transcript();
-                addCase(cases, "DJL MLP Linear(4->3), ReLU, Linear(3->2); FULL mode", t);
+            NDList x = new NDList(nd.create(new float[] {1f, -2f, 0.5f, 3f}, new Shape(1, 4)));
+            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile(), RecordingOptions.full().at(Granularity.NODE))) {
+                addCase(cases, "DJL MLP Linear(4->3), ReLU, Linear(3->2); FULL mode, node granularity", vm.predict(x).transcript());
+            }
+            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile(), RecordingOptions.full())) {
+                addCase(cases, "the same MLP and input at block granularity with DJL's default partition (spec 3.14.1: a block per "
+                        + "child of the top-level sequence; cuts 02LambdaBlock, 03Linear)", vm.predict(x).transcript());
+            }
+            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile(), RecordingOptions.full().partition(List.of("03Linear")))) {
+                addCase(cases, "the same MLP and input at block granularity, explicit partition: cuts [03Linear], blocks "
+                        + "'01Linear .. 02LambdaBlock' and '03Linear'", vm.predict(x).transcript());
+                try (VerifiableModel down = vm.descend(x, 0, RecordingOptions.full())) {
+                    addCase(cases, "the descent (spec 3.14.2) into block 0 '01Linear .. 02LambdaBlock' of the previous case: node "
+                            + "granularity, scope the block's name, inputs bound by position, outputs the block's outputs",
+                            down.predict(x).transcript());
+                }
+            }
+            try (VerifiableModel vm = VerifiableModel.wrap(m, TestModels.pytorchProfile(), RecordingOptions.full().at(Granularity.OUTPUT))) {
+                addCase(cases, "the same MLP and input at output granularity: one step '01Linear .. 03Linear'", vm.predict(x).transcript());
             }
         }
+        onnxBlocks(cases);
         addCase(cases, "hand-made SKETCH transcript, k=4, with -0.0 and a non-ASCII name", Transcripts.sketched(2, 4));
-        addCase(cases, "hand-made FULL transcript, two inputs bound by name (header version 2); the first name holds every "
+        addCase(cases, "hand-made FULL transcript, two inputs bound by name (header version 2 and later); the first name holds every "
                 + "JSON escape of spec 3.8 and a non-BMP character, the second is plain", namedInputs());
         ArrayNode projections = doc.putArray("sketchProjections");
         addProjection(projections, "model", 2, 1, 300, 4);
         addProjection(projections, "another model", 0, 0, 33, 16);
         Files.writeString(file(), om.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n");
+    }
+
+    /**
+     * A five-node ONNX graph ({@link #blocksModel}) on ONNX Runtime at block granularity with the
+     * default rule (spec 3.14.1) and a descent into its middle block, whose inputs are an earlier
+     * block's output and a model input and which reads a hoisted Constant.
+     */
+    private static void onnxBlocks(ArrayNode cases) throws Exception {
+        var profile = TestModels.onnxProfile();
+        // spec/partition.py reads this file; PartitionVectorsTest checks it is blocksModel()
+        Path f = TestModels.repoRoot().resolve("spec/vectors/models/blocks.onnx");
+        Files.createDirectories(f.getParent());
+        Files.write(f, blocksModel());
+        try (Model m = TestModels.loadOnnx(f); NDManager nd = m.getNDManager().newSubManager();
+                VerifiableModel vm = VerifiableModel.wrap(m, profile, RecordingOptions.full().withWitness())) {
+            NDArray x = nd.create(new float[] {0.5f, -3f}, new Shape(2));
+            x.setName("x");
+            NDArray y = nd.create(new float[] {2f, 0.25f}, new Shape(2));
+            y.setName("y");
+            NDList in = new NDList(x, y);
+            var p = vm.predict(in);
+            Transcript t = p.transcript();
+            addCase(cases, "ONNX graph of five nodes (/pre/Constant, /pre/Add, /layer.0/Mul, /layer.0/Sub, /layer.1/Add; inputs x, y; "
+                    + "outputs out, m) on ONNX Runtime at block granularity, default rule (spec 3.14.1): cuts /layer.0/Mul, "
+                    + "/layer.1/Add; the Constant is hoisted", t);
+            Step middle = t.steps().get(1);
+            try (VerifiableModel down = vm.descend(in, 1, RecordingOptions.full())) {
+                NDList blockIn = new NDList();
+                for (Digest d : middle.inputs()) {
+                    blockIn.add(p.witness().orElseThrow().tensor(d).toNDArray(nd));
+                }
+                Transcript d = down.predict(blockIn).transcript();
+                if (!d.header().inputs().equals(middle.inputs()) || !d.header().outputs().equals(middle.outputs())) {
+                    throw new IllegalStateException("the descent does not end at the block's committed boundary");
+                }
+                addCase(cases, "the descent (spec 3.14.2) into block 1 '/layer.0/Mul .. /layer.0/Sub' of the previous case: "
+                        + "inputs output:0:/pre/Add and input:y, steps the hoisted /pre/Constant then the block's nodes", d);
+            }
+        }
+    }
+
+    /**
+     * {@code c = Constant [1.5, -2]; a = x + c; m = a * y; s = m - c; out = s + a}, float32 [2],
+     * graph inputs x, y, outputs out, m; node names in the exporter's module style.
+     */
+    static byte[] blocksModel() {
+        byte[] shape = msg(2, msg(1, varint(1, 2)));
+        byte[] type = msg(1, cat(varint(1, 1), shape));
+        byte[] raw = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array();
+        byte[] tensor = cat(varint(1, 2), varint(2, 1), msg(9, raw));
+        byte[] constant = cat(str(2, "c"), str(3, "/pre/Constant"), str(4, "Constant"),
+                msg(5, cat(str(1, "value"), msg(5, tensor), varint(20, 4))));
+        byte[] graph = cat(msg(1, constant),
+                msg(1, cat(str(1, "x"), str(1, "c"), str(2, "a"), str(3, "/pre/Add"), str(4, "Add"))),
+                msg(1, cat(str(1, "a"), str(1, "y"), str(2, "m"), str(3, "/layer.0/Mul"), str(4, "Mul"))),
+                msg(1, cat(str(1, "m"), str(1, "c"), str(2, "s"), str(3, "/layer.0/Sub"), str(4, "Sub"))),
+                msg(1, cat(str(1, "s"), str(1, "a"), str(2, "out"), str(3, "/layer.1/Add"), str(4, "Add"))),
+                str(2, "blocks"),
+                msg(11, cat(str(1, "x"), msg(2, type))), msg(11, cat(str(1, "y"), msg(2, type))),
+                msg(12, cat(str(1, "out"), msg(2, type))), msg(12, cat(str(1, "m"), msg(2, type))));
+        byte[] opset = cat(str(1, ""), varint(2, 13));
+        return cat(varint(1, 8), str(2, "opg-test"), msg(7, graph), msg(8, opset));
     }
 
     private static Transcript namedInputs() {
