@@ -7,12 +7,17 @@ import dev.opg.core.Digest;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.transcript.Blocks;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Granularity;
+import dev.opg.core.transcript.StepPlan;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -110,6 +115,37 @@ public final class DjlReference implements Reference, AutoCloseable {
         dev.opg.core.djl.Prediction<NDList> p = shared.wrap(o).predict(shared.input);
         p.output().close(); // only the transcript is wanted
         return p.transcript();
+    }
+
+    /**
+     * The descent into block {@code blockIndex} at this reference's granularity and partition:
+     * the node plan of the model on the input (the referee's own model wrapped at node
+     * granularity), grouped into the same blocks, gives the dataflow inside the block
+     * ({@link Blocks#descentDataflow}); node steps run on the node-granularity model.
+     *
+     * @throws UnsupportedOperationException at node granularity (there are no blocks)
+     */
+    @Override
+    public Reference descend(int blockIndex, List<Digest> blockInputs) {
+        if (options.granularity() == Granularity.NODE) {
+            throw new UnsupportedOperationException("a node-granularity reference has no blocks to descend into");
+        }
+        VerifiableModel nodes = shared.wrap(new RecordingOptions(CommitmentMode.FULL, 0, false, Granularity.NODE, null));
+        StepPlan plan = nodes.runner().plan(shared.input);
+        List<String> cuts = options.granularity() == Granularity.OUTPUT ? List.of()
+                : options.cuts() != null ? options.cuts() : nodes.runner().defaultCuts(plan);
+        Blocks blocks = Blocks.of(plan, options.granularity(), cuts);
+        if (blockIndex < 0 || blockIndex >= blocks.blocks().size()) {
+            throw new MalformedInputException("the model has no block " + blockIndex + "; it runs " + blocks.blocks().size()
+                    + " blocks on this input");
+        }
+        String name = blocks.blocks().get(blockIndex).name();
+        Dataflow whole = dataflow();
+        if (blockIndex >= whole.steps().size() || !whole.steps().get(blockIndex).name().equals(name)) {
+            throw new IllegalStateException("block " + blockIndex + " of the node plan is '" + name + "', not the dataflow's step");
+        }
+        Dataflow inside = blocks.descentDataflow(nodes.modelId(), blockIndex, blockInputs);
+        return new BlockReference(this, inside, name, new DjlStepExecutor(nodes));
     }
 
     @Override
