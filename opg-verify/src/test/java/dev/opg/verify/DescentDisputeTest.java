@@ -14,6 +14,7 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.testmodels.MiniLm;
+import dev.opg.core.testmodels.OnnxAlter;
 import dev.opg.core.testmodels.TestModels;
 import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;

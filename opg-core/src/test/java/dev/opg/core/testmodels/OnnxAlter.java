@@ -1,4 +1,4 @@
-package dev.opg.verify;
+package dev.opg.core.testmodels;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,9 +13,9 @@ import java.util.List;
  * Writes a copy of an ONNX file with one weight changed, in place (the same bytes but for one
  * float32 element, so no length prefix moves): how a forger makes an altered model that still
  * runs. A minimal protobuf walk over ModelProto, GraphProto, NodeProto, AttributeProto and
- * TensorProto; only what these tests need.
+ * TensorProto; only what the dispute tests (opg-verify, opg-cli) need.
  */
-final class OnnxAlter {
+public final class OnnxAlter {
     private static final int MODEL_GRAPH = 7;
     private static final int GRAPH_NODE = 1;
     private static final int GRAPH_INITIALIZER = 5;
@@ -103,7 +103,7 @@ final class OnnxAlter {
      *
      * @return the names of the main graph's nodes that read that initializer
      */
-    static List<String> initializer(Path src, Path dst, String name, int element, float delta) throws IOException {
+    public static List<String> initializer(Path src, Path dst, String name, int element, float delta) throws IOException {
         byte[] d = Files.readAllBytes(src);
         List<String> readers = new ArrayList<>();
         boolean changed = false;
@@ -145,7 +145,7 @@ final class OnnxAlter {
      *
      * @return the step-name suffix of each Constant changed: its name, or {@code Constant#<index in its graph>} where it has none
      */
-    static List<String> constant(Path src, Path dst, int minBytes, int which, float delta) throws IOException {
+    public static List<String> constant(Path src, Path dst, int minBytes, int which, float delta) throws IOException {
         byte[] d = Files.readAllBytes(src);
         List<String> changed = new ArrayList<>();
         for (Field g : fields(d, 0, d.length)) {
