@@ -7,11 +7,8 @@ import dev.opg.core.Digest;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
-import dev.opg.core.MalformedInputException;
-import dev.opg.core.transcript.Blocks;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Granularity;
-import dev.opg.core.transcript.StepPlan;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -50,6 +47,8 @@ public final class DjlReference implements Reference, AutoCloseable {
         final DeterminismProfile profile;
         final NDList input;
         final Map<RecordingOptions, VerifiableModel> wrapped = new HashMap<>();
+        /** Descent wrappers: they share their block-level wrapper's runner and are closed before it. */
+        final Map<Descent, VerifiableModel> descents = new HashMap<>();
         final Map<Digest, WitnessTensor> inputTensors = new HashMap<>();
 
         Shared(Model model, DeterminismProfile profile, NDList input) {
@@ -119,9 +118,10 @@ public final class DjlReference implements Reference, AutoCloseable {
 
     /**
      * The descent into block {@code blockIndex} at this reference's granularity and partition:
-     * the node plan of the model on the input (the referee's own model wrapped at node
-     * granularity), grouped into the same blocks, gives the dataflow inside the block
-     * ({@link Blocks#descentDataflow}); node steps run on the node-granularity model.
+     * the model's blocks on the input give the node-level dataflow inside the block
+     * ({@link VerifiableModel#descentDataflow}), with no block tensor; node steps run through the
+     * block's node runner ({@link VerifiableModel#descend}), which shares this reference's model
+     * wrapper (no second wrapper of the whole model).
      *
      * @throws UnsupportedOperationException at node granularity (there are no blocks)
      */
@@ -130,26 +130,27 @@ public final class DjlReference implements Reference, AutoCloseable {
         if (options.granularity() == Granularity.NODE) {
             throw new UnsupportedOperationException("a node-granularity reference has no blocks to descend into");
         }
-        VerifiableModel nodes = shared.wrap(new RecordingOptions(CommitmentMode.FULL, 0, false, Granularity.NODE, null));
-        StepPlan plan = nodes.runner().plan(shared.input);
-        List<String> cuts = options.granularity() == Granularity.OUTPUT ? List.of()
-                : options.cuts() != null ? options.cuts() : nodes.runner().defaultCuts(plan);
-        Blocks blocks = Blocks.of(plan, options.granularity(), cuts);
-        if (blockIndex < 0 || blockIndex >= blocks.blocks().size()) {
-            throw new MalformedInputException("the model has no block " + blockIndex + "; it runs " + blocks.blocks().size()
-                    + " blocks on this input");
-        }
-        String name = blocks.blocks().get(blockIndex).name();
+        VerifiableModel blocks = model();
+        Dataflow inside = blocks.descentDataflow(shared.input, blockIndex, blockInputs);
+        VerifiableModel down = shared.descents.computeIfAbsent(new Descent(options, blockIndex),
+                k -> blocks.descend(shared.input, blockIndex, RecordingOptions.full()));
+        String name = down.runner().scope();
         Dataflow whole = dataflow();
         if (blockIndex >= whole.steps().size() || !whole.steps().get(blockIndex).name().equals(name)) {
-            throw new IllegalStateException("block " + blockIndex + " of the node plan is '" + name + "', not the dataflow's step");
+            throw new IllegalStateException("block " + blockIndex + " of the model is '" + name + "', not the dataflow's step");
         }
-        Dataflow inside = blocks.descentDataflow(nodes.modelId(), blockIndex, blockInputs);
-        return new BlockReference(this, inside, name, new DjlStepExecutor(nodes));
+        return new BlockReference(this, inside, name, new DjlStepExecutor(down));
     }
+
+    /** A descent's wrapper, by the granularity and partition of the block-level wrapper it shares a runner with. */
+    private record Descent(RecordingOptions options, int block) {}
 
     @Override
     public void close() {
+        for (VerifiableModel vm : shared.descents.values()) {
+            vm.close();
+        }
+        shared.descents.clear();
         for (VerifiableModel vm : shared.wrapped.values()) {
             vm.close();
         }

@@ -138,8 +138,8 @@ public final class OnnxAlter {
     }
 
     /**
-     * Copies {@code src} to {@code dst} with element 0 of the value of a {@code Constant} node
-     * increased by {@code delta}: in every graph (the main graph and every subgraph, at any depth)
+     * Copies {@code src} to {@code dst} with the middle element of the value of a {@code Constant}
+     * node increased by {@code delta}: in every graph (the main graph and every subgraph, at any depth)
      * that has more than {@code which} Constant nodes whose float32 value holds at least
      * {@code minBytes} bytes of raw data, the {@code which}-th of them.
      *
@@ -182,7 +182,8 @@ public final class OnnxAlter {
                     } else if (af.number() == ATTR_T && af.wire() == 2 && op.equals("Constant")) {
                         int[] raw = rawFloats(d, af);
                         if (raw != null && raw[1] - raw[0] >= minBytes && found++ == which) {
-                            addToFloat(d, raw[0], delta);
+                            int n = (raw[1] - raw[0]) / 4;
+                            addToFloat(d, raw[0] + 4 * (n / 2), delta);
                             changed.add(name.isEmpty() ? "Constant#" + index : name);
                         }
                     }
