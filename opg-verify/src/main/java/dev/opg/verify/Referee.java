@@ -46,9 +46,24 @@ import org.slf4j.LoggerFactory;
  *       renamed, re-ordered, rewired) is never right; a transcript that ends where the model goes
  *       on is never right; one that ends where the model ends is right iff its header's outputs
  *       are the values the model returns, by the model's wiring over its agreed steps.</li>
+ *   <li>FULL mode at block or output granularity, when both parties' leaf {@code i} is the block
+ *       the dataflow requires (name, agreed inputs) and they differ only in its outputs, the
+ *       dispute descends (spec section 3.14): each party re-runs that block at node granularity
+ *       from the agreed inputs ({@link TranscriptParty#descend}), its sub-transcript must start at
+ *       those inputs and end at the party's own committed block outputs (a party that cannot
+ *       descend, or whose sub-transcript is off its committed boundary, loses), and the two
+ *       sub-transcripts are bisected and settled as above against the node-level dataflow inside
+ *       the block ({@link Reference#descend}), re-running one node. The referee's work stays one
+ *       operator and the rounds O(log n) in the number of nodes. Where only one party's leaf
+ *       {@code i} is as the dataflow requires (the other's is wrong whatever the block computes),
+ *       where the reference cannot descend, or where neither party can, the referee re-runs the
+ *       block whole instead, as before descents existed.</li>
  *   <li>SKETCH mode: the referee re-executes the whole model in SKETCH mode under the agreed
  *       profile and compares leaf {@code i} (or the header's outputs) with its own, bit for bit.</li>
  * </ol>
+ * The {@link Ruling} reports the descent ({@link Ruling#descent()}: the block, the node it ended
+ * at) and what the dispute cost ({@link Ruling#exchange()}: rounds, bytes, the referee's own
+ * execution time).
  * A party that cannot open what it committed to loses; every opening is checked against the
  * commitment the party gave the bisection (asked again, it repeats it), so a party cannot bisect
  * with one tree and show the referee another. {@link Verdict#UNDECIDED} remains only
@@ -671,7 +686,12 @@ public final class Referee {
         @Override
         public TensorSource witness() {
             if (witness == null) {
-                TensorSource w = party.witness();
+                TensorSource w;
+                try {
+                    w = party.witness();
+                } catch (RuntimeException e) {
+                    w = null; // a party that will not hand over its witness hands over nothing
+                }
                 witness = tally.counting(w == null ? d -> Optional.empty() : w);
             }
             return witness;
