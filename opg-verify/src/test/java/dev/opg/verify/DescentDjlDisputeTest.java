@@ -5,16 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.testmodels.TestModels;
 import dev.opg.core.transcript.Granularity;
+import dev.opg.core.transcript.Transcript;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Disputes descend on a DJL block tree (PyTorch): the MNIST CNN of {@link TestModels#cnn}, whose
@@ -57,6 +61,32 @@ class DescentDjlDisputeTest extends DescentCases {
         try (VerifiableModel nodes = VerifiableModel.wrap(honestModel, TestModels.pytorchProfile(),
                 RecordingOptions.full().at(Granularity.NODE))) {
             assertEquals(8, nodes.dataflow(input).steps().size(), "eight leaves in all");
+        }
+    }
+
+    /** At output granularity the one block is the whole model: the descent bisects all eight leaves. */
+    @Test
+    void atOutputGranularityTheDisputeDescendsIntoTheWholeModel() {
+        RecordingOptions o = RecordingOptions.full().at(Granularity.OUTPUT).withWitness();
+        try (VerifiableModel h = VerifiableModel.wrap(honestModel, TestModels.pytorchProfile(), o);
+                VerifiableModel f = VerifiableModel.wrap(alteredModel, TestModels.pytorchProfile(), o)) {
+            Prediction<NDList> ph = h.predict(input);
+            Prediction<NDList> pf = f.predict(input);
+            Transcript forgedOut = new Transcript(pf.transcript().header().withModelId(h.modelId()), pf.transcript().steps(),
+                    pf.transcript().profile());
+            assertEquals(1, ph.transcript().steps().size());
+            TranscriptParty honestOut = new ModelParty(h, input, ph.transcript(), ph.witness().orElseThrow());
+            TranscriptParty forgerOut = new ModelParty(f, input, forgedOut, pf.witness().orElseThrow());
+            for (boolean honestFirst : new boolean[] {true, false}) {
+                Ruling r = honestFirst ? referee().settle(honestOut, forgerOut) : referee().settle(forgerOut, honestOut);
+                assertEquals(honestFirst ? Ruling.Verdict.FIRST_CORRECT : Ruling.Verdict.SECOND_CORRECT, r.verdict(), r.reason());
+                Ruling.Descent d = r.descended().orElseThrow(() -> new AssertionError(r.reason()));
+                assertEquals(0, d.blockIndex());
+                assertEquals(INNER, d.nodeIndex(), "the inner conv is the fifth of the eight leaves");
+                assertEquals(innerConv, d.nodeName());
+            }
+            ph.output().close();
+            pf.output().close();
         }
     }
 
