@@ -171,4 +171,88 @@ abstract class DescentCases {
         Ruling r2 = referee().settle(honestParty(), liar);
         assertEquals(Ruling.Verdict.FIRST_CORRECT, r2.verdict(), r2.reason());
     }
+
+    /** The honest model's descent into {@code block}, recorded from the block inputs in the honest witness. */
+    private Prediction<NDList> honestDescent(int block) {
+        try (ai.djl.ndarray.NDManager scope = honestVm.model().getNDManager().newSubManager();
+                VerifiableModel down = honestVm.descend(input, block, dev.opg.core.djl.RecordingOptions.full().withWitness())) {
+            NDList in = new NDList();
+            for (Digest d : honest.steps().get(block).inputs()) {
+                in.add(honestWitness.tensor(d).toNDArray(scope));
+            }
+            Prediction<NDList> p = down.predict(in);
+            return new Prediction<>(null, p.transcript(), p.witness());
+        }
+    }
+
+    /** A party that answers from {@code main} and, asked to descend into any block, answers from {@code sub}. */
+    private static TranscriptParty descendingTo(Transcript main, TensorSource witness, Transcript sub, TensorSource subWitness) {
+        TranscriptParty top = TranscriptParty.honest(main, witness);
+        return new TranscriptParty() {
+            @Override
+            public Commitment commit() {
+                return top.commit();
+            }
+
+            @Override
+            public HeaderOpening openHeader(int prefixSize) {
+                return top.openHeader(prefixSize);
+            }
+
+            @Override
+            public Children children(int start, int size) {
+                return top.children(start, size);
+            }
+
+            @Override
+            public StepOpening openStep(int stepIndex) {
+                return top.openStep(stepIndex);
+            }
+
+            @Override
+            public TensorSource witness() {
+                return witness;
+            }
+
+            @Override
+            public TranscriptParty descend(int stepIndex) {
+                return TranscriptParty.honest(sub, subWitness);
+            }
+        };
+    }
+
+    /**
+     * The forger's sub-transcript is the honest node run with only its header rewritten (root
+     * recomputed) to end at the forger's committed block outputs: every node agrees with the
+     * honest party's and only the claimed outputs differ, which the model's wiring over the agreed
+     * nodes refutes. Rewriting the scope or the inputs instead is off the committed boundary.
+     */
+    @Test
+    void aSubTranscriptWhoseHeaderAloneEndsAtTheForgersOutputsLoses() {
+        int block = alteredBlock();
+        Prediction<NDList> p = honestDescent(block);
+        Transcript sub = p.transcript();
+        TensorSource subWitness = TensorSource.of(p.witness().orElseThrow());
+        assertEquals(honest.steps().get(block).outputs(), sub.header().outputs(), "the honest descent ends at the honest block outputs");
+        List<Digest> claimed = forged.steps().get(block).outputs();
+        Transcript lying = new Transcript(sub.header().withOutputs(claimed), sub.steps(), sub.profile());
+        TranscriptParty forger = descendingTo(forged, TensorSource.of(forgedWitness), lying, subWitness);
+        for (boolean honestFirst : new boolean[] {true, false}) {
+            Ruling r = honestFirst ? referee().settle(honestParty(), forger) : referee().settle(forger, honestParty());
+            assertEquals(honestFirst ? Ruling.Verdict.FIRST_CORRECT : Ruling.Verdict.SECOND_CORRECT, r.verdict(), r.reason());
+            Ruling.Descent d = r.descended().orElseThrow(() -> new AssertionError(r.reason()));
+            assertTrue(d.bisection() instanceof BisectionResult.OutputsOnly, d.bisection() + ": " + r.reason());
+        }
+        TranscriptHeader h = sub.header();
+        List<Transcript> offBoundary = List.of(
+                new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), Granularity.NODE, "another block", h.cuts(),
+                        h.modelId(), h.profileDigest(), h.inputNames(), h.inputs(), claimed), sub.steps(), sub.profile()),
+                new Transcript(h.withInputs(h.inputNames(), h.inputs().stream().map(x -> claimed.get(0)).toList()).withOutputs(claimed),
+                        sub.steps(), sub.profile()));
+        for (Transcript off : offBoundary) {
+            Ruling r = referee().settle(descendingTo(forged, TensorSource.of(forgedWitness), off, subWitness), honestParty());
+            assertEquals(Ruling.Verdict.SECOND_CORRECT, r.verdict(), r.reason());
+            assertTrue(r.reason().contains("committed block boundary"), r.reason());
+        }
+    }
 }
