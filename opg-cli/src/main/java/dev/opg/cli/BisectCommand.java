@@ -5,15 +5,21 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.Witness;
 import dev.opg.verify.BisectionResult;
 import dev.opg.verify.DisputeRefusedException;
 import dev.opg.verify.DjlReference;
+import dev.opg.verify.ModelParty;
 import dev.opg.verify.Referee;
 import dev.opg.verify.Ruling;
 import dev.opg.verify.TensorSource;
+import dev.opg.verify.TranscriptParty;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,11 +38,23 @@ import picocli.CommandLine.Spec;
  * part (O(log n) Merkle queries), then lets the referee re-run that one step from the witness
  * tensors and say which transcript is right. Exit 0 if the transcripts agree, 1 if they diverge
  * (the ruling is printed).
+ *
+ * <p>At block or output granularity (FULL mode) each party that has a witness is played from its
+ * transcript, its witness and its model ({@link ModelParty}): when the parties disagree on a
+ * block's outputs, each re-runs that block at node granularity from its committed inputs and the
+ * dispute descends to one node (spec section 3.14). {@code --model-a} and {@code --model-b} name
+ * the model each party computes with (default {@code --model}), so that a party that proved with
+ * an altered model can be represented; the referee's own model is always {@code --model}. A party
+ * without a witness cannot descend and loses where a descent is needed (where neither can, the
+ * referee re-runs the disputed block whole).
  */
 @Command(name = "bisect", mixinStandardHelpOptions = true,
         description = {"Find the first step where two transcripts diverge and let the referee re-run that step alone.",
+                "At block or output granularity the dispute descends into the disputed block: each party re-runs it node by "
+                        + "node from its witness with its model (--model-a, --model-b; default --model) and the referee re-runs one node.",
                 "Exit 0 if the transcripts agree, 1 if they diverge (the referee's verdict is printed)."})
 public final class BisectCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BisectCommand.class);
     @Spec
     CommandSpec spec;
     @Mixin
@@ -60,6 +78,15 @@ public final class BisectCommand implements Callable<Integer> {
 
     @Option(names = "--witness-b", paramLabel = "DIR", description = "Witness of transcript B.")
     Path witnessB;
+
+    @Option(names = "--model-a", paramLabel = "PATH",
+            description = "The model party A computes with when it re-runs a disputed block node by node (default: --model). "
+                    + "The referee always runs --model.")
+    Path modelA;
+
+    @Option(names = "--model-b", paramLabel = "PATH",
+            description = "The model party B computes with when it re-runs a disputed block node by node (default: --model).")
+    Path modelB;
 
     @Option(names = "--profile-of", paramLabel = "A|B",
             description = "When the transcripts' profiles differ: the one whose profile is the agreed one (the referee runs "
@@ -92,11 +119,13 @@ public final class BisectCommand implements Callable<Integer> {
             throw CliException.usage("the referee needs step tensors: pass --witness-a DIR and/or --witness-b DIR");
         }
         List<TensorSource> sources = new ArrayList<>();
-        if (witnessA != null) {
-            sources.add(TensorSource.of(Witness.readDirectory(witnessA)));
+        Witness wa = witnessA == null ? null : Witness.readDirectory(witnessA);
+        Witness wb = witnessB == null ? null : Witness.readDirectory(witnessB);
+        if (wa != null) {
+            sources.add(TensorSource.of(wa));
         }
-        if (witnessB != null) {
-            sources.add(TensorSource.of(Witness.readDirectory(witnessB)));
+        if (wb != null) {
+            sources.add(TensorSource.of(wb));
         }
         TensorSource tensors = TensorSource.firstOf(sources);
         // The referee's terms are never taken from whichever transcript is named first.
@@ -132,10 +161,13 @@ public final class BisectCommand implements Callable<Integer> {
         }
         Ruling ruling;
         try (Model m = LoadedModel.load(model);
-                NDManager manager = m.getNDManager().newSubManager()) {
+                NDManager manager = m.getNDManager().newSubManager();
+                Parties parties = new Parties(m)) {
             NDList x = Inputs.toNDList(manager, Inputs.read(input));
             try (DjlReference reference = new DjlReference(m, profile, x)) {
-                ruling = new Referee(reference, tensors).settle(ta, tb);
+                TranscriptParty pa = parties.party(ta, wa, modelA, profile, x);
+                TranscriptParty pb = parties.party(tb, wb, modelB, profile, x);
+                ruling = new Referee(reference, tensors).settle(pa, pb);
             } catch (DisputeRefusedException e) {
                 out.printf("DIVERGE the roots differ (%s, %s)%n", ta.root().hex(), tb.root().hex());
                 out.printf("referee: REFUSED: %s%n", e.getMessage());
@@ -165,6 +197,19 @@ public final class BisectCommand implements Callable<Integer> {
             case NO_DISPUTE -> "no dispute";
             case UNDECIDED -> "undecided";
         };
+        ruling.descended().ifPresent(d -> {
+            if (d.nodeIndex() >= 0) {
+                out.printf("descent: block %d (%s) re-run node by node by both parties; the dispute ends at node %d of the block (%s), "
+                        + "found with %d Merkle queries over the sub-transcripts%n", d.blockIndex(), d.blockName(), d.nodeIndex(),
+                        d.nodeName(), d.queries());
+            } else {
+                out.printf("descent: block %d (%s): the dispute ended before one node (a party did not descend to its committed "
+                        + "block boundary)%n", d.blockIndex(), d.blockName());
+            }
+        });
+        Ruling.Exchange x = ruling.exchange();
+        out.printf("exchange: %d rounds, %d bytes (hashes %d, leaves %d, tensors %d); referee work %.1f ms%n", x.rounds(), x.bytes(),
+                x.hashBytes(), x.leafBytes(), x.tensorBytes(), x.refereeNanos() / 1e6);
         out.printf("referee: %s: %s%n", ruling.verdict(), who);
         out.printf("  %s%n", ruling.reason());
         for (String n : notes) {
@@ -172,6 +217,55 @@ public final class BisectCommand implements Callable<Integer> {
         }
         out.flush();
         return r instanceof BisectionResult.Agreement ? ExitCodes.OK : ExitCodes.INVALID;
+    }
+
+    /**
+     * The parties of a dispute, played from their transcripts: a party at block or output
+     * granularity in FULL mode that has a witness is a {@link ModelParty} over its own model
+     * (the referee's loaded model where it names the same path), else it answers from its
+     * transcript alone. Closes what it loaded and wrapped.
+     */
+    private final class Parties implements AutoCloseable {
+        private final Model refereeModel;
+        private final List<AutoCloseable> opened = new ArrayList<>();
+
+        Parties(Model refereeModel) {
+            this.refereeModel = refereeModel;
+        }
+
+        TranscriptParty party(Transcript t, Witness w, Path own, DeterminismProfile profile, NDList x) throws IOException {
+            dev.opg.core.transcript.TranscriptHeader h = t.header();
+            if (w == null || h.granularity() == Granularity.NODE || h.mode() != CommitmentMode.FULL) {
+                return w == null ? TranscriptParty.honest(t) : TranscriptParty.honest(t, TensorSource.of(w));
+            }
+            Model m = refereeModel;
+            if (own != null && !own.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+                m = LoadedModel.load(own);
+                opened.add(m);
+            }
+            VerifiableModel vm;
+            try {
+                vm = VerifiableModel.wrap(m, profile, RecordingOptions.of(h, false));
+            } catch (RuntimeException e) {
+                // a model that cannot run the transcript's partition cannot descend: the party answers from its transcript
+                LOG.warn("party model {} cannot record the transcript's partition; the party cannot descend: {}", own == null ? model : own,
+                        e.getMessage());
+                return TranscriptParty.honest(t, TensorSource.of(w));
+            }
+            opened.add(0, vm); // closed before the model it wraps
+            return new ModelParty(vm, x, t, w);
+        }
+
+        @Override
+        public void close() {
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing a party's model after the ruling failed: {}", e.getMessage());
+                }
+            }
+        }
     }
 
     /** Re-runs this bisection in a child JVM started with the recorded kernel set; its exit code is the answer. */
@@ -186,6 +280,12 @@ public final class BisectCommand implements Callable<Integer> {
         }
         if (witnessB != null) {
             args.addAll(List.of("--witness-b", witnessB.toAbsolutePath().toString()));
+        }
+        if (modelA != null) {
+            args.addAll(List.of("--model-a", modelA.toAbsolutePath().toString()));
+        }
+        if (modelB != null) {
+            args.addAll(List.of("--model-b", modelB.toAbsolutePath().toString()));
         }
         if (profileOf != null) {
             args.addAll(List.of("--profile-of", profileOf));

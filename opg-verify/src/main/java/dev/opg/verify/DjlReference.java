@@ -8,11 +8,13 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -45,6 +47,8 @@ public final class DjlReference implements Reference, AutoCloseable {
         final DeterminismProfile profile;
         final NDList input;
         final Map<RecordingOptions, VerifiableModel> wrapped = new HashMap<>();
+        /** Descent wrappers: they share their block-level wrapper's runner and are closed before it. */
+        final Map<Descent, VerifiableModel> descents = new HashMap<>();
         final Map<Digest, WitnessTensor> inputTensors = new HashMap<>();
 
         Shared(Model model, DeterminismProfile profile, NDList input) {
@@ -112,8 +116,41 @@ public final class DjlReference implements Reference, AutoCloseable {
         return p.transcript();
     }
 
+    /**
+     * The descent into block {@code blockIndex} at this reference's granularity and partition:
+     * the model's blocks on the input give the node-level dataflow inside the block
+     * ({@link VerifiableModel#descentDataflow}), with no block tensor; node steps run through the
+     * block's node runner ({@link VerifiableModel#descend}), which shares this reference's model
+     * wrapper (no second wrapper of the whole model).
+     *
+     * @throws UnsupportedOperationException at node granularity (there are no blocks)
+     */
+    @Override
+    public Reference descend(int blockIndex, List<Digest> blockInputs) {
+        if (options.granularity() == Granularity.NODE) {
+            throw new UnsupportedOperationException("a node-granularity reference has no blocks to descend into");
+        }
+        VerifiableModel blocks = model();
+        Dataflow inside = blocks.descentDataflow(shared.input, blockIndex, blockInputs);
+        VerifiableModel down = shared.descents.computeIfAbsent(new Descent(options, blockIndex),
+                k -> blocks.descend(shared.input, blockIndex, RecordingOptions.full()));
+        String name = down.runner().scope();
+        Dataflow whole = dataflow();
+        if (blockIndex >= whole.steps().size() || !whole.steps().get(blockIndex).name().equals(name)) {
+            throw new IllegalStateException("block " + blockIndex + " of the model is '" + name + "', not the dataflow's step");
+        }
+        return new BlockReference(this, inside, name, new DjlStepExecutor(down));
+    }
+
+    /** A descent's wrapper, by the granularity and partition of the block-level wrapper it shares a runner with. */
+    private record Descent(RecordingOptions options, int block) {}
+
     @Override
     public void close() {
+        for (VerifiableModel vm : shared.descents.values()) {
+            vm.close();
+        }
+        shared.descents.clear();
         for (VerifiableModel vm : shared.wrapped.values()) {
             vm.close();
         }

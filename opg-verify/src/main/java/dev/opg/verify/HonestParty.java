@@ -10,10 +10,17 @@ import java.util.List;
 final class HonestParty implements TranscriptParty {
     private final Transcript transcript;
     private final MerkleTree tree;
+    private final TensorSource witness;
 
-    HonestParty(Transcript transcript) {
+    HonestParty(Transcript transcript, TensorSource witness) {
         this.transcript = transcript;
         this.tree = transcript.tree();
+        this.witness = witness;
+    }
+
+    @Override
+    public TensorSource witness() {
+        return witness;
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.merkle.Rfc9162;
 import dev.opg.core.transcript.CommitmentMode;
 import dev.opg.core.transcript.Dataflow;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -45,9 +46,24 @@ import org.slf4j.LoggerFactory;
  *       renamed, re-ordered, rewired) is never right; a transcript that ends where the model goes
  *       on is never right; one that ends where the model ends is right iff its header's outputs
  *       are the values the model returns, by the model's wiring over its agreed steps.</li>
+ *   <li>FULL mode at block or output granularity, when both parties' leaf {@code i} is the block
+ *       the dataflow requires (name, agreed inputs) and they differ only in its outputs, the
+ *       dispute descends (spec section 3.14): each party re-runs that block at node granularity
+ *       from the agreed inputs ({@link TranscriptParty#descend}), its sub-transcript must start at
+ *       those inputs and end at the party's own committed block outputs (a party that cannot
+ *       descend, or whose sub-transcript is off its committed boundary, loses), and the two
+ *       sub-transcripts are bisected and settled as above against the node-level dataflow inside
+ *       the block ({@link Reference#descend}), re-running one node. The referee's work stays one
+ *       operator and the rounds O(log n) in the number of nodes. Where only one party's leaf
+ *       {@code i} is as the dataflow requires (the other's is wrong whatever the block computes),
+ *       where the reference cannot descend, or where neither party can, the referee re-runs the
+ *       block whole instead, as before descents existed.</li>
  *   <li>SKETCH mode: the referee re-executes the whole model in SKETCH mode under the agreed
  *       profile and compares leaf {@code i} (or the header's outputs) with its own, bit for bit.</li>
  * </ol>
+ * The {@link Ruling} reports the descent ({@link Ruling#descent()}: the block, the node it ended
+ * at) and what the dispute cost ({@link Ruling#exchange()}: rounds, bytes, the referee's own
+ * execution time).
  * A party that cannot open what it committed to loses; every opening is checked against the
  * commitment the party gave the bisection (asked again, it repeats it), so a party cannot bisect
  * with one tree and show the referee another. {@link Verdict#UNDECIDED} remains only
@@ -62,14 +78,26 @@ public final class Referee {
     private final Bisector bisector = new Bisector();
     /** The reference at the granularity and partition the parties agreed on (set per dispute). */
     private Reference current;
+    /** What the dispute in progress has cost so far (set per dispute; shared with a descent's referee). */
+    private Tally tally;
+    /** {@link #tensors}, counted into {@link #tally} (set per dispute). */
+    private TensorSource counted;
 
     /**
      * @param reference the model and input the dispute is about, under the referee's profile
-     * @param tensors where the agreed step tensors are found (a witness of either party, or both)
+     * @param tensors where the agreed step tensors are found (a witness of either party, or both);
+     *     the parties' own {@link TranscriptParty#witness() witnesses} are asked after it
      */
     public Referee(Reference reference, TensorSource tensors) {
         this.reference = Objects.requireNonNull(reference, "reference");
         this.tensors = Objects.requireNonNull(tensors, "tensors");
+    }
+
+    /** The referee of a descent: its reference is the block's, its tensors already counted into the dispute's tally. */
+    private Referee(Reference reference, TensorSource counted, Tally tally) {
+        this(reference, counted);
+        this.tally = tally;
+        this.counted = counted;
     }
 
     /** Settles a dispute between two transcripts held in full. */
@@ -83,19 +111,35 @@ public final class Referee {
      * @throws DisputeRefusedException where the referee cannot rule under its own terms (see the class comment)
      */
     public Ruling settle(TranscriptParty firstParty, TranscriptParty secondParty) {
+        tally = new Tally();
+        counted = tally.counting(tensors);
         // A party is held to the commitment it bisected with: asked again, it could show the referee
         // another tree (the honest one) and turn its lie into "both right" (UNDECIDED).
-        TranscriptParty first = new Pinned(firstParty);
-        TranscriptParty second = new Pinned(secondParty);
+        TranscriptParty first = new Pinned(firstParty, tally);
+        TranscriptParty second = new Pinned(secondParty, tally);
+        Ruling r = rule(first, second);
+        r = r.withExchange(tally.exchange(r));
+        Ruling.Exchange x = r.exchange();
+        if (r.descent() != null) {
+            LOG.info("dispute settled: {} at block {} ('{}'), node {} ('{}'); {} rounds, {} bytes, referee work {} ms ({})", r.verdict(),
+                    r.descent().blockIndex(), r.descent().blockName(), r.descent().nodeIndex(), r.descent().nodeName(), x.rounds(),
+                    x.bytes(), x.refereeNanos() / 1_000_000, r.reason());
+        } else {
+            LOG.info("dispute settled: {}; {} rounds, {} bytes, referee work {} ms ({})", r.verdict(), x.rounds(), x.bytes(),
+                    x.refereeNanos() / 1_000_000, r.reason());
+        }
+        return r;
+    }
+
+    /** Bisects two pinned parties and settles what the bisection finds. */
+    private Ruling rule(TranscriptParty first, TranscriptParty second) {
         BisectionResult b = bisector.bisect(first, second);
-        Ruling r = switch (b) {
+        return switch (b) {
             case BisectionResult.Agreement a -> new Ruling(Verdict.NO_DISPUTE, b, -1, "the roots are equal");
             case BisectionResult.Equivocation e -> new Ruling(e.party() == Party.FIRST ? Verdict.SECOND_CORRECT : Verdict.FIRST_CORRECT,
                     b, -1, "the " + e.party().name().toLowerCase(Locale.ROOT) + " party equivocated: " + e.reason());
             default -> settleDispute(first, second, b);
         };
-        LOG.info("dispute settled: {} ({})", r.verdict(), r.reason());
-        return r;
     }
 
     private Ruling settleDispute(TranscriptParty first, TranscriptParty second, BisectionResult b) {
@@ -164,14 +208,17 @@ public final class Referee {
     }
 
     private boolean isReexecution(Opened o) {
-        Transcript mine = reference.reexecute(dev.opg.core.djl.RecordingOptions.of(o.header, false));
+        Transcript mine = tally.timed(() -> reference.reexecute(dev.opg.core.djl.RecordingOptions.of(o.header, false)));
         return mine.root().equals(o.root) && mine.leafCount() == o.count;
     }
 
-    /** The terms of the dispute a header departs from: {@code model id}, {@code inputs}, {@code profile}. */
+    /** The terms of the dispute a header departs from: {@code model id}, {@code inputs}, {@code profile}, {@code scope}. */
     private List<String> offTerms(TranscriptHeader h) {
         Dataflow flow = reference.dataflow();
         List<String> off = new ArrayList<>();
+        if (!h.scope().equals(reference.scope())) {
+            off.add("scope");
+        }
         if (!h.modelId().equals(flow.modelId())) {
             off.add("model id");
         }
@@ -204,6 +251,15 @@ public final class Referee {
             }
             return decide(oa.ok, oc.ok, b, i, "the model runs " + flow.steps().size() + " steps on this input; a step " + i
                     + " is not one of them" + oa.note(" (first: ") + oc.note(" (second: "));
+        }
+        if (x instanceof Full && a.header.granularity() != Granularity.NODE && sa.isPresent() && sc.isPresent()) {
+            Optional<Ruling> d = descend(first, second, a, c, b, i, sa.get(), sc.get());
+            if (d.isPresent()) {
+                return d.get();
+            }
+            if (a.failure != null || c.failure != null) {
+                return loser(a, c, b, i);
+            }
         }
         Expected e = x.step(first, second, a, c, i);
         if (e.ruling != null) {
@@ -296,7 +352,7 @@ public final class Referee {
             for (Digest d : ins) {
                 TensorSource.Fetched f = TensorSource.fetch(current.inputs(), d);
                 if (f.corrupt()) {
-                    f = TensorSource.fetch(tensors, d);
+                    f = TensorSource.fetch(witnesses(first, second), d);
                 }
                 if (f.corrupt()) {
                     String why = f.problem();
@@ -307,7 +363,8 @@ public final class Referee {
             }
             List<Digest> outs;
             try {
-                outs = current.executor().runDigests(i, planned.name(), inputs);
+                List<WitnessTensor> in = inputs;
+                outs = tally.timed(() -> current.executor().runDigests(i, planned.name(), in));
             } catch (OpgException e) {
                 return new Expected(null, "", r -> new Ruling(Verdict.UNDECIDED, r, i, "step " + i + " ('" + planned.name()
                         + "') does not run on its agreed inputs: " + e.getMessage()));
@@ -350,7 +407,7 @@ public final class Referee {
 
         private Transcript mine() {
             if (mine == null) {
-                mine = reference.reexecute(options);
+                mine = tally.timed(() -> reference.reexecute(options));
             }
             return mine;
         }
@@ -387,36 +444,280 @@ public final class Referee {
                 : new Ruling(Verdict.FIRST_CORRECT, b, stepIndex, "the second party could not open its commitments: " + c.failure);
     }
 
-    /** A party whose first commitment is the only one it can give: every later {@code commit()} repeats it. */
+    /** The tensors the referee may fetch in this dispute: those it was given, then each party's witness. */
+    private TensorSource witnesses(TranscriptParty first, TranscriptParty second) {
+        return TensorSource.firstOf(List.of(counted, first.witness(), second.witness()));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Descent (spec section 3.14)
+
+    /**
+     * FULL mode at block or output granularity, both parties' leaf {@code i} as the dataflow
+     * requires it (name, inputs from the agreed steps, output count): the parties differ only in
+     * the block's outputs, so the referee descends instead of re-running the whole block. Each
+     * party re-runs the block at node granularity from the agreed inputs
+     * ({@link TranscriptParty#descend}); its sub-transcript's header must be at node granularity,
+     * scoped to the block, about the dispute's model and profile, bound to the block's inputs
+     * ({@link dev.opg.core.transcript.Blocks#descentInputNames}) and end at the party's own
+     * committed block outputs. A party that cannot descend, or whose sub-transcript is off its
+     * committed boundary, loses; the two sub-transcripts are then bisected and settled like any
+     * node-granularity dispute against the reference's {@linkplain Reference#descend descent},
+     * re-running one node.
+     *
+     * @return empty where the referee re-runs the block whole instead: one party's leaf is not
+     *     as the dataflow requires (that party is wrong whatever the block computes), the
+     *     reference cannot descend, or neither party can descend (no one is prejudiced)
+     */
+    private Optional<Ruling> descend(TranscriptParty first, TranscriptParty second, Opened a, Opened c, BisectionResult b, int i,
+            Step sa, Step sc) {
+        Dataflow flow = current.dataflow();
+        Dataflow.PlannedStep planned = flow.steps().get(i);
+        Step[] prefix = new Step[i];
+        for (int j : Dataflow.stepsRead(planned.inputs())) {
+            Optional<Step> pa = openStep(first, a, j);
+            Optional<Step> pc = openStep(second, c, j);
+            if (pa.isEmpty() || pc.isEmpty() || !Arrays.equals(pa.get().leafData(), pc.get().leafData())) {
+                return Optional.empty();
+            }
+            prefix[j] = pa.get();
+        }
+        List<Step> before = Arrays.asList(prefix);
+        if (flow.checkStep(i, sa, a.header, before, true).isPresent() || flow.checkStep(i, sc, c.header, before, true).isPresent()) {
+            return Optional.empty();
+        }
+        List<Digest> ins = sa.inputs();
+        Reference inside;
+        try {
+            inside = current.descend(i, ins);
+        } catch (UnsupportedOperationException | OpgException e) {
+            LOG.warn("the referee cannot descend into block {} ('{}'); it re-runs the block whole: {}", i, planned.name(), e.getMessage());
+            return Optional.empty();
+        }
+        String block = planned.name();
+        Down da = down(first, i, sa, inside);
+        Down dc = down(second, i, sc, inside);
+        if (da.cannot && dc.cannot) {
+            LOG.info("neither party can descend into block {} ('{}'); the referee re-runs the block whole", i, block);
+            return Optional.empty();
+        }
+        String where = "block " + i + " ('" + block + "'): both parties' leaves read the inputs the model wires to it and differ in "
+                + "its outputs; ";
+        if (da.failure != null || dc.failure != null) {
+            Ruling.Descent d = new Ruling.Descent(i, block, -1, "", null);
+            if (da.failure != null && dc.failure != null) {
+                return Optional.of(new Ruling(Verdict.BOTH_WRONG, b, i, where + "neither party descended into it: the first "
+                        + da.failure + "; the second " + dc.failure).withDescent(d));
+            }
+            boolean firstFailed = da.failure != null;
+            return Optional.of(new Ruling(firstFailed ? Verdict.SECOND_CORRECT : Verdict.FIRST_CORRECT, b, i, where + "the "
+                    + (firstFailed ? "first party " + da.failure : "second party " + dc.failure)).withDescent(d));
+        }
+        TensorSource subTensors = TensorSource.firstOf(List.of(counted, first.witness(), second.witness()));
+        Referee sub = new Referee(inside, subTensors, tally);
+        Ruling r = sub.rule(da.party, dc.party);
+        long node = r.stepIndex();
+        String nodeName = node >= 0 && node < inside.dataflow().steps().size() ? inside.dataflow().steps().get((int) node).name() : "";
+        Verdict v = r.verdict() == Verdict.NO_DISPUTE ? Verdict.UNDECIDED : r.verdict();
+        String why = r.verdict() == Verdict.NO_DISPUTE ? "the sub-transcripts agree although the blocks' outputs differ" : r.reason();
+        Ruling.Descent d = new Ruling.Descent(i, block, nodeName.isEmpty() ? -1 : node, nodeName, r.bisection());
+        return Optional.of(new Ruling(v, b, i, where + "each party re-ran it at node granularity from those inputs; inside it, "
+                + (nodeName.isEmpty() ? "" : "node " + node + " ('" + nodeName + "'): ") + why).withDescent(d));
+    }
+
+    /** A party's descent: its sub-party (pinned), or why it failed (with {@code cannot} where it did not descend at all). */
+    private record Down(TranscriptParty party, String failure, boolean cannot) {}
+
+    /** Asks {@code p} to descend into block {@code i} and checks its sub-transcript's header against the terms and its own leaf. */
+    private Down down(TranscriptParty p, int i, Step leaf, Reference inside) {
+        TranscriptParty sub;
+        try {
+            sub = p.descend(i);
+        } catch (RuntimeException e) {
+            return new Down(null, "cannot descend into it: " + e.getMessage(), true);
+        }
+        if (sub == null) {
+            return new Down(null, "cannot descend into it: it gave no sub-transcript", true);
+        }
+        Opened o = open(sub);
+        if (o.failure != null) {
+            return new Down(null, "descended but its sub-transcript does not open: " + o.failure, false);
+        }
+        TranscriptHeader h = o.header;
+        Dataflow inner = inside.dataflow();
+        List<String> off = new ArrayList<>();
+        if (h.granularity() != Granularity.NODE) {
+            off.add("granularity " + h.granularity().specName() + " (not node)");
+        }
+        if (!h.scope().equals(inside.scope())) {
+            off.add("scope '" + h.scope() + "' (not the block's name)");
+        }
+        if (h.mode() != CommitmentMode.FULL) {
+            off.add("mode " + h.mode() + " (not FULL)");
+        }
+        if (!h.modelId().equals(inner.modelId())) {
+            off.add("model id " + h.modelId().hex() + " (not the dispute's)");
+        }
+        if (!h.profileDigest().equals(inside.profileDigest())) {
+            off.add("profile " + h.profileDigest().hex() + " (not the dispute's)");
+        }
+        if (!inner.inputsMatch(h)) {
+            off.add("inputs " + TranscriptHeader.describeInputs(h.inputNames(), h.inputs()) + " (not the block's agreed inputs "
+                    + TranscriptHeader.describeInputs(inner.inputNames(), inner.inputs()) + ")");
+        }
+        if (!h.outputs().equals(leaf.outputs())) {
+            off.add("outputs " + TranscriptComparator.hex(h.outputs()) + " (not its committed block outputs "
+                    + TranscriptComparator.hex(leaf.outputs()) + ")");
+        }
+        if (!off.isEmpty()) {
+            return new Down(null, "descended but its sub-transcript does not start and end at its committed block boundary: " + off,
+                    false);
+        }
+        return new Down(sub, null, false);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // What a dispute costs
+
+    /** Rounds, bytes and referee time of one dispute, its descent included. */
+    private static final class Tally {
+        long hashBytes;
+        long leafBytes;
+        long tensorBytes;
+        long nanos;
+
+        void hashes(int n) {
+            hashBytes += (long) n * Digest.SIZE;
+        }
+
+        void leaf(byte[] data) {
+            leafBytes += data.length;
+        }
+
+        <T> T timed(java.util.function.Supplier<T> work) {
+            long t0 = System.nanoTime();
+            try {
+                return work.get();
+            } finally {
+                nanos += System.nanoTime() - t0;
+            }
+        }
+
+        /** {@code source}, counting the file form of every tensor it hands over. */
+        TensorSource counting(TensorSource source) {
+            return d -> {
+                Optional<WitnessTensor> t = source.find(d);
+                if (t != null && t.isPresent()) {
+                    WitnessTensor w = t.get();
+                    tensorBytes += 7L + 8L * w.shape().length + dev.opg.core.tensor.TensorDigest.byteLength(w.dtype(), w.shape());
+                }
+                return t;
+            };
+        }
+
+        Ruling.Exchange exchange(Ruling r) {
+            int rounds = r.bisection().queries() + (r.descent() == null ? 0 : r.descent().queries());
+            return new Ruling.Exchange(rounds, hashBytes, leafBytes, tensorBytes, nanos);
+        }
+    }
+
+    /**
+     * A party whose first commitment is the only one it can give: every later {@code commit()}
+     * repeats it, every step it opened opens the same way again, and its descent is asked once.
+     * It counts what the party hands over into the dispute's {@link Tally}.
+     */
     private static final class Pinned implements TranscriptParty {
         private final TranscriptParty party;
+        private final Tally tally;
+        private final java.util.Map<Integer, StepOpening> steps = new java.util.HashMap<>();
         private Commitment commitment;
+        private TensorSource witness;
+        private TranscriptParty descent;
+        private RuntimeException descentFailure;
+        private int descentIndex = -1;
 
-        Pinned(TranscriptParty party) {
+        Pinned(TranscriptParty party, Tally tally) {
             this.party = Objects.requireNonNull(party, "party");
+            this.tally = tally;
         }
 
         @Override
         public Commitment commit() {
             if (commitment == null) {
                 commitment = party.commit();
+                tally.hashes(1);
             }
             return commitment;
         }
 
         @Override
         public HeaderOpening openHeader(int prefixSize) {
-            return party.openHeader(prefixSize);
+            HeaderOpening h = party.openHeader(prefixSize);
+            if (h != null) {
+                tally.hashes(1 + size(h.headerPath()) + size(h.consistencyPath()));
+                if (h.header() != null) {
+                    tally.leaf(h.header().leafData());
+                }
+            }
+            return h;
         }
 
         @Override
         public Children children(int start, int size) {
-            return party.children(start, size);
+            Children c = party.children(start, size);
+            tally.hashes(2);
+            return c;
         }
 
         @Override
         public StepOpening openStep(int stepIndex) {
-            return party.openStep(stepIndex);
+            StepOpening s = steps.get(stepIndex);
+            if (s == null) {
+                s = party.openStep(stepIndex);
+                if (s != null && s.step() != null && s.proof() != null) {
+                    tally.leaf(s.step().leafData());
+                    tally.hashes(size(s.proof().path()));
+                    steps.put(stepIndex, s);
+                }
+            }
+            return s;
+        }
+
+        @Override
+        public TensorSource witness() {
+            if (witness == null) {
+                TensorSource w;
+                try {
+                    w = party.witness();
+                } catch (RuntimeException e) {
+                    w = null; // a party that will not hand over its witness hands over nothing
+                }
+                witness = tally.counting(w == null ? d -> Optional.empty() : w);
+            }
+            return witness;
+        }
+
+        @Override
+        public TranscriptParty descend(int stepIndex) {
+            if (descentIndex != stepIndex) {
+                descentIndex = stepIndex;
+                descent = null;
+                descentFailure = null;
+                try {
+                    TranscriptParty d = party.descend(stepIndex);
+                    descent = d == null ? null : new Pinned(d, tally);
+                } catch (RuntimeException e) {
+                    descentFailure = e;
+                }
+            }
+            if (descentFailure != null) {
+                throw descentFailure;
+            }
+            return descent;
+        }
+
+        private static int size(List<?> l) {
+            return l == null ? 0 : l.size();
         }
     }
 

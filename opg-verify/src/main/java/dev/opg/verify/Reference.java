@@ -35,4 +35,29 @@ public interface Reference {
 
     /** The referee's own transcript of the model on the input, recorded as {@code options} say (mode, sketch dimension, granularity, cuts). */
     Transcript reexecute(dev.opg.core.djl.RecordingOptions options);
+
+    /**
+     * The scope a transcript settled against this reference must carry: empty for the whole
+     * model, the block's name for a {@linkplain #descend descent} into one block.
+     */
+    default String scope() {
+        return "";
+    }
+
+    /**
+     * The reference for a dispute's descent into block {@code blockIndex} of this reference's
+     * dataflow (block or output granularity; spec section 3.14), whose inputs have the digests
+     * {@code blockInputs} (the agreed inputs of the block's leaf). Derived from the model alone:
+     * its {@link #dataflow()} is the node-level dataflow inside the block
+     * ({@link dev.opg.core.transcript.Blocks#descentDataflow}), its {@link #executor()} runs single
+     * node steps with the referee's own model, its {@link #scope()} is the block's name, its
+     * {@link #inputs()} the model's input tensors and its profile this reference's. It does not
+     * re-execute whole models ({@link #reexecute} throws): a descent is settled in FULL mode.
+     *
+     * @throws UnsupportedOperationException where this reference cannot descend (the referee then re-runs the block whole)
+     * @throws dev.opg.core.MalformedInputException where the model has no such block or the block reads another number of inputs
+     */
+    default Reference descend(int blockIndex, java.util.List<Digest> blockInputs) {
+        throw new UnsupportedOperationException("this reference cannot descend into a block");
+    }
 }

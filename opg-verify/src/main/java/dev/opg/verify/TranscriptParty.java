@@ -37,9 +37,46 @@ public interface TranscriptParty {
     /** Opens step {@code stepIndex} (leaf {@code stepIndex + 1}) with its inclusion proof against the committed root. */
     StepOpening openStep(int stepIndex);
 
-    /** A party that answers from {@code transcript}. */
+    /**
+     * The tensors this party hands the referee on request, by digest (its witness): the agreed
+     * inputs of a disputed step, and in a descent the values inside the disputed block. Nothing a
+     * party hands over is trusted: the referee hashes every tensor and compares it with the digest
+     * it asked for ({@link TensorSource#fetch}). The default has none.
+     */
+    default TensorSource witness() {
+        return d -> java.util.Optional.empty();
+    }
+
+    /**
+     * Descends into block {@code stepIndex} of this party's transcript (spec section 3.14): the
+     * party re-runs that block at node granularity from the block's committed inputs and answers
+     * for the resulting sub-transcript, whose header has granularity node, the block's name as its
+     * scope, the block leaf's inputs as its inputs and the block leaf's outputs as its outputs
+     * (the {@link Referee} checks all of that); the returned party's {@link #witness()} holds the
+     * tensors of the sub-transcript.
+     *
+     * <p>The default cannot descend: it throws, and a party that cannot descend when a dispute
+     * needs it loses (see {@link Referee}). {@link ModelParty} descends by re-running its model.
+     *
+     * @throws UnsupportedOperationException if this party cannot descend
+     */
+    default TranscriptParty descend(int stepIndex) {
+        throw new UnsupportedOperationException("this party answers from a transcript alone and cannot re-run block " + stepIndex
+                + " at node granularity");
+    }
+
+    /** A party that answers from {@code transcript}; it hands over no tensors and cannot descend. */
     static TranscriptParty honest(Transcript transcript) {
-        return new HonestParty(transcript);
+        return new HonestParty(transcript, witnessless());
+    }
+
+    /** A party that answers from {@code transcript} and hands over the tensors of {@code witness}; it cannot descend. */
+    static TranscriptParty honest(Transcript transcript, TensorSource witness) {
+        return new HonestParty(transcript, java.util.Objects.requireNonNull(witness, "witness"));
+    }
+
+    private static TensorSource witnessless() {
+        return d -> java.util.Optional.empty();
     }
 
     /** A root and a leaf count. */

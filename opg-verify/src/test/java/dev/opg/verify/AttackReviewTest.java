@@ -12,6 +12,7 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.testmodels.TestModels;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.Witness;
@@ -47,7 +48,7 @@ class AttackReviewTest {
         profile = TestModels.pytorchProfile();
         manager = NDManager.newBaseManager("PyTorch");
         mlp = TestModels.mlp(5);
-        full = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().withWitness());
+        full = VerifiableModel.wrap(mlp, profile, RecordingOptions.full().at(Granularity.NODE).withWitness());
         input = TestModels.input(manager, TestModels.MLP_INPUT, 51);
         Prediction<NDList> p = full.predict(input);
         honest = p.transcript();
@@ -151,7 +152,7 @@ class AttackReviewTest {
     @Test
     void aPartyThatCommitsInAnotherModeCannotForceARefusal() {
         Map<Digest, WitnessTensor> all = new HashMap<>(tensors);
-        try (VerifiableModel sk = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8));
+        try (VerifiableModel sk = VerifiableModel.wrap(mlp, profile, RecordingOptions.sketch(8).at(Granularity.NODE));
                 DjlReference ref = new DjlReference(mlp, profile, input)) {
             Transcript sketchHonest = sk.predict(input).transcript();
             // the forger's SKETCH transcript: one sketch value of the last step changed, the root recomputed

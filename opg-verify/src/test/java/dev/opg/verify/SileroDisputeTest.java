@@ -12,6 +12,7 @@ import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.testmodels.TestModels;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -44,7 +45,7 @@ class SileroDisputeTest {
     @BeforeAll
     static void record() throws Exception {
         model = TestModels.loadOnnx(TestModels.sileroVadV5());
-        vm = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.full().withWitness());
+        vm = VerifiableModel.wrap(model, TestModels.onnxProfile(), RecordingOptions.full().at(Granularity.NODE).withWitness());
         manager = model.getNDManager().newSubManager();
         NDList input = TestModels.sileroInput(manager, 21, 16000);
         Prediction<NDList> p = vm.predict(input);

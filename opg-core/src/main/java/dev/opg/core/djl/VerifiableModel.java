@@ -192,6 +192,28 @@ public final class VerifiableModel implements AutoCloseable {
         return new VerifiableModel(model, b.descend(inputs, blockIndex), profile, o);
     }
 
+    /**
+     * What a descent into block {@code blockIndex} on the model input {@code inputs} must look
+     * like when the block's inputs have the digests {@code blockInputs} (spec section 3.14): the
+     * node-level dataflow inside the block ({@link dev.opg.core.transcript.Blocks#descentDataflow}),
+     * derived from the model and the input alone, with no block tensor at hand (the referee of a
+     * dispute knows the agreed block inputs by digest only).
+     *
+     * @throws MalformedInputException if this model is not recorded at block or output granularity, or has no such block
+     */
+    public dev.opg.core.transcript.Dataflow descentDataflow(NDList inputs, int blockIndex, java.util.List<Digest> blockInputs) {
+        if (!(runner instanceof BlockedRunner b)) {
+            throw new MalformedInputException("a descent needs a model recorded at block or output granularity; this one records at "
+                    + runner.granularity().specName());
+        }
+        dev.opg.core.transcript.Blocks blocks = b.blocks(inputs);
+        if (blockIndex < 0 || blockIndex >= blocks.blocks().size()) {
+            throw new MalformedInputException("the model has no block " + blockIndex + "; it runs " + blocks.blocks().size()
+                    + " blocks on this input");
+        }
+        return blocks.descentDataflow(modelId(), blockIndex, blockInputs);
+    }
+
     /** Stops the hashing threads and closes the runner; the wrapped model stays open (close it yourself). */
     @Override
     public void close() {
