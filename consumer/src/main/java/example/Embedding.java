@@ -32,7 +32,7 @@ public final class Embedding {
                 NDList x = new NDList(m.create(new float[] {1, 2, 3, 4}, new Shape(1, 4)));
                 Transcript t = vm.predict(x).transcript();                          // 2. predict: output + transcript
                 System.out.println("root " + t.root().hex() + " over " + t.steps().size() + " steps");
-                System.out.println(verifier.verify(t, x).summary());                // 3. re-execute and compare
+                System.out.println(verifier.verify(t, x).requireValid().summary()); // 3. re-execute; throws unless VALID
                 try (AnvilNode chain = AnvilNode.start();                           // 4. anchor the root on a local chain
                         TransactionSender s = TransactionSender.connect(ChainConfig.of(chain.rpcUrl()),
                                 Credentials.create(AnvilNode.DEV_PRIVATE_KEYS.get(0)))) {

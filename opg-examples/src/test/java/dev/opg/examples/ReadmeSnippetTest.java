@@ -7,18 +7,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** README.md's Java snippet is consumer/src/main/java/example/Embedding.java, verbatim. */
+/**
+ * README.md's Java snippets are the files of consumer/src/main/java/example/, verbatim, in the
+ * order the README shows them (scripts/consumer-check.sh builds and runs each of them).
+ */
 class ReadmeSnippetTest {
     @Test
-    void readmeSnippetIsTheConsumerFileVerbatim() throws Exception {
+    void readmeSnippetsAreTheConsumerFilesVerbatim() throws Exception {
         Path root = MnistDigits.repoRoot();
         String readme = Files.readString(root.resolve("README.md"));
-        String file = Files.readString(root.resolve("consumer/src/main/java/example/Embedding.java"));
-        int start = readme.indexOf("```java\npackage example;");
-        assertTrue(start >= 0, "README has no ```java block starting with 'package example;'");
-        start += "```java\n".length();
-        int end = readme.indexOf("```", start);
-        assertEquals(file, readme.substring(start, end));
+        java.util.List<String> snippets = new java.util.ArrayList<>();
+        for (int start = readme.indexOf("```java\npackage example;"); start >= 0;
+                start = readme.indexOf("```java\npackage example;", start + 1)) {
+            int body = start + "```java\n".length();
+            snippets.add(readme.substring(body, readme.indexOf("```", body)));
+        }
+        for (String name : new String[] {"Embedding.java", "SentenceEmbedding.java"}) {
+            String file = Files.readString(root.resolve("consumer/src/main/java/example/" + name));
+            assertTrue(snippets.contains(file), "README shows consumer/src/main/java/example/" + name + " verbatim in a ```java block");
+        }
+        assertEquals(2, snippets.size(), "every Java snippet of the README is a consumer file the check builds and runs");
     }
 
     @Test
