@@ -127,8 +127,9 @@ public final class InspectCommand implements Callable<Integer> {
         return cut(name);
     }
 
+    /** A long name keeps its end, where nested names (If branches, module paths) differ. */
     private static String cut(String s) {
-        return s.length() > NAME_WIDTH ? s.substring(0, NAME_WIDTH - 3) + "..." : s;
+        return s.length() > NAME_WIDTH ? "..." + s.substring(s.length() - (NAME_WIDTH - 3)) : s;
     }
 
     /**

@@ -44,8 +44,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code opg verify}: re-executes the model on the input under the transcript's own profile and
- * compares the result leaf by leaf. Exit 0 VALID, 1 INVALID (the first divergent step or field is
+ * {@code opg verify}: re-executes the model on the input under the transcript's own profile, at the
+ * granularity and with the block cuts its header records, and compares the result leaf by leaf
+ * ({@code --spot}: the model wrapped the same way, so chosen blocks are re-run whole). A recorded
+ * partition the model cannot have on the input, or a dispute's descent sub-transcript, is INVALID. Exit 0 VALID, 1 INVALID (the first divergent step or field is
  * printed), 2 bad usage or unreadable input, 3 when the process cannot run under the profile.
  *
  * <p>When this process differs from the transcript's PyTorch profile only in what a fresh JVM can
