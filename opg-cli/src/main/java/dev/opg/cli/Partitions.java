@@ -126,8 +126,8 @@ final class Partitions {
                 boolean constant = plan.steps().stream().anyMatch(s -> s.name().equals(c));
                 return "cut '" + c + "' is " + (constant ? "a constant the model id fixes, which belongs to no block"
                         : "not a node step of the model") + "; node steps a block can start at include " + list(near(startable, c))
-                        + " (" + startable.size() + " in all, in execution order: `opg prove --granularity node` then "
-                        + "`opg inspect --all` lists them)" + dflt;
+                        + " (" + startable.size() + " in all; `opg prove --granularity node` then `opg inspect --all` lists "
+                        + "every node step in execution order)" + dflt;
             }
             if (q == 0) {
                 return "cut '" + c + "' is the first node step, where block 1 starts anyway; cuts name where blocks 2, 3, ... start"
