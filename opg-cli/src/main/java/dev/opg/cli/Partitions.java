@@ -2,11 +2,11 @@ package dev.opg.cli;
 
 import ai.djl.ndarray.NDList;
 import dev.opg.cli.model.LoadedModel;
-import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.transcript.Blocks;
 import dev.opg.core.transcript.Granularity;
+import dev.opg.core.transcript.PartitionException;
 import dev.opg.core.transcript.StepPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,7 +81,7 @@ final class Partitions {
      * that the model does not have on {@code x}, a usage error naming the cut at fault and listing
      * node steps a block can start at; else {@code e} itself.
      */
-    static RuntimeException explain(LoadedModel m, NDList x, Path input, MalformedInputException e) {
+    static RuntimeException explain(LoadedModel m, NDList x, Path input, PartitionException e) {
         List<String> cuts = m.verifiable().options().cuts();
         if (cuts == null) {
             return e;

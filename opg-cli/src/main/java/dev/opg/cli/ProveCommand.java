@@ -7,11 +7,11 @@ import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
 import dev.opg.cli.npy.NpyArray;
 import dev.opg.cli.npy.Npz;
-import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.PartitionException;
 import dev.opg.core.transcript.Transcript;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -131,7 +131,7 @@ public final class ProveCommand implements Callable<Integer> {
             Prediction<NDList> p;
             try {
                 p = m.predict(x);
-            } catch (MalformedInputException e) {
+            } catch (PartitionException e) {
                 // An explicit partition the model does not have on this input: say which cut, and what the model has.
                 throw Partitions.explain(m, x, in, e);
             }

@@ -9,10 +9,9 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.PyTorchProfiles;
 import dev.opg.core.djl.VerifiableModel;
-import dev.opg.core.transcript.Blocks;
 import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Granularity;
-import dev.opg.core.transcript.StepPlan;
+import dev.opg.core.transcript.PartitionException;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
@@ -267,15 +266,12 @@ public final class VerifyCommand implements Callable<Integer> {
                     flow = m.verifiable().dataflow(x);
                 } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
                     throw CliException.usage("the model cannot run on " + input + ": " + e.getMessage());
-                } catch (MalformedInputException e) {
-                    // Either the input does not fit the model, or the recorded cuts are no partition of the
-                    // model's node steps on it: the second is the prover's false claim (INVALID), not bad input.
-                    NodeView nodes = nodeView(m, x, input, e);
-                    partitionProblem = partitionProblem(nodes.plan(), h);
-                    if (partitionProblem == null) {
-                        throw e;
-                    }
-                    flow = nodes.flow();
+                } catch (PartitionException e) {
+                    // The recorded cuts are no partition of the model's node steps on this input: the prover's
+                    // claim is false (INVALID), not bad input. The header's model id and inputs are judged first,
+                    // against the model's node-granularity dataflow.
+                    partitionProblem = e.getMessage();
+                    flow = nodeFlow(m, x, input, e);
                 }
                 Finding early = earlyFinding(claimed, flow, partitionProblem);
                 List<String> differing = ChildJvm.differingFields(profile, expected);
@@ -331,35 +327,16 @@ public final class VerifyCommand implements Callable<Integer> {
         };
     }
 
-    /** The model at node granularity on one input: its node plan and the dataflow of a node-granularity transcript. */
-    record NodeView(StepPlan plan, Dataflow flow) {}
-
     /**
-     * The node steps the loaded model runs on {@code x}; a usage error carrying {@code cause}'s
-     * message when even these cannot be planned (the input does not fit the model).
+     * The dataflow of a node-granularity transcript of the loaded model on {@code x}; a usage error
+     * carrying {@code cause}'s message when even that cannot be derived (the input does not fit).
      */
-    static NodeView nodeView(LoadedModel m, NDList x, Path input, RuntimeException cause) {
+    static Dataflow nodeFlow(LoadedModel m, NDList x, Path input, RuntimeException cause) {
         try (VerifiableModel nodes = VerifiableModel.wrap(m.model(), m.verifiable().profile(),
                 RecordingOptions.full().at(Granularity.NODE))) {
-            return new NodeView(nodes.runner().plan(x), nodes.dataflow(x));
+            return nodes.dataflow(x);
         } catch (RuntimeException e) {
             throw new CliException(ExitCodes.USAGE, "the model cannot run on " + input + ": " + cause.getMessage(), cause);
-        }
-    }
-
-    /**
-     * Why the cuts a block-granularity header records are no partition of {@code nodes} (a cut
-     * naming no node step a block can start at, cuts out of order), or null when they are one.
-     */
-    static String partitionProblem(StepPlan nodes, TranscriptHeader h) {
-        if (h.granularity() != Granularity.BLOCK) {
-            return null;
-        }
-        try {
-            Blocks.of(nodes, Granularity.BLOCK, h.cuts());
-            return null;
-        } catch (MalformedInputException e) {
-            return e.getMessage();
         }
     }
 
