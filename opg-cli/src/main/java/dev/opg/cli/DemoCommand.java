@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         step("2. inspect", "what the transcript commits to");
         r = run("inspect", t.toString());
-        for (String line : r.out.lines().limit(24).toList()) {
+        for (String line : r.out.lines().limit(32).toList()) {
             out.println("     " + line);
         }
         check(r.code == 0, "inspect", r.out.lines().filter(l -> l.startsWith("steps")).findFirst().orElse("").replaceAll("\\s+", " "), r);
@@ -126,7 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         Path vad = sileroModel();
         if (vad != null) {
-            step("8. Silero VAD", "a third-party ONNX model (npm @ricky0123/vad-web), one step per graph node");
+            step("8. Silero VAD", "a third-party ONNX model (npm @ricky0123/vad-web), one step per graph node (--granularity node)");
             Path vx = dir.resolve("vad-frame.npz");
             Map<String, NpyArray> in = new java.util.LinkedHashMap<>();
             float[] frame = new float[512];
@@ -139,7 +139,7 @@ public final class DemoCommand implements Callable<Integer> {
                     java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16000).array()));
             Npz.write(in, vx);
             Path vt = dir.resolve("vad.transcript.json");
-            r = run("prove", "--model", vad.toString(), "--input", vx.toString(), "--out", vt.toString());
+            r = run("prove", "--model", vad.toString(), "--input", vx.toString(), "--out", vt.toString(), "--granularity", "node");
             Cli vv = run("verify", vt.toString(), "--model", vad.toString(), "--input", vx.toString());
             long steps = r.code == 0 ? dev.opg.core.transcript.TranscriptCodec.read(vt).steps().size() : 0;
             check(r.code == 0 && vv.code == 0, "Silero VAD", steps + " ONNX nodes proven; " + firstLine(vv.out), r.code != 0 ? r : vv);

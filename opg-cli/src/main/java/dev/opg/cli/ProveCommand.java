@@ -11,6 +11,7 @@ import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.CommitmentMode;
+import dev.opg.core.transcript.PartitionException;
 import dev.opg.core.transcript.Transcript;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code opg prove}: runs a model on an input under a pinned determinism profile, writes the
  * transcript and prints its root. With {@code --input DIR} every .npy/.npz file in the directory
- * is proven ({@code --out} is then a directory) behind a progress bar.
+ * is proven ({@code --out} is then a directory) behind a progress bar. {@code --granularity} and
+ * {@code --partition} choose how finely the steps commit (recorded in the header; a verifier
+ * re-records the same way).
  */
 @Command(name = "prove", mixinStandardHelpOptions = true,
         description = {"Run a model on an input, record the execution transcript, and print its Merkle root.",
@@ -68,6 +71,17 @@ public final class ProveCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Engine random seed, recorded in the profile (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--granularity", defaultValue = "block", paramLabel = "node|block|output",
+            description = {"What each step commits to (recorded in the header): node (every operator output hashed), block "
+                    + "(default: the values crossing block boundaries; blocks from the model by the spec's default rule, or --partition) "
+                    + "or output (the model's inputs and outputs only, one step)."})
+    String granularity;
+
+    @Option(names = "--partition", paramLabel = "CUT[,CUT...]",
+            description = "Block granularity only: the node step names where blocks 2, 3, ... start, in execution order "
+                    + "(default: the model's own partition). `opg prove --granularity node` and `opg inspect --all` list the node steps.")
+    String partition;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
@@ -79,6 +93,7 @@ public final class ProveCommand implements Callable<Integer> {
         if (witness != null) {
             options = options.withWitness();
         }
+        options = Partitions.apply(options, granularity, partition);
         if (threads < 1) {
             throw CliException.usage("--threads must be >= 1");
         }
@@ -113,7 +128,13 @@ public final class ProveCommand implements Callable<Integer> {
         SequencedMap<String, NpyArray> arrays = Inputs.read(in);
         try (NDManager manager = m.model().getNDManager().newSubManager()) {
             NDList x = Inputs.toNDList(manager, arrays);
-            Prediction<NDList> p = m.predict(x);
+            Prediction<NDList> p;
+            try {
+                p = m.predict(x);
+            } catch (PartitionException e) {
+                // An explicit partition the model does not have on this input: say which cut, and what the model has.
+                throw Partitions.explain(m, x, in, e);
+            }
             Transcripts.write(p.transcript(), tOut);
             if (wOut != null) {
                 if (p.witness().isEmpty()) {

@@ -149,8 +149,7 @@ class ChildJvmTest {
         steps.set(steps.size() - 1, dev.opg.core.transcript.Step.full(last.index(), last.name(), last.inputs(), List.of(fake)));
         TranscriptHeader h = t.header();
         Path forged = tmp.resolve("forged-last.json");
-        TranscriptCodec.write(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(),
-                h.inputs(), List.of(fake)), steps, t.profile()), forged);
+        TranscriptCodec.write(new Transcript(h.withOutputs(List.of(fake)), steps, t.profile()), forged);
         Cli.Result b = Cli.run("bisect", underDefault.toString(), forged.toString(), "--model", cnn.toString(), "--input", x.toString(),
                 "--witness-a", witnessDefault.toString());
         assertEquals(1, b.code(), b.toString());
@@ -191,8 +190,7 @@ class ChildJvmTest {
     private static Path withProfile(Path from, DeterminismProfile profile, String name) throws Exception {
         Transcript t = TranscriptCodec.read(from);
         TranscriptHeader h = t.header();
-        TranscriptHeader h2 = new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), profile.digest(),
-                h.inputNames(), h.inputs(), h.outputs());
+        TranscriptHeader h2 = h.withProfileDigest(profile.digest()); // granularity, cuts and everything else kept
         Path out = tmp.resolve(name);
         TranscriptCodec.write(new Transcript(h2, t.steps(), profile), out);
         return out;

@@ -22,5 +22,8 @@ class DemoTest {
             assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+" + java.util.regex.Pattern.quote(s) + "\\s+ok\\s+.*")), s + "\n" + r);
         }
         assertTrue(r.out().contains("demo: every check came out as it must"), r.toString());
+        // Silero is proven per graph node (--granularity node), as the README says; the MLP at the default, block granularity
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+Silero VAD\\s+ok\\s+214 ONNX nodes proven; VALID .*")), r.toString());
+        assertTrue(r.out().contains("granularity     block: 5 steps"), r.toString());
     }
 }

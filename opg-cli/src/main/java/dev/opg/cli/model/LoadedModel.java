@@ -21,12 +21,13 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * A model the {@code opg} command loaded from a path, wrapped for recording. The path is one of:
+ * A model the {@code opg} command loaded from a path, wrapped for recording. The path is one of
+ * (the node steps of each; the recording options' granularity groups them into blocks):
  * <ul>
- *   <li>an {@code .onnx} file (ONNX Runtime engine, one step per graph node);</li>
- *   <li>a TorchScript {@code .pt} file (PyTorch engine, one step);</li>
+ *   <li>an {@code .onnx} file (ONNX Runtime engine, one node step per graph node);</li>
+ *   <li>a TorchScript {@code .pt} file (PyTorch engine, one node step);</li>
  *   <li>a DJL model directory: {@value BlockSpec#FILE} (the architecture) with the DJL parameter
- *       file {@code NAME-NNNN.params} (one step per layer; exactly one {@code .params} file), or a
+ *       file {@code NAME-NNNN.params} (one node step per layer; exactly one {@code .params} file), or a
  *       directory holding exactly one {@code .onnx}, {@code .pt}, {@code .pth} or
  *       {@code .torchscript} file and no {@code .params} file. Any other mix is refused, naming
  *       the files found, so the committed file is the one the engine loads.</li>
