@@ -94,8 +94,7 @@ public final class CheckPolicy {
             return VerificationReport.inconclusive(t.root(), "a spot check re-runs steps from the prover's witness and none was given; "
                     + "not VALID");
         }
-        try (VerifiableModel vm = VerifiableModel.wrap(model, processProfile, RecordingOptions.of(t.header(), false));
-                SpotChecker checker = new SpotChecker(new DjlStepExecutor(vm), 1)) {
+        try (VerifiableModel vm = VerifiableModel.wrap(model, processProfile, RecordingOptions.of(t.header(), false))) {
             Dataflow flow;
             try {
                 // What the transcript must look like comes from the model and this input, never from the transcript.
@@ -105,23 +104,31 @@ public final class CheckPolicy {
                         "a partition of the model's node steps on this input",
                         TranscriptComparator.describePartition(t.header()) + ": " + e.getMessage()), 0, List.of(), notes);
             }
-            List<Integer> chosen = SpotChecker.choose(t.steps().size(), Math.min(request.spotSteps(), t.steps().size()), request.spotSeed());
-            List<String> differing = Profiles.differingFields(processProfile, t.profile());
-            VerificationReport r;
-            if (differing.isEmpty()) {
-                r = checker.check(t, t.root(), flow, request.witness(), chosen, request.tolerance());
-            } else if (request.tolerance().isBitwise()) {
-                // Bits computed under another profile prove nothing either way.
-                r = VerificationReport.inconclusive(t.root(), "profile mismatch: this process cannot reproduce the transcript's "
-                        + differing + "; no bitwise check was done");
-            } else {
-                r = checker.check(t, t.root(), flow, request.witness(), chosen, request.tolerance());
-                notes.add("profile mismatch: this process cannot reproduce the transcript's " + differing + "; fell back to the "
-                        + "tolerant check " + request.tolerance());
+            // made after the partition is known to hold: the executor lists the model's steps, which builds its blocks
+            try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(vm), 1)) {
+                return spot(t, request, checker, flow, processProfile, notes);
             }
-            List<String> all = new ArrayList<>(r.notes());
-            all.addAll(notes);
-            return new VerificationReport(r.verdict(), r.kind(), r.root(), r.findings(), r.stepErrors(), r.stepsChecked(), all);
         }
+    }
+
+    private static VerificationReport spot(Transcript t, Request request, SpotChecker checker, Dataflow flow,
+            DeterminismProfile processProfile, List<String> notes) {
+        List<Integer> chosen = SpotChecker.choose(t.steps().size(), Math.min(request.spotSteps(), t.steps().size()), request.spotSeed());
+        List<String> differing = Profiles.differingFields(processProfile, t.profile());
+        VerificationReport r;
+        if (differing.isEmpty()) {
+            r = checker.check(t, t.root(), flow, request.witness(), chosen, request.tolerance());
+        } else if (request.tolerance().isBitwise()) {
+            // Bits computed under another profile prove nothing either way.
+            r = VerificationReport.inconclusive(t.root(), "profile mismatch: this process cannot reproduce the transcript's "
+                    + differing + "; no bitwise check was done");
+        } else {
+            r = checker.check(t, t.root(), flow, request.witness(), chosen, request.tolerance());
+            notes.add("profile mismatch: this process cannot reproduce the transcript's " + differing + "; fell back to the "
+                    + "tolerant check " + request.tolerance());
+        }
+        List<String> all = new ArrayList<>(r.notes());
+        all.addAll(notes);
+        return new VerificationReport(r.verdict(), r.kind(), r.root(), r.findings(), r.stepErrors(), r.stepsChecked(), all);
     }
 }

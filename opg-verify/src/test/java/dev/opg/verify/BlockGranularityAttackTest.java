@@ -210,4 +210,24 @@ class BlockGranularityAttackTest {
         VerificationReport f = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(forged, input, w, last + 1, 7));
         assertEquals(Verdict.INVALID, f.verdict(), f.summary());
     }
+
+    /** A model whose plan does not depend on its input (a DJL block tree) knows its blocks early: bogus cuts must still be INVALID. */
+    @Test
+    void bogusCutsOnAFixedPlanModelAreInvalidUnderTheSpotCheckToo() {
+        DeterminismProfile pt = TestModels.pytorchProfile();
+        try (Model cnn = TestModels.cnn(2); VerifiableModel v = VerifiableModel.wrap(cnn, pt, RecordingOptions.full().withWitness());
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDList x = TestModels.input(m, TestModels.CNN_INPUT, 7);
+            Prediction<NDList> p = v.predict(x);
+            Transcript t = p.transcript();
+            TensorSource w = TensorSource.of(p.witness().orElseThrow());
+            assertEquals(Verdict.VALID, CheckPolicy.check(cnn, pt, null, CheckPolicy.Request.spot(t, x, w, 2, 1)).verdict());
+            Transcript bogus = new Transcript(t.header().withPartition(Granularity.BLOCK, List.of("07Linear", "02BatchNorm")), t.steps(),
+                    t.profile());
+            VerificationReport r = CheckPolicy.check(cnn, pt, null, CheckPolicy.Request.spot(bogus, x, w, 2, 1));
+            assertEquals(Verdict.INVALID, r.verdict(), r.summary());
+            assertEquals("header.GRANULARITY", r.firstFinding().orElseThrow().location());
+            assertEquals(Verdict.INVALID, CheckPolicy.check(cnn, pt, null, CheckPolicy.Request.full(bogus, x)).verdict());
+        }
+    }
 }
