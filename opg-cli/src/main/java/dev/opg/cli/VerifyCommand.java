@@ -5,24 +5,15 @@ import ai.djl.ndarray.NDManager;
 import dev.opg.cli.model.Inputs;
 import dev.opg.cli.model.LoadedModel;
 import dev.opg.core.MalformedInputException;
-import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.PyTorchProfiles;
-import dev.opg.core.djl.VerifiableModel;
-import dev.opg.core.transcript.Dataflow;
 import dev.opg.core.transcript.Granularity;
-import dev.opg.core.transcript.PartitionException;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import ai.djl.Model;
 import dev.opg.core.witness.Witness;
-import dev.opg.verify.CheckKind;
-import dev.opg.verify.DjlStepExecutor;
-import dev.opg.verify.Finding;
-import dev.opg.verify.HeaderField;
-import dev.opg.verify.HeaderMismatch;
-import dev.opg.verify.SpotChecker;
+import dev.opg.verify.CheckPolicy;
 import dev.opg.verify.TensorSource;
 import dev.opg.verify.Tolerance;
 import dev.opg.verify.Verifier;
@@ -241,14 +232,10 @@ public final class VerifyCommand implements Callable<Integer> {
     static Verification verify(Claim claim, Path model, Path input, Tolerance tol, Path witness, Integer spot, Long spotSeed,
             DeterminismProfile profile, boolean seedDerived, List<String> extraNotes) throws IOException {
         Transcript claimed = claim.transcript();
-        DeterminismProfile expected = claimed.profile();
         TensorSource witnessSource = witness == null ? null : TensorSource.of(Witness.readDirectory(witness));
         VerificationReport r;
         if (spot != null) {
             TranscriptHeader h = claimed.header();
-            // The model wrapped as the transcript says it was recorded (mode, granularity, cuts): at block
-            // granularity the steps are blocks, sampled and re-run whole from their committed inputs.
-            RecordingOptions options = RecordingOptions.of(h, false);
             List<String> spotNotes = new ArrayList<>();
             spotNotes.add("spot-check seed " + spotSeed + (seedDerived ? " (random)" : " (--seed)")
                     + "; --seed " + spotSeed + " chooses the same steps");
@@ -256,42 +243,14 @@ public final class VerifyCommand implements Callable<Integer> {
                 spotNotes.add("at " + h.granularity().specName() + " granularity each step is a block of node steps: a chosen "
                         + "block is re-run whole from its committed inputs and its committed outputs compared");
             }
-            try (LoadedModel m = LoadedModel.open(model, profile, options);
-                    NDManager manager = m.verifiable().model().getNDManager().newSubManager()) {
-                // What the transcript must look like comes from the model and this input, never from the transcript.
+            // One policy with the library (CheckPolicy): the header's model id and inputs, a scope, the recorded
+            // partition, then the dataflow from the model and this input, then the chosen steps (blocks) re-run.
+            try (Model m = LoadedModel.load(model); NDManager manager = m.getNDManager().newSubManager()) {
                 NDList x = Inputs.toNDList(manager, Inputs.read(input));
-                Dataflow flow;
-                String partitionProblem = null;
                 try {
-                    flow = m.verifiable().dataflow(x);
+                    r = CheckPolicy.check(m, profile, null, new CheckPolicy.Request(claimed, x, tol, witnessSource, spot, spotSeed));
                 } catch (ai.djl.engine.EngineException | IllegalArgumentException e) {
                     throw CliException.usage("the model cannot run on " + input + ": " + e.getMessage());
-                } catch (PartitionException e) {
-                    // The recorded cuts are no partition of the model's node steps on this input: the prover's
-                    // claim is false (INVALID), not bad input. The header's model id and inputs are judged first,
-                    // against the model's node-granularity dataflow.
-                    partitionProblem = e.getMessage();
-                    flow = nodeFlow(m, x, input, e);
-                }
-                Finding early = earlyFinding(claimed, flow, partitionProblem);
-                List<String> differing = ChildJvm.differingFields(profile, expected);
-                if (early != null) {
-                    r = VerificationReport.invalid(CheckKind.NONE, claimed.root(), early, 0, List.of(),
-                            List.of("rejected from the header before any step was run"));
-                } else if (!differing.isEmpty() && (tol == null || tol.isBitwise())) {
-                    // Bits computed under another profile prove nothing either way.
-                    r = VerificationReport.inconclusive(claimed.root(), "profile mismatch: this process cannot reproduce the "
-                            + "transcript's " + differing + "; no bitwise check was done");
-                } else {
-                    List<Integer> chosen = SpotChecker.choose(claimed.steps().size(), Math.min(spot, claimed.steps().size()), spotSeed);
-                    // The executor knows the model's blocks, so it is made once the recorded partition is known to be one.
-                    try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(m.verifiable()), 1)) {
-                        r = checker.check(claimed, claimed.root(), flow, witnessSource, chosen, tol == null ? Tolerance.bitwise() : tol);
-                    }
-                    if (!differing.isEmpty()) {
-                        spotNotes.add("profile mismatch: this process cannot reproduce the transcript's " + differing
-                                + "; fell back to the tolerant check " + tol);
-                    }
                 }
             }
             r = withNotes(r, spotNotes);
@@ -331,46 +290,6 @@ public final class VerifyCommand implements Callable<Integer> {
      * The dataflow of a node-granularity transcript of the loaded model on {@code x}; a usage error
      * carrying {@code cause}'s message when even that cannot be derived (the input does not fit).
      */
-    static Dataflow nodeFlow(LoadedModel m, NDList x, Path input, RuntimeException cause) {
-        try (VerifiableModel nodes = VerifiableModel.wrap(m.model(), m.verifiable().profile(),
-                RecordingOptions.full().at(Granularity.NODE))) {
-            return nodes.dataflow(x);
-        } catch (RuntimeException e) {
-            throw new CliException(ExitCodes.USAGE, "the model cannot run on " + input + ": " + cause.getMessage(), cause);
-        }
-    }
-
-    /**
-     * What makes {@code claimed}'s header false before any step is looked at, in the order the
-     * full verification checks it: another model id or input, then a scope (a dispute's descent
-     * into one block is no transcript of the whole model), then a partition the model cannot have
-     * ({@code partitionProblem}); null when none.
-     */
-    static Finding earlyFinding(Transcript claimed, Dataflow flow, String partitionProblem) {
-        TranscriptHeader h = claimed.header();
-        if (h.scope().isEmpty() && partitionProblem == null) {
-            return null; // the spot checker's dataflow check covers the rest
-        }
-        java.util.Optional<Dataflow.Mismatch> header = flow.check(claimed)
-                .filter(mm -> mm.inHeader() && (mm.what().equals("model id") || mm.what().equals("inputs")));
-        if (header.isPresent()) {
-            Dataflow.Mismatch mm = header.get();
-            return new HeaderMismatch(mm.what().equals("model id") ? HeaderField.MODEL_ID : HeaderField.INPUTS, mm.expected(), mm.found());
-        }
-        if (!h.scope().isEmpty()) {
-            return new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
-                    "a descent into block '" + h.scope() + "'; a dispute's sub-transcript is checked by the referee");
-        }
-        return new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
-                describePartition(h) + ": " + partitionProblem);
-    }
-
-    /** A header's granularity, cuts and scope as a report shows them. */
-    static String describePartition(TranscriptHeader h) {
-        return h.granularity().specName() + (h.cuts().isEmpty() ? "" : " cuts " + h.cuts())
-                + (h.scope().isEmpty() ? "" : " scope '" + h.scope() + "'");
-    }
-
     /** The part of a note before its first semicolon: what kept the check from an answer. */
     private static String firstClause(String note) {
         int semi = note.indexOf(';');

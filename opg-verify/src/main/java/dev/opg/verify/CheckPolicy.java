@@ -80,15 +80,11 @@ public final class CheckPolicy {
     private static VerificationReport spot(Model model, DeterminismProfile processProfile, Request request) {
         Transcript t = request.transcript();
         List<String> notes = new ArrayList<>();
-        notes.add("spot-check seed " + request.spotSeed() + " chooses the steps checked");
+        notes.add("the steps checked were chosen by seed " + request.spotSeed());
         Optional<String> impossible = t.profile().implausibility();
         if (impossible.isPresent()) {
             return VerificationReport.invalid(CheckKind.NONE, t.root(),
                     new HeaderMismatch(HeaderField.PROFILE, "a profile a run recorded by opg can have", impossible.get()), 0, List.of(), notes);
-        }
-        if (!t.header().scope().isEmpty()) {
-            return VerificationReport.invalid(CheckKind.NONE, t.root(), new HeaderMismatch(HeaderField.GRANULARITY,
-                    "a transcript of the whole model (no scope)", "a descent into block '" + t.header().scope() + "'"), 0, List.of(), notes);
         }
         if (request.witness() == null) {
             return VerificationReport.inconclusive(t.root(), "a spot check re-runs steps from the prover's witness and none was given; "
@@ -96,19 +92,53 @@ public final class CheckPolicy {
         }
         try (VerifiableModel vm = VerifiableModel.wrap(model, processProfile, RecordingOptions.of(t.header(), false))) {
             Dataflow flow;
+            String partitionProblem = null;
             try {
                 // What the transcript must look like comes from the model and this input, never from the transcript.
                 flow = vm.dataflow(request.input());
             } catch (dev.opg.core.transcript.PartitionException e) {
-                return VerificationReport.invalid(CheckKind.NONE, t.root(), new HeaderMismatch(HeaderField.GRANULARITY,
-                        "a partition of the model's node steps on this input",
-                        TranscriptComparator.describePartition(t.header()) + ": " + e.getMessage()), 0, List.of(), notes);
+                // The recorded cuts are no partition of the model's node steps on this input: the prover's claim is
+                // false. The header's model id and inputs are judged first, against the node-granularity dataflow.
+                partitionProblem = e.getMessage();
+                try (VerifiableModel nodes = VerifiableModel.wrap(model, processProfile,
+                        RecordingOptions.full().at(dev.opg.core.transcript.Granularity.NODE))) {
+                    flow = nodes.dataflow(request.input());
+                }
+            }
+            Optional<Finding> early = earlyFinding(t, flow, partitionProblem);
+            if (early.isPresent()) {
+                return VerificationReport.invalid(CheckKind.NONE, t.root(), early.get(), 0, List.of(), notes);
             }
             // made after the partition is known to hold: the executor lists the model's steps, which builds its blocks
             try (SpotChecker checker = new SpotChecker(new DjlStepExecutor(vm), 1)) {
                 return spot(t, request, checker, flow, processProfile, notes);
             }
         }
+    }
+
+    /**
+     * What makes {@code t}'s header false before any step is looked at, in the order full
+     * verification checks it: another model id or input, then a scope (a dispute's descent into one
+     * block is no transcript of the whole model), then a partition the model cannot have.
+     */
+    private static Optional<Finding> earlyFinding(Transcript t, Dataflow flow, String partitionProblem) {
+        dev.opg.core.transcript.TranscriptHeader h = t.header();
+        if (h.scope().isEmpty() && partitionProblem == null) {
+            return Optional.empty(); // the spot checker's dataflow check covers the rest
+        }
+        Optional<Dataflow.Mismatch> header = flow.check(t)
+                .filter(mm -> mm.inHeader() && (mm.what().equals("model id") || mm.what().equals("inputs")));
+        if (header.isPresent()) {
+            Dataflow.Mismatch mm = header.get();
+            return Optional.of(new HeaderMismatch(mm.what().equals("model id") ? HeaderField.MODEL_ID : HeaderField.INPUTS,
+                    mm.expected(), mm.found()));
+        }
+        if (!h.scope().isEmpty()) {
+            return Optional.of(new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
+                    "a descent into block '" + h.scope() + "'; a dispute's sub-transcript is checked by the referee"));
+        }
+        return Optional.of(new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
+                TranscriptComparator.describePartition(h) + ": " + partitionProblem));
     }
 
     private static VerificationReport spot(Transcript t, Request request, SpotChecker checker, Dataflow flow,

@@ -189,7 +189,7 @@ class BlockGranularityAttackTest {
         VerificationReport ok = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(honest, input, w, 3, 7));
         assertEquals(Verdict.VALID, ok.verdict(), ok.summary());
         assertEquals(3, ok.stepsChecked());
-        assertTrue(ok.notes().stream().anyMatch(n -> n.contains("seed 7")), ok.notes().toString());
+        assertTrue(ok.notes().stream().anyMatch(n -> n.contains("chosen by seed 7")), ok.notes().toString());
         assertEquals(Verdict.VALID, CheckPolicy.check(silero, profile, null, CheckPolicy.Request.full(honest, input)).requireValid().verdict());
         // without the witness nothing can be re-run: INCONCLUSIVE, which requireValid refuses
         VerificationReport none = CheckPolicy.check(silero, profile, null, CheckPolicy.Request.spot(honest, input, null, 3, 7));
