@@ -374,11 +374,11 @@ public final class ProvenJob {
             }
             return out.iterator();
         }, true).mapToPair(t -> t);
-        Path parts = settings.partsDir();
+        String parts = settings.partsDir().toString();
         lines.repartitionAndSortWithinPartitions(new FilePartitioner(partitions)).foreachPartition(it -> {
             int part = TaskContext.getPartitionId();
-            Path target = parts.resolve(String.format("part-%05d.receipts.jsonl", part));
-            Path tmp = parts.resolve("." + target.getFileName() + "." + TaskContext.get().taskAttemptId() + ".tmp");
+            Path target = JobFiles.receipts(Path.of(parts), part);
+            Path tmp = Path.of(parts).resolve("." + target.getFileName() + "." + TaskContext.get().taskAttemptId() + ".tmp");
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 while (it.hasNext()) {
                     w.write(it.next()._2());
