@@ -321,7 +321,7 @@ public final class ProvenJob {
 
     private JobAnchor anchor;
 
-    /** Routes receipt lines to the partition file they belong to (key = partition << 32 | row index). */
+    /** Routes receipt lines to the partition file they belong to (key = {@code partition << 32 | row index}). */
     static final class FilePartitioner extends Partitioner {
         private static final long serialVersionUID = 1L;
         private final int n;
