@@ -182,6 +182,16 @@ class SparkJobTest {
         assertEquals(s1.checked(), s2.checked());
         assertEquals(s1.findings(), s2.findings());
         assertTrue(s1.sample().contains("seed 12345"));
+
+        // a partition file withheld: its rows have no committed transcript, counted over the whole dataset
+        Path gone = PartitionFile.name(out.resolve("parts"), 0);
+        int withheld = PartitionFile.read(gone).rows().size();
+        Files.delete(gone);
+        JobVerifier.Report m = new JobVerifier(prover(out).settings()).verify(data(2), root.root(), ROWS, Sample.all());
+        assertEquals(withheld, m.missing());
+        assertFalse(m.allValid());
+        assertTrue(m.findings().stream().filter(f -> f.detail().contains("no committed transcript")).count() == withheld,
+                m.findings().toString());
     }
 
     @Test
