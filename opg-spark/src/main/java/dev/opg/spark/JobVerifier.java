@@ -1,0 +1,374 @@
+package dev.opg.spark;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.chain.BatchRoots;
+import dev.opg.core.Digest;
+import dev.opg.core.Hex;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.merkle.MerkleProofs;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.verify.VerificationReport;
+import dev.opg.verify.Verifier;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verification as a Spark job: the verifier's own rows (key and model inputs), its own model, the
+ * job root it read from the chain and the count anchored with it, against a prover's job
+ * directory, whose every byte the prover controls. Every row, or a {@link Sample}, is re-executed
+ * on the executors; rows that fail are reported by key.
+ *
+ * <p>For each checked row with key k, what must hold is derived from the verifier's side: the row's
+ * position is the rank of k among the verifier's keys (spec section 3.15), the tree size is the
+ * verifier's row count and must equal the anchored count, the transcript (decoded strictly) must
+ * hash to the root that the receipt's inclusion proof leads from to the anchored job root at that
+ * position, and re-executing the verifier's model on the verifier's input must give that
+ * transcript bit for bit ({@link Verifier}). Missing rows, receipts or duplicated keys are
+ * INVALID; a profile this executor cannot reproduce is INCONCLUSIVE, never VALID.
+ */
+public final class JobVerifier {
+    private static final Logger LOG = LoggerFactory.getLogger(JobVerifier.class);
+    /** Most non-VALID rows listed in a report (all are counted). */
+    public static final int MAX_LISTED = 1000;
+
+    private final ProveSettings settings;
+
+    /**
+     * @param settings the model, key and input columns and determinism settings the verifier
+     *     uses; {@code outputDir} is the prover's job directory under examination
+     */
+    public JobVerifier(ProveSettings settings) {
+        this.settings = settings;
+    }
+
+    /** One row that is not VALID. */
+    public record RowFinding(String key, String verdict, String detail) implements Serializable {}
+
+    /**
+     * What a verification job found.
+     *
+     * @param datasetRows rows in the verifier's dataset
+     * @param anchoredRows the count anchored with the job root
+     * @param missing verifier rows without a committed transcript (all rows counted, not only the sample)
+     * @param checked rows re-executed
+     * @param valid rows VALID
+     * @param invalid rows INVALID
+     * @param inconclusive rows INCONCLUSIVE
+     * @param findings the non-VALID rows by key (at most {@link #MAX_LISTED})
+     * @param sample what the sample proves
+     */
+    public record Report(long datasetRows, long anchoredRows, long missing, long checked, long valid, long invalid, long inconclusive,
+            List<RowFinding> findings, String sample) {
+        /** True when the anchored root covers exactly the verifier's rows and every checked row is VALID. */
+        public boolean allValid() {
+            return datasetRows == anchoredRows && missing == 0 && invalid == 0 && inconclusive == 0 && checked > 0;
+        }
+
+        public String summary() {
+            return String.format("%s: %d of %d rows checked (%s): %d VALID, %d INVALID, %d INCONCLUSIVE; %d rows anchored, %d in the "
+                    + "dataset, %d without a committed transcript", allValid() ? "VALID" : "NOT VALID", checked, datasetRows, sample, valid,
+                    invalid, inconclusive, anchoredRows, datasetRows, missing);
+        }
+    }
+
+    /**
+     * Verifies the prover's job against the verifier's dataset {@code input} (with the key and
+     * input columns of the settings).
+     *
+     * @param jobRoot the job root as anchored (read it from the chain, not from the prover)
+     * @param anchoredCount the count anchored with it
+     */
+    public Report verify(Dataset<Row> input, Digest jobRoot, long anchoredCount, Sample sample) {
+        StructType schema = input.schema();
+        TensorColumns.checkSchema(schema, settings);
+        SparkSession spark = input.sparkSession();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        ProveSettings s = settings;
+        int keyIndex = schema.fieldIndex(s.keyColumn());
+        DataType keyType = schema.fields()[keyIndex].dataType();
+
+        // the verifier's rows in key order, with their rank: the position each must have under the root
+        StructType vSchema = schema.add("kb", DataTypes.BinaryType, false);
+        JavaRDD<Row> keyed = input.javaRDD().map(r -> {
+            Object[] v = new Object[r.length() + 1];
+            for (int i = 0; i < r.length(); i++) {
+                v[i] = r.get(i);
+            }
+            v[r.length()] = KeyBytes.of(r.get(keyIndex), keyType, s.keyColumn());
+            return RowFactory.create(v);
+        });
+        Dataset<Row> vdf = spark.createDataFrame(keyed, vSchema);
+        StructType rankedSchema = vSchema.add("rank", DataTypes.LongType, false);
+        JavaRDD<Row> ranked = vdf.orderBy("kb").javaRDD().zipWithIndex().map(t -> {
+            Object[] v = new Object[t._1().length() + 1];
+            for (int i = 0; i < t._1().length(); i++) {
+                v[i] = t._1().get(i);
+            }
+            v[v.length - 1] = t._2();
+            return RowFactory.create(v);
+        });
+        Dataset<Row> rdf = spark.createDataFrame(ranked, rankedSchema).persist(StorageLevel.MEMORY_AND_DISK());
+        long n = rdf.count();
+        long distinct = rdf.select("kb").distinct().count();
+        if (distinct != n) {
+            throw new MalformedInputException("the verifier's dataset has " + (n - distinct) + " duplicate key(s) in '" + s.keyColumn()
+                    + "'; keys must be unique (spec section 3.15)");
+        }
+
+        // the prover's committed rows and receipts, by key (duplicates kept visible)
+        List<String> files = new ArrayList<>();
+        List<String> receiptFiles = new ArrayList<>();
+        try (var ds = Files.newDirectoryStream(s.partsDir(), "part-*.opgpart")) {
+            ds.forEach(p -> files.add(p.toString()));
+        } catch (IOException e) {
+            throw new MalformedInputException("cannot list the prover's partition files in " + s.partsDir() + ": " + e.getMessage(), e);
+        }
+        files.sort(null);
+        for (String f : files) {
+            receiptFiles.add(JobFiles.receipts(s.partsDir(), PartitionFile.Reader.partitionOf(Path.of(f))).toString());
+        }
+        int slices = Math.max(1, files.size());
+        StructType pSchema = new StructType(new StructField[] {
+                DataTypes.createStructField("kb", DataTypes.BinaryType, false),
+                DataTypes.createStructField("file", DataTypes.StringType, false),
+                DataTypes.createStructField("idx", DataTypes.IntegerType, false)});
+        JavaRDD<Row> committed = jsc.parallelize(files, slices).flatMap(f -> {
+            List<Row> out = new ArrayList<>();
+            int[] i = {0};
+            try {
+                PartitionFile.scan(Path.of(f), r -> out.add(RowFactory.create(r.key(), f, i[0]++)));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("prover file {} is unreadable or damaged; its rows count as missing: {}", f, e.getMessage());
+                return new ArrayList<Row>().iterator();
+            }
+            return out.iterator();
+        });
+        Dataset<Row> pdf = spark.createDataFrame(committed, pSchema).groupBy("kb")
+                .agg(functions.count("*").as("pn"), functions.first("file").as("file"), functions.first("idx").as("idx"));
+        StructType rcSchema = new StructType(new StructField[] {
+                DataTypes.createStructField("kb", DataTypes.BinaryType, false),
+                DataTypes.createStructField("receipt", DataTypes.StringType, false)});
+        JavaRDD<Row> receiptRows = jsc.parallelize(receiptFiles, slices).flatMap(f -> {
+            List<Row> out = new ArrayList<>();
+            Path p = Path.of(f);
+            if (!Files.isRegularFile(p)) {
+                return out.iterator();
+            }
+            try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    try {
+                        out.add(RowFactory.create(JobFiles.RowReceipt.parse(line).keyBytes(), line));
+                    } catch (RuntimeException e) {
+                        LOG.warn("a malformed receipt line in {} is ignored: {}", f, e.getMessage());
+                    }
+                }
+            }
+            return out.iterator();
+        });
+        Dataset<Row> recdf = spark.createDataFrame(receiptRows, rcSchema).groupBy("kb")
+                .agg(functions.count("*").as("rn"), functions.first("receipt").as("receipt"));
+
+        long missing = rdf.select("kb").join(pdf.select("kb"), rdf.col("kb").equalTo(pdf.col("kb")), "left_anti").count();
+
+        Dataset<Row> checkedRows = rdf.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
+                sample.includes((byte[]) r.getAs("kb")));
+        Dataset<Row> joined = checkedRows.join(pdf, checkedRows.col("kb").equalTo(pdf.col("kb")), "left")
+                .drop(pdf.col("kb"));
+        joined = joined.join(recdf, joined.col("kb").equalTo(recdf.col("kb")), "left").drop(recdf.col("kb"));
+        StructType js = joined.schema();
+        byte[] root = jobRoot.toByteArray();
+        StructType outSchema = new StructType(new StructField[] {
+                DataTypes.createStructField("key", DataTypes.StringType, false),
+                DataTypes.createStructField("verdict", DataTypes.StringType, false),
+                DataTypes.createStructField("detail", DataTypes.StringType, true)});
+        int tasks = Math.max(1, Math.min(files.size(), jsc.defaultParallelism() * 4));
+        JavaRDD<Row> results = joined.repartition(tasks, joined.col("file")).javaRDD()
+                .mapPartitions(it -> checkPartition(s, js, keyIndex, keyType, Digest.of(root), anchoredCount, n, it));
+        Dataset<Row> res = spark.createDataFrame(results, outSchema).persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, Long> counts = new HashMap<>();
+        for (Row r : res.groupBy("verdict").count().collectAsList()) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        List<RowFinding> findings = new ArrayList<>();
+        for (Row r : res.filter(functions.col("verdict").notEqual("VALID")).orderBy("key").limit(MAX_LISTED).collectAsList()) {
+            findings.add(new RowFinding(r.getString(0), r.getString(1), r.getString(2)));
+        }
+        long valid = counts.getOrDefault("VALID", 0L);
+        long invalid = counts.getOrDefault("INVALID", 0L);
+        long inconclusive = counts.getOrDefault("INCONCLUSIVE", 0L);
+        res.unpersist();
+        rdf.unpersist();
+        Report report = new Report(n, anchoredCount, missing, valid + invalid + inconclusive, valid, invalid, inconclusive, findings,
+                sample.statement());
+        LOG.info(report.summary());
+        return report;
+    }
+
+    /** Checks the rows of one task, reading each partition file it needs once, in row order. */
+    private static java.util.Iterator<Row> checkPartition(ProveSettings s, StructType js, int keyIndex, DataType keyType, Digest jobRoot,
+            long anchoredCount, long n, java.util.Iterator<Row> it) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        it.forEachRemaining(rows::add);
+        int fileCol = js.fieldIndex("file");
+        int idxCol = js.fieldIndex("idx");
+        rows.sort(Comparator.<Row, String>comparing(r -> r.isNullAt(fileCol) ? "" : r.getString(fileCol))
+                .thenComparingInt(r -> r.isNullAt(idxCol) ? -1 : r.getInt(idxCol)));
+        List<Row> out = new ArrayList<>(rows.size());
+        try (Reexecutor re = new Reexecutor(s)) {
+            PartitionFile.Reader reader = null;
+            String readerFile = null;
+            int readerPos = 0;
+            try {
+                for (Row r : rows) {
+                    String key = KeyBytes.display(r.getAs("kb"), keyType);
+                    String[] verdict;
+                    try {
+                        byte[] transcript = null;
+                        if (!r.isNullAt(fileCol)) {
+                            String f = r.getString(fileCol);
+                            int idx = r.getInt(idxCol);
+                            if (!f.equals(readerFile) || idx < readerPos) {
+                                if (reader != null) {
+                                    reader.close();
+                                }
+                                reader = new PartitionFile.Reader(Path.of(f));
+                                readerFile = f;
+                                readerPos = 0;
+                            }
+                            PartitionFile.Row pr = null;
+                            while (readerPos <= idx) {
+                                pr = reader.next();
+                                readerPos++;
+                            }
+                            transcript = pr == null ? null : pr.transcript();
+                        }
+                        verdict = check(s, js, r, keyIndex, keyType, jobRoot, anchoredCount, n, transcript, re);
+                    } catch (IOException | RuntimeException e) {
+                        verdict = new String[] {"INVALID", "the prover's files for this row cannot be read: " + e.getMessage()};
+                    }
+                    out.add(RowFactory.create(key, verdict[0], verdict[1]));
+                }
+            } finally {
+                if (reader != null) {
+                    reader.close();
+                }
+            }
+        }
+        return out.iterator();
+    }
+
+    private static String[] check(ProveSettings s, StructType js, Row r, int keyIndex, DataType keyType, Digest jobRoot, long anchoredCount,
+            long n, byte[] transcriptBytes, Reexecutor re) {
+        if (r.isNullAt(js.fieldIndex("file")) || transcriptBytes == null) {
+            return new String[] {"INVALID", "no committed transcript for this key"};
+        }
+        if (r.<Long>getAs("pn") > 1) {
+            return new String[] {"INVALID", "the prover committed this key " + r.getAs("pn") + " times"};
+        }
+        if (r.isNullAt(js.fieldIndex("receipt"))) {
+            return new String[] {"INVALID", "no receipt (inclusion proof) for this key"};
+        }
+        if (r.<Long>getAs("rn") > 1) {
+            return new String[] {"INVALID", "the prover gave " + r.getAs("rn") + " receipts for this key"};
+        }
+        Transcript t;
+        try {
+            t = TranscriptCodec.decode(transcriptBytes);
+        } catch (RuntimeException e) {
+            return new String[] {"INVALID", "the committed transcript is malformed: " + e.getMessage()};
+        }
+        JobFiles.RowReceipt rc = JobFiles.RowReceipt.parse(r.getAs("receipt"));
+        long rank = r.<Long>getAs("rank");
+        if (anchoredCount != n) {
+            return new String[] {"INVALID", "the anchored job root covers " + anchoredCount + " rows; the dataset has " + n};
+        }
+        if (!rc.jobRoot().equals(jobRoot)) {
+            return new String[] {"INVALID", "the receipt is for job root " + rc.jobRoot().hex() + ", not the anchored " + jobRoot.hex()};
+        }
+        if (rc.proof().leafIndex() != rank || rc.proof().treeSize() != n) {
+            return new String[] {"INVALID", "the receipt puts this row at leaf " + rc.proof().leafIndex() + " of " + rc.proof().treeSize()
+                    + "; its key is number " + rank + " of " + n + " in key order"};
+        }
+        if (!MerkleProofs.verifyInclusion(rank, n, BatchRoots.leafHash(t.root()), rc.proof().path(), jobRoot)) {
+            return new String[] {"INVALID", "the transcript's root " + t.root().hex() + " is not under the anchored job root at leaf " + rank};
+        }
+        List<WitnessTensor> inputs = TensorColumns.inputs(r, js, s);
+        VerificationReport report = re.verify(t, inputs);
+        return new String[] {report.verdict().name(), report.isValid() ? null : report.summary()};
+    }
+
+    /** The verifier's model for one task, loaded on first use (profile applied first), closed at the end. */
+    private static final class Reexecutor implements AutoCloseable {
+        private final ProveSettings s;
+        private Model model;
+        private Verifier verifier;
+
+        Reexecutor(ProveSettings s) {
+            this.s = s;
+        }
+
+        VerificationReport verify(Transcript t, List<WitnessTensor> inputs) {
+            if (verifier == null) {
+                DeterminismProfile profile = EngineSupport.of(s.model().engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
+                try {
+                    model = s.model().load();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot load the verifier's model " + s.model().path() + ": " + e.getMessage(), e);
+                }
+                verifier = new Verifier(model, profile);
+            }
+            try (NDManager m = model.getNDManager().newSubManager()) {
+                NDList x = TensorColumns.toNDList(inputs, s.inputColumns(), m);
+                return verifier.verify(t, x);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (verifier != null) {
+                    verifier.close();
+                }
+            } finally {
+                if (model != null) {
+                    model.close();
+                }
+            }
+        }
+    }
+
+    /** For callers holding a hex job root. */
+    public Report verify(Dataset<Row> input, String jobRootHex, long anchoredCount, Sample sample) {
+        return verify(input, Digest.of(Hex.decode(jobRootHex)), anchoredCount, sample);
+    }
+}

@@ -1,0 +1,393 @@
+package dev.opg.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opg.core.Digest;
+import dev.opg.core.LimitExceededException;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.UnsupportedVersionException;
+import dev.opg.core.transcript.TranscriptLimits;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The file one partition of a proving job writes: every row's key, transcript root, model input
+ * digests, canonical transcript JSON, output tensors and (when recorded) witness, then a trailer
+ * saying which partition, job settings, model, executor and profile produced them, then the
+ * SHA-256 of every byte before it. Written to a temporary name and renamed into place only when
+ * complete, so a file under its final name is either whole or detectably damaged.
+ *
+ * <p>Layout (integers big-endian): {@code "OPG-SPARK-PART"}, u8 version 1; per row u8 1, u32 key
+ * length, key bytes (spec section 3.15), 32-byte transcript root, u32 n, n 32-byte input digests,
+ * u32 length, transcript JSON, u32 n, n times (u32 length, tensor file form), i32 length (-1: no
+ * witness), witness single-file form; then u8 0, u64 row count, u32 length, trailer JSON (UTF-8),
+ * and 32 bytes SHA-256 over everything before them.
+ *
+ * <p>Reading is bounded and fails closed: a length above its cap, a truncated file, bytes after
+ * the hash, or a hash that does not match give {@link MalformedInputException}.
+ */
+public final class PartitionFile {
+    static final byte[] MAGIC = "OPG-SPARK-PART".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    /** Largest key, in bytes. */
+    public static final int MAX_KEY_BYTES = 1 << 16;
+    /** Largest output tensor (file form) or witness, in bytes. */
+    public static final int MAX_BLOB_BYTES = Integer.MAX_VALUE - 64;
+    private static final int MAX_TRAILER_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PartitionFile() {}
+
+    /** One proven row as stored. */
+    public record Row(byte[] key, byte[] root, List<byte[]> inputDigests, byte[] transcript, List<byte[]> outputs, byte[] witness) {
+        public Row {
+            inputDigests = List.copyOf(inputDigests);
+            outputs = List.copyOf(outputs);
+        }
+
+        /** Whether the stored row proves the same model input under the same key. */
+        boolean sameInput(byte[] otherKey, List<byte[]> otherDigests) {
+            if (!Arrays.equals(key, otherKey) || inputDigests.size() != otherDigests.size()) {
+                return false;
+            }
+            for (int i = 0; i < inputDigests.size(); i++) {
+                if (!Arrays.equals(inputDigests.get(i), otherDigests.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * What produced a partition file.
+     *
+     * @param partition the input partition's index
+     * @param rows the number of rows
+     * @param settings the digest of the job settings ({@link ProveSettings#digest()})
+     * @param modelFiles the digest of the model's files ({@link ModelSource#filesDigest()})
+     * @param keyType the key column's Spark type name
+     * @param modelId the model id (hex), null for a partition without rows
+     * @param profile the determinism profile the executor ran under (canonical JSON), null without rows
+     * @param executor the Spark executor id
+     * @param host the executor's host name
+     */
+    public record Trailer(int partition, long rows, String settings, String modelFiles, String keyType, String modelId,
+            String profile, String executor, String host) {
+        byte[] toJson() {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("partition", partition);
+            o.put("rows", rows);
+            o.put("settings", settings);
+            o.put("modelFiles", modelFiles);
+            o.put("keyType", keyType);
+            o.put("modelId", modelId);
+            o.put("profile", profile);
+            o.put("executor", executor);
+            o.put("host", host);
+            return o.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        static Trailer fromJson(byte[] json) throws IOException {
+            JsonNode o = JSON.readTree(json);
+            if (o == null || !o.isObject()) {
+                throw new MalformedInputException("a partition file's trailer is not a JSON object");
+            }
+            return new Trailer(o.path("partition").asInt(-1), o.path("rows").asLong(-1), o.path("settings").asText(null),
+                    o.path("modelFiles").asText(null), o.path("keyType").asText(null), text(o, "modelId"), text(o, "profile"),
+                    text(o, "executor"), text(o, "host"));
+        }
+
+        private static String text(JsonNode o, String f) {
+            return o.hasNonNull(f) ? o.get(f).asText() : null;
+        }
+    }
+
+    /** A partition file's rows and trailer. */
+    public record Contents(List<Row> rows, Trailer trailer) {}
+
+    /** The final name of partition {@code p}'s file in {@code dir}. */
+    public static Path name(Path dir, int partition) {
+        return dir.resolve(String.format("part-%05d.opgpart", partition));
+    }
+
+    /** Writes a partition file. Not thread-safe. */
+    static final class Writer implements AutoCloseable {
+        private final DataOutputStream out;
+        private final MessageDigest sha;
+        private long rows;
+        private boolean finished;
+
+        Writer(Path file) throws IOException {
+            this.sha = sha256();
+            OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+            this.out = new DataOutputStream(new DigestOutputStream(raw, sha));
+            out.write(MAGIC);
+            out.writeByte(VERSION);
+        }
+
+        void write(Row r) throws IOException {
+            out.writeByte(1);
+            out.writeInt(r.key().length);
+            out.write(r.key());
+            out.write(r.root());
+            out.writeInt(r.inputDigests().size());
+            for (byte[] d : r.inputDigests()) {
+                out.write(d);
+            }
+            out.writeInt(r.transcript().length);
+            out.write(r.transcript());
+            out.writeInt(r.outputs().size());
+            for (byte[] o : r.outputs()) {
+                out.writeInt(o.length);
+                out.write(o);
+            }
+            if (r.witness() == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(r.witness().length);
+                out.write(r.witness());
+            }
+            rows++;
+        }
+
+        long rows() {
+            return rows;
+        }
+
+        /** Writes the trailer and the hash, flushes and syncs. */
+        void finish(Trailer t) throws IOException {
+            out.writeByte(0);
+            out.writeLong(rows);
+            byte[] json = t.toJson();
+            out.writeInt(json.length);
+            out.write(json);
+            out.flush();
+            byte[] h = sha.digest();
+            out.write(h); // hashed into a spent digest: harmless, the digest was already taken
+            out.flush();
+            finished = true;
+        }
+
+        boolean finished() {
+            return finished;
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
+    /** Receives rows as a file is read. */
+    @FunctionalInterface
+    public interface RowSink {
+        void accept(Row row) throws IOException;
+    }
+
+    /**
+     * Reads {@code file}, handing each row to {@code sink} as it goes, and returns the trailer once
+     * the hash over the whole file matched. A caller must not act on the rows before this returns.
+     *
+     * @throws MalformedInputException for a damaged, truncated or altered file
+     */
+    public static Trailer scan(Path file, RowSink sink) throws IOException {
+        try (Reader r = new Reader(file)) {
+            Row row;
+            while ((row = r.next()) != null) {
+                sink.accept(row);
+            }
+            return r.trailer();
+        }
+    }
+
+    /**
+     * Reads a file row by row: {@link #next()} until it returns null, then {@link #trailer()},
+     * which is only returned once the hash over the whole file matched.
+     */
+    public static final class Reader implements AutoCloseable {
+        private final Path file;
+        private final MessageDigest sha = sha256();
+        private final InputStream raw;
+        private final DataInputStream in;
+        private long count;
+        private Trailer trailer;
+
+        public Reader(Path file) throws IOException {
+            this.file = file;
+            this.raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            this.in = new DataInputStream(new DigestInputStream(raw, sha));
+            try {
+                byte[] magic = in.readNBytes(MAGIC.length);
+                if (!Arrays.equals(magic, MAGIC)) {
+                    throw new MalformedInputException(file + " is not an opg-spark partition file (no OPG-SPARK-PART tag)");
+                }
+                int version = in.readUnsignedByte();
+                if (version != VERSION) {
+                    throw new UnsupportedVersionException("partition file " + file + " has version " + version + "; this reads " + VERSION);
+                }
+            } catch (IOException | RuntimeException e) {
+                raw.close();
+                throw truncated(e);
+            }
+        }
+
+        private MalformedInputException truncated(Exception e) {
+            if (e instanceof MalformedInputException m) {
+                return m;
+            }
+            return new MalformedInputException("partition file " + file + " is truncated or unreadable: " + e.getMessage(), e);
+        }
+
+        /** The partition index in a partition file's name ({@code part-NNNNN.opgpart}). */
+        public static int partitionOf(Path file) {
+            String n = file.getFileName().toString();
+            if (!n.matches("part-\\d{5,}\\.opgpart")) {
+                throw new MalformedInputException(file + " is not named part-NNNNN.opgpart");
+            }
+            return Integer.parseInt(n.substring(5, n.indexOf('.')));
+        }
+
+        /** The next row, or null after the last (the trailer and hash are then checked). */
+        public Row next() throws IOException {
+            if (trailer != null) {
+                return null;
+            }
+            try {
+                int tag = in.readUnsignedByte();
+                if (tag == 0) {
+                    finish();
+                    return null;
+                }
+                if (tag != 1) {
+                    throw new MalformedInputException("partition file " + file + ": row " + count + " starts with tag " + tag + "; expected 0 or 1");
+                }
+                byte[] key = block(in, MAX_KEY_BYTES, "key", file);
+                byte[] root = exact(in, Digest.SIZE, file);
+                int nIn = count(in, TranscriptLimits.MAX_TENSORS, "input digests", file);
+                List<byte[]> ins = new ArrayList<>(nIn);
+                for (int i = 0; i < nIn; i++) {
+                    ins.add(exact(in, Digest.SIZE, file));
+                }
+                byte[] transcript = block(in, (int) Math.min(Integer.MAX_VALUE - 64, TranscriptLimits.MAX_JSON_BYTES), "transcript", file);
+                int nOut = count(in, TranscriptLimits.MAX_TENSORS, "outputs", file);
+                List<byte[]> outs = new ArrayList<>(nOut);
+                for (int i = 0; i < nOut; i++) {
+                    outs.add(block(in, MAX_BLOB_BYTES, "output tensor", file));
+                }
+                int wLen = in.readInt();
+                byte[] witness = null;
+                if (wLen != -1) {
+                    if (wLen < 0 || wLen > MAX_BLOB_BYTES) {
+                        throw new LimitExceededException("partition file " + file + ": witness length " + wLen + " is outside 0.." + MAX_BLOB_BYTES);
+                    }
+                    witness = exact(in, wLen, file);
+                }
+                count++;
+                return new Row(key, root, ins, transcript, outs, witness);
+            } catch (EOFException e) {
+                throw truncated(e);
+            }
+        }
+
+        private void finish() throws IOException {
+            long rows = in.readLong();
+            if (rows != count) {
+                throw new MalformedInputException("partition file " + file + " says it holds " + rows + " rows; it holds " + count);
+            }
+            byte[] json = block(in, MAX_TRAILER_BYTES, "trailer", file);
+            byte[] expected = sha.digest();
+            byte[] stored = raw.readNBytes(Digest.SIZE);
+            if (stored.length != Digest.SIZE || raw.read() != -1 || !MessageDigest.isEqual(expected, stored)) {
+                throw new MalformedInputException("partition file " + file + " is damaged: its SHA-256 does not match the bytes "
+                        + "(truncated, altered, or not written to the end)");
+            }
+            Trailer t = Trailer.fromJson(json);
+            if (t.rows() != count) {
+                throw new MalformedInputException("partition file " + file + ": the trailer says " + t.rows() + " rows; it holds " + count);
+            }
+            trailer = t;
+        }
+
+        /** The trailer, after {@link #next()} returned null. */
+        public Trailer trailer() {
+            if (trailer == null) {
+                throw new IllegalStateException("read every row of " + file + " before its trailer");
+            }
+            return trailer;
+        }
+
+        @Override
+        public void close() throws IOException {
+            raw.close();
+        }
+    }
+
+    /** Reads a whole file into memory (for small partitions and tests). */
+    public static Contents read(Path file) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        Trailer t = scan(file, rows::add);
+        return new Contents(rows, t);
+    }
+
+    /** The trailer of an intact file, or null where the file is missing or damaged. */
+    static Trailer validTrailer(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return scan(file, r -> {});
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static int count(DataInputStream in, int cap, String what, Path file) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > cap) {
+            throw new LimitExceededException("partition file " + file + ": " + n + " " + what + " is outside 0.." + cap);
+        }
+        return n;
+    }
+
+    private static byte[] block(DataInputStream in, int cap, String what, Path file) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > cap) {
+            throw new LimitExceededException("partition file " + file + ": a " + what + " of " + n + " bytes is outside 0.." + cap);
+        }
+        return exact(in, n, file);
+    }
+
+    private static byte[] exact(DataInputStream in, int n, Path file) throws IOException {
+        byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new MalformedInputException("partition file " + file + " is truncated");
+        }
+        return b;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package dev.opg.spark;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
+import dev.opg.core.djl.Prediction;
+import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.profile.DeterminismProfile;
+import dev.opg.core.transcript.Transcript;
+import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.core.witness.WitnessTensor;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one task does with one input partition: proves each row with one model loaded lazily for
+ * this partition (the determinism profile applied on this executor before its engine loads) and
+ * closed at the end, and commits the partition's file atomically.
+ *
+ * <p><b>Idempotent.</b> Where the partition's file is already there, intact, and was written under
+ * the same settings and model files, each row whose key and input digests equal the stored row at
+ * the same position is taken from it instead of being proven again; a partition whose rows all
+ * match is left untouched. A task that dies mid-partition leaves only a temporary file
+ * ({@code .part-NNNNN.opgpart.*.tmp}), never a file under the final name.
+ */
+final class PartitionProver {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionProver.class);
+
+    /**
+     * Fault injection for crash tests: a task-local property {@value} = {@code "P:R"} fails the
+     * first attempt of partition P's task right after it wrote R rows (as if its executor died
+     * there: the temporary file is left behind); {@code "P:R:always"} fails every attempt.
+     */
+    static final String FAIL_AFTER_ROWS = "opg.spark.failAfterRows";
+
+    /** What one partition's task did. */
+    record Summary(int partition, long rows, long proven, long reused, boolean untouched, String modelId, String profile,
+            String executor, String host) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private PartitionProver() {}
+
+    static Iterator<Summary> run(ProveSettings s, StructType schema, int partition, Iterator<Row> rows) {
+        try {
+            return List.of(prove(s, schema, partition, rows)).iterator();
+        } catch (IOException e) {
+            throw new UncheckedIOException("partition " + partition + ": cannot write its file under " + s.partsDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Summary prove(ProveSettings s, StructType schema, int partition, Iterator<Row> rows) throws IOException {
+        Path dir = s.partsDir();
+        Files.createDirectories(dir);
+        Path target = PartitionFile.name(dir, partition);
+        TaskContext tc = TaskContext.get();
+        int attempt = tc == null ? 0 : tc.attemptNumber();
+        long taskId = tc == null ? 0 : tc.taskAttemptId();
+        Path tmp = dir.resolve("." + target.getFileName() + "." + attempt + "-" + taskId + ".tmp");
+        String settings = s.digest();
+        String modelFiles = s.model().filesDigest();
+        String keyType = schema.apply(s.keyColumn()).dataType().typeName();
+        int keyIndex = schema.fieldIndex(s.keyColumn());
+        int[] fail = failAfter(tc, partition, attempt);
+
+        PartitionFile.Trailer old = PartitionFile.validTrailer(target);
+        if (old == null && Files.exists(target)) {
+            LOG.warn("partition {}: {} is damaged; proving the partition again", partition, target);
+        }
+        boolean reusable = old != null && old.partition() == partition && settings.equals(old.settings())
+                && modelFiles.equals(old.modelFiles()) && keyType.equals(old.keyType());
+        if (old != null && !reusable) {
+            LOG.info("partition {}: {} was written under other settings or model files; proving again", partition, target);
+        }
+        PartitionFile.Reader previous = reusable ? new PartitionFile.Reader(target) : null;
+        boolean changed = !reusable;
+        long proven = 0;
+        long reused = 0;
+        Lazy model = new Lazy(s, partition);
+        try {
+            try (PartitionFile.Writer w = new PartitionFile.Writer(tmp)) {
+                while (rows.hasNext()) {
+                    Row row = rows.next();
+                    byte[] key = KeyBytes.of(row.get(keyIndex), schema.fields()[keyIndex].dataType(), s.keyColumn());
+                    List<WitnessTensor> inputs = TensorColumns.inputs(row, schema, s);
+                    List<byte[]> digests = new ArrayList<>(inputs.size());
+                    inputs.forEach(t -> digests.add(t.digest().toByteArray()));
+                    PartitionFile.Row stored = previous != null ? previous.next() : null;
+                    if (stored != null && stored.sameInput(key, digests)) {
+                        w.write(stored);
+                        reused++;
+                    } else {
+                        if (previous != null) {
+                            previous.close();
+                            previous = null;
+                        }
+                        changed = true;
+                        w.write(model.prove(key, digests, inputs));
+                        proven++;
+                    }
+                    if (fail != null && w.rows() == fail[1]) {
+                        throw new InjectedFault("injected failure: partition " + partition + " attempt " + attempt + " after "
+                                + w.rows() + " rows (" + FAIL_AFTER_ROWS + ")");
+                    }
+                }
+                if (previous != null && previous.next() != null) {
+                    changed = true; // the stored file holds more rows than the partition has now
+                }
+                String modelId = model.loaded() ? model.vm.modelId().hex() : old != null && !changed ? old.modelId() : null;
+                String profile = model.loaded() ? new String(TranscriptCodec.encodeProfile(model.profile), StandardCharsets.UTF_8)
+                        : old != null && !changed ? old.profile() : null;
+                String executor = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
+                PartitionFile.Trailer t = new PartitionFile.Trailer(partition, w.rows(), settings, modelFiles, keyType, modelId, profile,
+                        executor, ModelSource.host());
+                w.finish(t);
+                if (!changed) {
+                    Files.deleteIfExists(tmp);
+                    LOG.info("partition {}: all {} rows already committed in {}; left untouched", partition, w.rows(), target);
+                    return new Summary(partition, w.rows(), 0, reused, true, old.modelId(), old.profile(), old.executor(), old.host());
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PartitionFile.Trailer t = PartitionFile.validTrailer(target);
+            if (t == null) {
+                throw new OpgException("partition " + partition + ": " + target + " does not read back intact after it was written");
+            }
+            LOG.info("partition {}: committed {} rows ({} proven, {} reused) to {}", partition, t.rows(), proven, reused, target);
+            return new Summary(partition, t.rows(), proven, reused, false, t.modelId(), t.profile(), t.executor(), t.host());
+        } catch (InjectedFault e) {
+            throw e; // a killed executor deletes nothing: the temporary file stays, as it would
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        } finally {
+            if (previous != null) {
+                previous.close();
+            }
+            model.close();
+        }
+    }
+
+    private static int[] failAfter(TaskContext tc, int partition, int attempt) {
+        String v = tc == null ? null : tc.getLocalProperty(FAIL_AFTER_ROWS);
+        if (v == null) {
+            return null;
+        }
+        String[] p = v.split(":");
+        if (Integer.parseInt(p[0]) != partition || (attempt > 0 && !(p.length > 2 && p[2].equals("always")))) {
+            return null;
+        }
+        return new int[] {partition, Integer.parseInt(p[1])};
+    }
+
+    /** An injected task failure (crash tests only). */
+    static final class InjectedFault extends OpgException {
+        private static final long serialVersionUID = 1L;
+
+        InjectedFault(String message) {
+            super(message);
+        }
+    }
+
+    /** The partition's model: loaded on the first row that needs proving, closed with the task. */
+    static final class Lazy implements AutoCloseable {
+        private final ProveSettings s;
+        private final int partition;
+        private Model model;
+        private VerifiableModel vm;
+        private DeterminismProfile profile;
+
+        Lazy(ProveSettings s, int partition) {
+            this.s = s;
+            this.partition = partition;
+        }
+
+        boolean loaded() {
+            return vm != null;
+        }
+
+        private void load() throws IOException {
+            long t0 = System.nanoTime();
+            String engine = s.model().engine();
+            // the profile is applied on this executor before its engine loads the model
+            profile = EngineSupport.of(engine).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
+            model = s.model().load();
+            try {
+                vm = VerifiableModel.wrap(model, profile, s.recordingOptions());
+            } catch (RuntimeException e) {
+                model.close();
+                model = null;
+                throw e;
+            }
+            LOG.info("partition {}: loaded {} on {} in {} ms, model id {}", partition, s.model().path(), engine,
+                    (System.nanoTime() - t0) / 1_000_000, vm.modelId().hex());
+        }
+
+        PartitionFile.Row prove(byte[] key, List<byte[]> digests, List<WitnessTensor> inputs) throws IOException {
+            if (vm == null) {
+                load();
+            }
+            try (NDManager m = model.getNDManager().newSubManager()) {
+                NDList x = TensorColumns.toNDList(inputs, s.inputColumns(), m);
+                Prediction<NDList> p;
+                try {
+                    p = vm.predict(x);
+                } catch (ai.djl.engine.EngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
+                    throw new MalformedInputException("partition " + partition + ": the model cannot run on the row with key bytes "
+                            + dev.opg.core.Hex.encode(key) + ": " + e.getMessage(), e);
+                }
+                Transcript t = p.transcript();
+                List<byte[]> outs = new ArrayList<>(p.output().size());
+                p.output().forEach(a -> outs.add(WitnessTensor.of(a).encode()));
+                byte[] witness = p.witness().map(WitnessBytes::encode).orElse(null);
+                return new PartitionFile.Row(key, t.root().toByteArray(), digests, TranscriptCodec.encode(t), outs, witness);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (vm != null) {
+                    vm.close();
+                }
+            } finally {
+                if (model != null) {
+                    model.close();
+                }
+            }
+        }
+    }
+}
