@@ -43,5 +43,6 @@ mkdir -p "$tmp/minilm"
 (cd "$tmp/minilm" && "$JAVA_HOME/bin/jar" xf "$jar" all-minilm-l6-v2.onnx all-minilm-l6-v2-tokenizer.json)
 "${MVN[@]}" -f consumer/pom.xml -Dopg.version="$version" -Dai.djl.offline=true exec:java \
   -Dexec.mainClass=example.SentenceEmbedding -Dexec.args="$tmp/minilm" | tee "$tmp/out2.txt"
+grep -q '384 values, root ' "$tmp/out2.txt" || { echo "consumer-check: FAILED (the sentence embedding did not run)" >&2; exit 1; }
 grep -q '^VALID' "$tmp/out2.txt" || { echo "consumer-check: FAILED (the sentence embedding did not verify)" >&2; exit 1; }
 echo "consumer-check: ok"
