@@ -62,7 +62,7 @@ public final class AttestationChecker {
             }
             String signer = who.get();
             if (!s.keyid().isEmpty() && !s.keyid().equalsIgnoreCase(signer)) {
-                throw new AttestationRejectedException("signature " + i + " names signer " + s.keyid() + " but was made by "
+                throw new AttestationRejectedException("signature " + i + " names signer " + StrictJson.abbreviate(s.keyid()) + " but was made by "
                         + signer + ": the payload, the payload type, the signature or the keyid was altered, or another key signed");
             }
             if (requiredSigner == null && s.keyid().isEmpty()) {

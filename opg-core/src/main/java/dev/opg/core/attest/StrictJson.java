@@ -109,8 +109,18 @@ final class StrictJson {
         return out;
     }
 
+    /**
+     * A string another party wrote, fit for a one-line message: at most 80 characters, anything but
+     * printable ASCII escaped as {@code \\uXXXX} (no terminal control sequences, no line breaks).
+     */
     static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        String cut = s.length() > 80 ? s.substring(0, 80) : s;
+        StringBuilder b = new StringBuilder(cut.length() + 8);
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return s.length() > 80 ? b + "..." : b.toString();
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
