@@ -6,6 +6,12 @@ docs/transcript-spec.md (RFC 9162 Merkle tree over SHA-256; the OPGT tensor enco
 from the spec with nothing but the Python standard library. The Java tests check that opg's own
 code reproduces every value here; they never regenerate the files.
 
+attestation.json and registry.json (spec sections 5 and 6) are written by the Java suite too (their
+signatures need secp256k1 and keccak256, which the standard library lacks; the contract on anvil
+checks those independently); this script recomputes every PAE, each envelope's statement from its
+transcript case, the signatures' form (65 bytes, v 27 or 28, low s), the artifact digests (SHA-256 of
+a file, in-toto dirHash of a directory) and the ABI layout of the register call data after its selector.
+
 transcript.json holds a real DJL run, so the Java suite writes it; this script recomputes, from
 each case's JSON alone, the profile encoding, the header leaf (version 3: granularity, scope and
 cuts, input names),
@@ -15,6 +21,7 @@ that the block, output and descent cases follow from the node-granularity one (s
 
 Run from anywhere:  python3 spec/generate_vectors.py
 """
+import base64
 import hashlib
 import json
 import math
@@ -311,6 +318,111 @@ def check_djl_blocks(ts):
         assert h["inputs"] == node["header"]["inputs"] and h["outputs"] == node["header"]["outputs"]
 
 
+# --- spec sections 5 and 6: attestations and the model registry --------------------------------
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def pae(payload_type: bytes, body: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding."""
+    return b"DSSEv1 " + str(len(payload_type)).encode() + b" " + payload_type + b" " + str(len(body)).encode() + b" " + body
+
+
+def compact(v):
+    """The statement's JSON layout: no whitespace, keys in the order written, non-ASCII kept."""
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_attestations():
+    with open(os.path.join(OUT, "attestation.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    with open(os.path.join(OUT, "transcript.json"), encoding="utf-8") as f:
+        transcripts = json.load(f)["cases"]
+    spec_case = doc["pae"][0]
+    assert pae(spec_case["payloadType"].encode(), bytes.fromhex(spec_case["payloadHex"])) == \
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world", "the DSSE specification's own vector"
+    for c in doc["pae"]:
+        assert pae(c["payloadType"].encode("utf-8"), bytes.fromhex(c["payloadHex"])).hex() == c["paeHex"], c["description"]
+    for e in doc["envelopes"]:
+        env = json.loads(e["envelope"])
+        assert list(env) == ["payloadType", "payload", "signatures"], e["description"]
+        assert env["payloadType"] == "application/vnd.in-toto+json"
+        payload = base64.b64decode(env["payload"], validate=True)
+        assert payload.decode("utf-8") == e["statement"], e["description"]
+        assert pae(env["payloadType"].encode(), payload).hex() == e["paeHex"], e["description"]
+        assert len(env["signatures"]) == 1 and env["signatures"][0]["keyid"] == e["signer"], e["description"]
+        sig = base64.b64decode(env["signatures"][0]["sig"], validate=True)
+        assert sig.hex() == e["signature"] and len(sig) == 65 and sig[64] in (27, 28), e["description"]
+        r, s_ = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+        assert 0 < r < SECP256K1_N and 0 < s_ <= SECP256K1_N // 2, "low s: " + e["description"]
+        # The statement says exactly what its transcript's header says.
+        case = transcripts[e["transcriptCase"]]
+        t = json.loads(case["transcript"])
+        h = t["header"]
+        st = json.loads(e["statement"])
+        assert compact(st) == e["statement"], "statement layout: " + e["description"]
+        assert list(st) == ["_type", "subject", "predicateType", "predicate"]
+        assert st["_type"] == "https://in-toto.io/Statement/v1"
+        assert st["predicateType"] == "https://opg.dev/attestation/verification/v1"
+        assert st["subject"] == [{"name": "output/%d" % i, "digest": {"opgTensorSha256": d}} for i, d in enumerate(h["outputs"])]
+        p = st["predicate"]
+        assert list(p) == ["verdict", "transcriptRoot", "modelId", "profileDigest", "granularity", "commitmentMode",
+                           "verificationMode", "comparison", "stepsChecked", "steps", "inputs"]
+        assert p["verdict"] == "VALID" and p["transcriptRoot"] == case["root"] == t["root"]
+        assert p["modelId"] == h["modelId"] and p["profileDigest"] == h["profileDigest"] == case["profileDigest"]
+        assert p["granularity"] == h["granularity"] and p["commitmentMode"] == h["mode"]
+        assert p["steps"] == len(t["steps"]) and 0 <= p["stepsChecked"] <= p["steps"]
+        assert p["inputs"] == h["inputs"]
+    honest = json.loads(doc["envelopes"][0]["envelope"])
+    for r in doc["rejections"]:
+        env = json.loads(r["envelope"])
+        assert env != honest, r["description"]
+        assert r["requiredSigner"] == doc["envelopes"][0]["signer"], r["description"]
+    print("checked", len(doc["pae"]), "PAE cases,", len(doc["envelopes"]), "envelopes and", len(doc["rejections"]),
+          "rejections in", os.path.join(OUT, "attestation.json"))
+
+
+def abi_words_register(name, version, model_id, artifact, uri, kind):
+    """ABI encoding of (string,string,bytes32,bytes32,string,string), without the selector."""
+    def dyn(sv):
+        b = sv.encode("utf-8")
+        return len(b).to_bytes(32, "big") + b + b"\x00" * ((32 - len(b) % 32) % 32)
+    tails = [dyn(name), dyn(version), None, None, dyn(uri), dyn(kind)]
+    statics = {2: bytes.fromhex(model_id), 3: bytes.fromhex(artifact)}
+    head, tail, offset = b"", b"", 32 * 6
+    for i, t in enumerate(tails):
+        if t is None:
+            head += statics[i]
+        else:
+            head += offset.to_bytes(32, "big")
+            tail += t
+            offset += len(t)
+    return head + tail
+
+
+def check_registry():
+    with open(os.path.join(OUT, "registry.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    for c in doc["artifactDigests"]:
+        files = {x["name"]: bytes.fromhex(x["hex"]) for x in c["files"]}
+        if c["layout"] == "file":
+            (content,) = files.values()
+            assert sha256(content).hex() == c["digest"], c["description"]
+        else:
+            names = sorted(files, key=lambda n: n.encode("utf-8"))
+            lines = "".join("%s  %s\n" % (sha256(files[n]).hex(), n) for n in names)
+            assert lines == c["lines"], c["description"]
+            assert sha256(lines.encode("utf-8")).hex() == c["digest"], c["description"]
+    for e in doc["entries"]:
+        body = abi_words_register(e["name"], e["version"], e["modelId"], e["artifactDigest"], e["uri"], e["kind"])
+        assert e["registerCalldata"][8:] == body.hex(), e["description"]
+        for field in ("name", "version", "uri"):
+            assert e[field] and all(0x21 <= ord(ch) <= 0x7E for ch in e[field]), field
+        assert all(ch in "abcdefghijklmnopqrstuvwxyz0123456789-" for ch in e["kind"])
+    print("checked", len(doc["artifactDigests"]), "artifact digests and", len(doc["entries"]), "registry entries in",
+          os.path.join(OUT, "registry.json"))
+
+
 def write(name, obj):
     path_ = os.path.join(OUT, name)
     with open(path_, "w", encoding="utf-8") as f:
@@ -334,3 +446,5 @@ if __name__ == "__main__":
                        "'data' is that data in hex. Generated by spec/generate_vectors.py.",
         "cases": tensor_cases()})
     check_transcripts()
+    check_attestations()
+    check_registry()

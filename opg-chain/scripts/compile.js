@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Compiles opg-chain/src/main/solidity/TranscriptAnchor.sol with the pinned solc-js (npm "solc")
-// into the committed artifact opg-chain/src/main/resources/dev/opg/chain/TranscriptAnchor.json.
+// Compiles a contract of opg-chain/src/main/solidity/ (TranscriptAnchor by default) with the pinned
+// solc-js (npm "solc") into its committed artifact opg-chain/src/main/resources/dev/opg/chain/NAME.json.
 // Deterministic: fixed settings, no metadata hash, fixed source key, stable JSON layout, so the
-// drift test (TranscriptAnchorArtifactTest) can recompile and compare byte for byte.
+// drift tests (TranscriptAnchorArtifactTest, ModelRegistryArtifactTest) can recompile and compare
+// byte for byte.
 //
-// usage: node opg-chain/scripts/compile.js [output.json]
+// usage: node opg-chain/scripts/compile.js [--contract NAME] [output.json]
+//        NAME: TranscriptAnchor (default) or ModelRegistry
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,10 +16,20 @@ const moduleDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(moduleDir, '..');
 const solc = require(require.resolve('solc', { paths: [repoRoot, moduleDir] }));
 
-const SOURCE_KEY = 'TranscriptAnchor.sol';
-const CONTRACT = 'TranscriptAnchor';
+const CONTRACTS = ['TranscriptAnchor', 'ModelRegistry'];
+const args = process.argv.slice(2);
+let CONTRACT = 'TranscriptAnchor';
+if (args[0] === '--contract') {
+  CONTRACT = args[1];
+  args.splice(0, 2);
+  if (!CONTRACTS.includes(CONTRACT)) {
+    console.error('unknown contract ' + CONTRACT + '; expected one of ' + CONTRACTS.join(', '));
+    process.exit(2);
+  }
+}
+const SOURCE_KEY = CONTRACT + '.sol';
 const sourcePath = path.join(moduleDir, 'src', 'main', 'solidity', SOURCE_KEY);
-const out = process.argv[2] || path.join(moduleDir, 'src', 'main', 'resources', 'dev', 'opg', 'chain', CONTRACT + '.json');
+const out = args[0] || path.join(moduleDir, 'src', 'main', 'resources', 'dev', 'opg', 'chain', CONTRACT + '.json');
 
 const source = fs.readFileSync(sourcePath, 'utf8');
 const settings = {

@@ -20,15 +20,26 @@ public record ContractArtifact(String contractName, String compilerVersion, Json
 
     /** Classpath location of the TranscriptAnchor artifact. */
     public static final String TRANSCRIPT_ANCHOR_RESOURCE = "/dev/opg/chain/TranscriptAnchor.json";
+    /** Classpath location of the ModelRegistry artifact. */
+    public static final String MODEL_REGISTRY_RESOURCE = "/dev/opg/chain/ModelRegistry.json";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The committed TranscriptAnchor artifact, from the classpath. */
     public static ContractArtifact transcriptAnchor() {
-        try (InputStream in = ContractArtifact.class.getResourceAsStream(TRANSCRIPT_ANCHOR_RESOURCE)) {
+        return fromClasspath(TRANSCRIPT_ANCHOR_RESOURCE, "node opg-chain/scripts/compile.js");
+    }
+
+    /** The committed ModelRegistry artifact, from the classpath. */
+    public static ContractArtifact modelRegistry() {
+        return fromClasspath(MODEL_REGISTRY_RESOURCE, "node opg-chain/scripts/compile.js --contract ModelRegistry");
+    }
+
+    private static ContractArtifact fromClasspath(String resource, String compileCommand) {
+        try (InputStream in = ContractArtifact.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new ChainException("contract artifact " + TRANSCRIPT_ANCHOR_RESOURCE
-                        + " is not on the classpath; run node opg-chain/scripts/compile.js and rebuild");
+                throw new ChainException("contract artifact " + resource
+                        + " is not on the classpath; run " + compileCommand + " and rebuild");
             }
             return parse(in.readAllBytes());
         } catch (IOException e) {

@@ -176,18 +176,31 @@ public final class TranscriptAnchorAbi {
                     refs(new TypeReference<org.web3j.abi.datatypes.Utf8String>() {}));
             return decoded.isEmpty() ? "Error(?)" : "Error(\"" + decoded.get(0).getValue() + "\")";
         }
-        for (Map.Entry<String, List<TypeReference<Type>>> e : ERRORS.entrySet()) {
-            if (selectorOf(e.getKey()).equals(selector)) {
-                List<Type> args = FunctionReturnDecoder.decode(body, e.getValue());
-                List<String> shown = new ArrayList<>();
-                for (Type<?> t : args) {
-                    Object v = t.getValue();
-                    shown.add(v instanceof byte[] b ? "0x" + Hex.encode(b) : String.valueOf(v));
+        for (Map<String, List<TypeReference<Type>>> errors : List.of(ERRORS, ModelRegistryAbi.ERRORS)) {
+            for (Map.Entry<String, List<TypeReference<Type>>> e : errors.entrySet()) {
+                if (selectorOf(e.getKey()).equals(selector)) {
+                    List<Type> args = FunctionReturnDecoder.decode(body, e.getValue());
+                    List<String> shown = new ArrayList<>();
+                    for (Type<?> t : args) {
+                        Object v = t.getValue();
+                        shown.add(v instanceof byte[] b ? "0x" + Hex.encode(b)
+                                : v instanceof String s && t instanceof org.web3j.abi.datatypes.Utf8String ? quoted(s) : String.valueOf(v));
+                    }
+                    return e.getKey().substring(0, e.getKey().indexOf('(')) + "(" + String.join(", ", shown) + ")";
                 }
-                return e.getKey().substring(0, e.getKey().indexOf('(')) + "(" + String.join(", ", shown) + ")";
             }
         }
         return "revert data " + data;
+    }
+
+    /** A string argument of revert data (which the node hands over) quoted, anything but printable ASCII escaped. */
+    static String quoted(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return b.append(s.length() > 200 ? "...\"" : "\"").toString();
     }
 
     /** web3j hands error data over as raw JSON text; a string arrives with its quotes. */

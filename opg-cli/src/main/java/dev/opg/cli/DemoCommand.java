@@ -146,7 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
 
         if (!noChain) {
-            chainSteps(t, cheat, root);
+            chainSteps(t, cheat, root, mlp, x, dir);
         }
 
         out.println();
@@ -160,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
         return ok ? ExitCodes.OK : ExitCodes.ENVIRONMENT;
     }
 
-    private void chainSteps(Path t, Path cheat, String root) throws IOException {
+    private void chainSteps(Path t, Path cheat, String root, Path mlp, Path x, Path dir) throws IOException {
         step((sileroModel() != null ? "9" : "8") + ". chain", rpc == null ? "start a local anvil, deploy TranscriptAnchor, anchor the root" : "deploy TranscriptAnchor at " + rpc + " and anchor the root");
         AnvilNode node = null;
         try {
@@ -187,11 +187,42 @@ public final class DemoCommand implements Callable<Integer> {
             // The cheater's transcript is well formed, but its root was never anchored.
             Cli n = run("check-anchor", cheat.toString(), "--rpc", url, "--contract", contract);
             check(n.code == 1, "cheat's root", firstLine(n.out), n);
+            registrySteps(url, keyArgs, mlp, x, t, dir);
         } finally {
             if (node != null) {
                 node.close();
             }
         }
+    }
+
+    /** The model store, the ModelRegistry, verification by model id and a signed attestation (docs/registry-and-attestations.md). */
+    private void registrySteps(String url, List<String> keyArgs, Path mlp, Path x, Path t, Path dir) throws IOException {
+        step((sileroModel() != null ? "10" : "9") + ". registry", "store the MLP by content, register it, verify by model id, attest the verdict");
+        Path store = dir.resolve("model-store");
+        Cli a = run("model", "add", mlp.toString(), "--store", store.toString());
+        String id = a.code == 0 ? a.out.strip().split("\\s+")[0] : "";
+        check(a.code == 0, "model add", "model " + abbrev(id) + " stored under its file digest", a);
+        Cli d = run(concat(List.of("deploy-registry", "--rpc", url), keyArgs));
+        String reg = d.out.strip();
+        Cli r = d.code != 0 ? d : run(concat(List.of("register", "--model", mlp.toString(), "--name", "demo-mlp", "--version", "1",
+                "--uri", mlp.toUri().toString(), "--rpc", url, "--registry", reg), keyArgs));
+        check(r.code == 0, "register", "demo-mlp@1 in the ModelRegistry at " + reg, r);
+        Cli v = run("verify", t.toString(), "--model-id", id, "--input", x.toString(), "--rpc", url, "--registry", reg, "--store", store.toString());
+        check(v.code == 0, "verify by id", abbrevLine(firstLine(v.out)), v);
+        Path att = dir.resolve("mlp.transcript.intoto.json");
+        Cli at = run(concat(List.of("attest", t.toString(), "--model", mlp.toString(), "--input", x.toString(), "--out", att.toString()), keyArgs));
+        java.util.regex.Matcher who = java.util.regex.Pattern.compile("signed by (0x[0-9a-f]{40})").matcher(at.out);
+        String signer = who.find() ? who.group(1) : "0x" + "0".repeat(40);
+        check(at.code == 0, "attest", "in-toto statement in a DSSE envelope signed by " + signer, at);
+        Cli c = run("check-attestation", att.toString(), "--signer", signer, "--rpc", url, "--registry", reg);
+        check(c.code == 0, "check attest.", c.out.lines().filter(l -> l.contains("ecrecover")).findFirst().orElse(firstLine(c.out)).strip()
+                .replaceAll(".*on chain [0-9]+ ", "the contract "), c);
+        Path forged = dir.resolve("mlp.transcript.forged.intoto.json");
+        String envelope = Files.readString(att, StandardCharsets.UTF_8);
+        int at64 = envelope.indexOf("\"payload\":\"") + 40;
+        Files.writeString(forged, envelope.substring(0, at64) + (envelope.charAt(at64) == 'A' ? 'B' : 'A') + envelope.substring(at64 + 1));
+        Cli f = run("check-attestation", forged.toString(), "--signer", signer);
+        check(f.code == 1, "forged attest.", abbrevLine(firstLine(f.out)), f);
     }
 
     /** Silero VAD v5 from the repository's npm packages, or null when they are not installed. */

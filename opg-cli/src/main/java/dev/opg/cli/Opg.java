@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
         description = "Verifiable machine-learning inference: prove, verify, inspect, bisect and anchor execution transcripts.",
         subcommands = {ProveCommand.class, VerifyCommand.class, InspectCommand.class, BisectCommand.class,
                 AnchorCommand.class, CheckAnchorCommand.class, DeployCommand.class, DemoCommand.class,
+                ModelCommand.class, DeployRegistryCommand.class, RegisterCommand.class, ModelsCommand.class, RevokeCommand.class,
+                AttestCommand.class, CheckAttestationCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",

@@ -57,11 +57,13 @@ public final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     CommonOptions common;
+    @Mixin
+    ModelIdOptions byId;
 
     @Parameters(index = "0", paramLabel = "TRANSCRIPT", description = "The transcript to check.")
     Path transcript;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model directory, .onnx or .pt file.")
+    @Option(names = "--model", paramLabel = "PATH", description = "Model directory, .onnx or .pt file (or --model-id).")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "FILE", description = "The .npy/.npz input the transcript claims.")
@@ -95,6 +97,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        model = byId.resolve(model, transcript, spec.commandLine().getErr());
         Tolerance tol = parseTolerance(tolerance);
         Claim claim = readClaim(transcript);
         Inputs.read(input);

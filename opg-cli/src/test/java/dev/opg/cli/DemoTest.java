@@ -18,7 +18,8 @@ class DemoTest {
     void demoRunsEveryStepAndAnchorsOnALocalChain() {
         Cli.Result r = Cli.run("demo", "--work-dir", tmp.toString());
         assertEquals(0, r.code(), r.toString());
-        for (String s : new String[] {"prove", "verify", "tamper caught", "dispute", "TorchScript", "Silero VAD", "deploy", "anchor", "check-anchor", "cheat's root"}) {
+        for (String s : new String[] {"prove", "verify", "tamper caught", "dispute", "TorchScript", "Silero VAD", "deploy", "anchor", "check-anchor", "cheat's root",
+                "model add", "register", "verify by id", "attest", "check attest.", "forged attest."}) {
             assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+" + java.util.regex.Pattern.quote(s) + "\\s+ok\\s+.*")), s + "\n" + r);
         }
         assertTrue(r.out().contains("demo: every check came out as it must"), r.toString());
