@@ -59,7 +59,7 @@ public final class ModelsCommand implements Callable<Integer> {
             out.println("no registered model version matches");
         }
         out.flush();
-        return entries.isEmpty() ? ExitCodes.INVALID : ExitCodes.OK;
+        return ExitCodes.OK; // a listing with no rows is an answer, not a failed check (exit 1 is for a "no" verdict only)
     }
 
     /** One entry: publisher, name@version, #index, model id, artifact digest, kind, uri, block[, revoked]. */

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
                 AttestCommand.class, CheckAttestationCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
-        footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored)",
+        footer = {"  0  success / VALID", "  1  INVALID (or divergent, not anchored, an altered stored artifact, a rejected attestation)",
                 "  2  bad usage or unreadable input", "  3  environment, chain or internal error (also a JVM error such as OutOfMemoryError)"})
 public final class Opg implements java.util.concurrent.Callable<Integer> {
     @Spec
