@@ -37,6 +37,7 @@ public final class Generator {
     private static final Logger LOG = LoggerFactory.getLogger(Generator.class);
 
     private final DecoderModel model;
+    private KvWitness lastWitness;
 
     public Generator(DecoderModel model) {
         this.model = model;
@@ -91,12 +92,14 @@ public final class Generator {
             int pastLength = 0;
             StopReason reason;
             String textSoFar = "";
+            Outcome last;
             for (int t = 0;; t++) {
                 Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, sampling, header.position(t), t, k);
                 if (!o.cutsMatch(committedCuts, runner)) {
                     throw new GenerationException("the block partition changed between forward passes; opg commits one partition "
                             + "per generation");
                 }
+                last = o;
                 segments.add(o.segment);
                 int token = o.segment.record().token();
                 tokens.add(token);
@@ -134,6 +137,7 @@ public final class Generator {
                 scope = base.newSubManager();
                 inputs = model.inputs(scope, ids, pastLength, o.presents);
             }
+            lastWitness = witness(last.presents);
             GenerationEnd end = new GenerationEnd(tokens.size(), reason, model.tokenizer().decode(tokens));
             int before = tree.size();
             tree.append(end.leafData());
@@ -154,6 +158,70 @@ public final class Generator {
             }
         }
     }
+
+    /** The cache after the last forward pass of the last generation (for spot checks and disputes), or null before any. */
+    public KvWitness lastWitness() {
+        return lastWitness;
+    }
+
+    private KvWitness witness(NDList presents) {
+        float[][] data = new float[presents.size()][];
+        int positions = (int) presents.get(0).getShape().get(2);
+        for (int i = 0; i < presents.size(); i++) {
+            java.nio.FloatBuffer f = model.data(presents.get(i)).duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            data[i] = new float[f.remaining()];
+            f.get(data[i]);
+        }
+        return new KvWitness(presents.size(), model.heads(), positions, model.headDim(), data);
+    }
+
+    /**
+     * Re-runs the forward pass of generated token {@code t} of the generation {@code header}
+     * commits to, from the cache in {@code witness} (checked first against {@code pastDigests},
+     * the KV digests the transcript commits for the cache token {@code t} read), exactly as
+     * {@link #generate} ran it: the spot check's and the referee's one-token re-execution.
+     *
+     * @param tokens the generated tokens (token t-1 is fed; token t is drawn)
+     * @throws GenerationException if the witness is not the committed cache
+     */
+    public Rerun rerun(GenerationHeader header, List<Integer> tokens, int t, KvWitness witness, List<Digest> pastDigests) {
+        ModelRunner runner = model.runner(header.granularity(), header.granularity() == Granularity.BLOCK ? header.cuts() : null);
+        int p = header.promptTokens().size();
+        try (NDManager scope = model.manager().newSubManager()) {
+            int[] ids;
+            int pastLength;
+            NDList past = null;
+            if (t == 0) {
+                ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
+                pastLength = 0;
+            } else {
+                ids = new int[] {tokens.get(t - 1)};
+                pastLength = p + t - 1;
+                if (witness == null) {
+                    throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
+                            + " positions before it (a KV witness)");
+                }
+                past = new NDList();
+                List<String> names = model.pastNames();
+                for (int i = 0; i < names.size(); i++) {
+                    Digest d = witness.prefixDigest(i, pastLength);
+                    if (!d.equals(pastDigests.get(i))) {
+                        throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
+                                + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
+                    }
+                    past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
+                            model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
+                }
+            }
+            NDList inputs = model.inputs(scope, ids, pastLength, past);
+            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, header.sampling(), header.position(t), t,
+                    header.sketchDimension());
+            return new Rerun(o.segment, o.logits);
+        }
+    }
+
+    /** A re-run token: its segment and the logit row its token was drawn from. */
+    public record Rerun(Segment segment, float[] logits) {}
 
     /** One forward pass recorded as a segment, with what the next pass needs. */
     public static final class Outcome {
