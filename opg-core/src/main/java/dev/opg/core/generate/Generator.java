@@ -91,7 +91,7 @@ public final class Generator {
             }
             int pastLength = 0;
             StopReason reason;
-            String textSoFar = "";
+            String textSoFar = listener == null ? "" : model.tokenizer().decode(prompt);
             Outcome last;
             for (int t = 0;; t++) {
                 Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, sampling, header.position(t), t, k);
@@ -108,7 +108,9 @@ public final class Generator {
                 byte[] leaf = o.segment.record().leafData();
                 tree.append(leaf);
                 if (listener != null) {
-                    String text = model.tokenizer().decode(tokens);
+                    List<Integer> seq = new ArrayList<>(prompt);
+                    seq.addAll(tokens);
+                    String text = model.tokenizer().decode(seq);
                     String piece = text.startsWith(textSoFar) ? text.substring(textSoFar.length()) : text;
                     textSoFar = text;
                     listener.accept(new StreamUpdate(t, token, piece, leaf, tree.size() - 1, tree.size(), tree.root(),

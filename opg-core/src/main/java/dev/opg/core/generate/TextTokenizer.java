@@ -39,7 +39,7 @@ public final class TextTokenizer implements AutoCloseable {
             throw new UncheckedIOException("cannot read tokenizer " + file, e);
         }
         try {
-            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
+            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             return new TextTokenizer(t, Digest.of(sha256(bytes)));
         } catch (IOException | RuntimeException e) {
             throw new MalformedInputException(file + " is not a tokenizer.json that HuggingFace tokenizers can read: " + e.getMessage(), e);
