@@ -16,8 +16,8 @@ public final class LogitSketch {
     private static final byte[] TAG = "OPG-LOGIT-SKETCH".getBytes(StandardCharsets.US_ASCII);
     /** The most values a sketch may have. */
     public static final int MAX_DIMENSION = 64;
-    /** The default: 4 values, 8 bytes a token. */
-    public static final int DEFAULT_DIMENSION = 4;
+    /** The default: 3 values, 6 bytes a token (with the 32-byte root, at most 8 bytes a token from 16 tokens on). */
+    public static final int DEFAULT_DIMENSION = 3;
 
     private LogitSketch() {}
 

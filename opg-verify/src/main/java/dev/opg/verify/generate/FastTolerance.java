@@ -11,7 +11,7 @@ import dev.opg.core.MalformedInputException;
  */
 public record FastTolerance(double sketchAbs, double sketchRel, double logit) {
     /** The defaults: well above the measured prefill/decode difference of the example decoder (docs/generation.md). */
-    public static final FastTolerance DEFAULT = new FastTolerance(0.05, 1e-3, 1e-3);
+    public static final FastTolerance DEFAULT = new FastTolerance(0.01, 1e-4, 1e-4);
 
     public FastTolerance {
         if (!(sketchAbs >= 0) || !(sketchRel >= 0) || !(logit >= 0) || Double.isInfinite(sketchAbs) || Double.isInfinite(sketchRel)
