@@ -30,6 +30,18 @@ final class GenerationCli {
         }
     }
 
+    /** The root of a transcript file of either kind (model or generation), fully validated. */
+    static dev.opg.core.Digest rootOf(Path file) {
+        if (!isGeneration(file)) {
+            return Transcripts.read(file).root();
+        }
+        try {
+            return read(file).root();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
     static GenerationTranscript read(Path file) throws IOException {
         try {
             return GenerationCodec.read(file);
