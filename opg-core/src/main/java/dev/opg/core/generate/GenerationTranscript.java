@@ -80,6 +80,32 @@ public final class GenerationTranscript {
                 List.copyOf(sketches), end, tree.root(), tree.size());
     }
 
+    /**
+     * A FULL transcript whose leaves {@code tree} already holds, in order (the generator's own
+     * stream tree): checked as {@link #full} checks, without hashing every leaf again.
+     */
+    static GenerationTranscript fromTree(GenerationHeader header, DeterminismProfile profile, List<Segment> segments, GenerationEnd end,
+            AppendOnlyTree tree) {
+        checkCommon(header, profile, end, segments.size());
+        long leaves = 2;
+        List<Integer> tokens = new ArrayList<>(segments.size());
+        List<short[]> sketches = new ArrayList<>(segments.size());
+        for (int i = 0; i < segments.size(); i++) {
+            TokenRecord r = segments.get(i).record();
+            if (r.index() != i || r.position() != header.position(i) || r.sketch().length != header.sketchDimension()) {
+                throw new MalformedInputException("segment " + i + " does not fit the header");
+            }
+            leaves += segments.get(i).leafCount();
+            tokens.add(r.token());
+            sketches.add(r.sketch());
+        }
+        if (leaves != tree.size()) {
+            throw new IllegalStateException("the stream tree holds " + tree.size() + " leaves; the segments make " + leaves);
+        }
+        return new GenerationTranscript(Commitment.FULL, header, profile, List.copyOf(segments), List.copyOf(tokens), List.copyOf(sketches),
+                end, tree.root(), tree.size());
+    }
+
     /** A COMPACT transcript: the root and leaf count as claimed, the tokens and their sketches. */
     public static GenerationTranscript compact(GenerationHeader header, DeterminismProfile profile, List<Integer> tokens,
             List<short[]> sketches, GenerationEnd end, Digest root, long leafCount) {

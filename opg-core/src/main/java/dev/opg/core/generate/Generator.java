@@ -147,10 +147,7 @@ public final class Generator {
                 listener.accept(new StreamUpdate(-1, -1, end.text(), end.leafData(), tree.size() - 1, tree.size(), tree.root(),
                         tree.consistencyProof(before, tree.size()), tree.inclusionProof(tree.size() - 1, tree.size())));
             }
-            GenerationTranscript tr = GenerationTranscript.full(header, model.profile(), segments, end);
-            if (!tr.root().equals(tree.root())) {
-                throw new IllegalStateException("the streamed root differs from the transcript's root");
-            }
+            GenerationTranscript tr = GenerationTranscript.fromTree(header, model.profile(), segments, end, tree);
             LOG.debug("generated {} tokens ({}), root {}", tokens.size(), reason.specName(), tr.root().hex());
             return tr;
         } finally {

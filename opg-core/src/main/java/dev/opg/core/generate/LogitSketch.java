@@ -52,8 +52,17 @@ public final class LogitSketch {
         return out;
     }
 
-    /** 32 bytes of signs for value {@code j}, logits {@code 256 block .. 256 block + 255}. */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, byte[]> SIGNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** 32 bytes of signs for value {@code j}, logits {@code 256 block .. 256 block + 255} (computed once). */
     static byte[] signBlock(int j, int block) {
+        if (SIGNS.size() < 1 << 16) {
+            return SIGNS.computeIfAbsent(((long) j << 32) | block, k -> computeSigns(j, block));
+        }
+        return computeSigns(j, block);
+    }
+
+    private static byte[] computeSigns(int j, int block) {
         MessageDigest md = Sampler.sha256();
         md.update(TAG);
         md.update((byte) 1);

@@ -91,7 +91,7 @@ public final class Sampler {
         if (p.isGreedy()) {
             return new Choice(argmax(logits), 0, 1);
         }
-        Integer[] order = order(logits);
+        int[] order = order(logits);
         int kept = p.topK() == 0 ? logits.length : Math.min(p.topK(), logits.length);
         double m = logits[order[0]];
         double t = p.temperature();
@@ -144,12 +144,22 @@ public final class Sampler {
     }
 
     /** Token ids by logit, largest first, equal logits by ascending id ({@code -0.0 == 0.0}). */
-    static Integer[] order(float[] logits) {
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+    static int[] order(float[] logits) {
+        // one primitive sort: the high half orders logits from largest down, the low half ids up
+        long[] keys = new long[logits.length];
+        for (int i = 0; i < keys.length; i++) {
+            float v = logits[i] == 0f ? 0f : logits[i]; // -0.0 sorts as 0.0
+            int bits = Float.floatToRawIntBits(v);
+            int ascending = bits < 0 ? ~bits : bits | 0x80000000; // unsigned order = numeric order
+            long descending = 0xffffffffL - Integer.toUnsignedLong(ascending);
+            // flipping the sign bit makes the signed order of the keys their unsigned order
+            keys[i] = ((descending << 32) | i) ^ Long.MIN_VALUE;
         }
-        Arrays.sort(order, (a, b) -> logits[a] > logits[b] ? -1 : logits[a] < logits[b] ? 1 : Integer.compare(a, b));
+        Arrays.sort(keys);
+        int[] order = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            order[i] = (int) (keys[i] & 0xffffffffL);
+        }
         return order;
     }
 
@@ -171,11 +181,18 @@ public final class Sampler {
         }
     }
 
-    static MessageDigest sha256() {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new OpgException("SHA-256 is not available in this JVM", e);
         }
+    });
+
+    /** This thread's SHA-256, reset. */
+    static MessageDigest sha256() {
+        MessageDigest md = SHA256.get();
+        md.reset();
+        return md;
     }
 }
