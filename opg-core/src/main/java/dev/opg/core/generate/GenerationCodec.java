@@ -330,7 +330,7 @@ public final class GenerationCodec {
         }
         long v = n.longValue();
         if (v < min || v > max) {
-            throw (v > max && max >= TranscriptLimits.MAX_STEPS ? new LimitExceededException("'" + name + "' is " + v + "; the cap is " + max)
+            throw (v > max ? new LimitExceededException("'" + name + "' is " + v + "; the cap is " + max)
                     : new MalformedInputException("'" + name + "' is " + v + "; it must be in " + min + ".." + max));
         }
         return v;

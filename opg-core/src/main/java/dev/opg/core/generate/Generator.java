@@ -202,6 +202,10 @@ public final class Generator {
                 }
                 past = new NDList();
                 List<String> names = model.pastNames();
+                if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
+                    throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
+                            + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
+                }
                 for (int i = 0; i < names.size(); i++) {
                     Digest d = witness.prefixDigest(i, pastLength);
                     if (!d.equals(pastDigests.get(i))) {

@@ -63,6 +63,14 @@ public final class KvWitness {
         return tensors;
     }
 
+    public int heads() {
+        return heads;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
     /** Tensor {@code i} cut to its first {@code length} positions, little-endian bytes of a [1, heads, length, headDim] tensor. */
     public ByteBuffer prefix(int i, int length) {
         if (length < 0 || length > positions) {

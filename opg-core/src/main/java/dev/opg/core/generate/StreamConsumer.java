@@ -62,7 +62,14 @@ public final class StreamConsumer {
         if (u.isEnd()) {
             checkEnd(u);
         } else {
-            checkToken(u);
+            try {
+                checkToken(u);
+            } catch (RuntimeException e) {
+                if (e instanceof ForkedStreamException f) {
+                    throw f;
+                }
+                throw new ForkedStreamException("update " + u.index() + ": its leaf is not a well-formed token record (" + e + ")");
+            }
         }
         size = u.size();
         root = u.root();

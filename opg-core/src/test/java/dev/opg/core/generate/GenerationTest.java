@@ -159,6 +159,27 @@ class GenerationTest {
     }
 
     @Test
+    void theReaderRefusesOtherVersionsCapsAndNonCanonicalFiles() throws Exception {
+        GenerationTranscript t = gen.generate(GenerationRequest.of("And God said", sampled(9, 4)), null);
+        String s = new String(GenerationCodec.encode(t), StandardCharsets.UTF_8);
+        assertThrows(dev.opg.core.UnsupportedVersionException.class,
+                () -> GenerationCodec.decode(s.replace("\"version\":1", "\"version\":2").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(dev.opg.core.LimitExceededException.class, () -> GenerationCodec.decode(
+                s.replace("\"maxNewTokens\":4", "\"maxNewTokens\":99999999").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(MalformedInputException.class, () -> GenerationCodec.decode(
+                s.replace("\"stop\":", "\"extra\":1,\"stop\":").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(MalformedInputException.class, () -> GenerationCodec.decode(
+                s.replace("\"text\":\"", "\"text\":\"x").getBytes(StandardCharsets.UTF_8)), "the text is in the end leaf");
+        assertThrows(MalformedInputException.class, () -> GenerationCodec.decode(
+                s.replace("\"commitment\":\"full\"", "\"commitment\":\"Full\"").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(MalformedInputException.class, () -> GenerationCodec.decode("[1]".getBytes(StandardCharsets.UTF_8)));
+        // a compact file's root is the claim: its tokens and sketches parse, the root waits for re-execution
+        String c = new String(GenerationCodec.encode(t.toCompact()), StandardCharsets.UTF_8);
+        assertThrows(MalformedInputException.class, () -> GenerationCodec.decode(
+                c.replace("\"leafCount\":" + t.leafCount(), "\"leafCount\":2").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void refusesWhatItCannotRun() {
         assertThrows(MalformedInputException.class, () -> gen.generate(GenerationRequest.of("", sampled(1, 4)), null));
         assertThrows(dev.opg.core.LimitExceededException.class, () -> sampled(1, 0));
