@@ -44,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "kjv-gpt")
 EOT = "<|endoftext|>"
 
-N_LAYER, N_HEAD, D_MODEL, N_POSITIONS = 2, 4, 64, 320
+N_LAYER, N_HEAD, D_MODEL, N_POSITIONS = 2, 4, 96, 320
 CONTEXT = 64
 MERGES = 400
 SPACE = "\u2581"
@@ -172,7 +172,7 @@ def empty_past(batch):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()

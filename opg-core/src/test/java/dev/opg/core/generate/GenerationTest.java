@@ -41,10 +41,10 @@ class GenerationTest {
 
     @Test
     void greedyContinuesGenesis() {
-        GenerationTranscript t = gen.generate(GenerationRequest.of("In the beginning God", SamplingParams.greedy(40, List.of(0))), null);
+        GenerationTranscript t = gen.generate(GenerationRequest.of("And Jacob", SamplingParams.greedy(40, List.of(0))), null);
         String text = t.end().text();
-        System.out.println("greedy: In the beginning God|" + text + "| (" + t.end().reason().specName() + ")");
-        assertTrue(text.contains("created"), text);
+        System.out.println("greedy: And Jacob|" + text + "| (" + t.end().reason().specName() + ")");
+        assertTrue(text.startsWith("said unto his"), text);
         assertEquals(t.tokens().size(), t.segments().size());
         assertEquals(model.tokenizer().decode(t.tokens()), text);
     }

@@ -90,7 +90,7 @@ class CompactCommitmentTest {
         int n = 32;
         GenerationTranscript honest = gen.generate(GenerationRequest.of("And God said", params(77, n)), null);
         // a changed token: every path, compact
-        int trials = 60;
+        int trials = 200;
         int fastAccepts = 0;
         int exactAccepts = 0;
         for (int k = 0; k < trials; k++) {
@@ -110,23 +110,30 @@ class CompactCommitmentTest {
         for (float delta : new float[] {1e-3f, 1e-2f, 1e-1f, 1f}) {
             int accepts = 0;
             int exact = 0;
-            int subs = 6;
-            for (int k = 0; k < subs; k++) {
+            int subs = 0;
+            int unread = 0;
+            for (int k = 0; k < 20; k++) {
                 var w = weights.get(rnd.nextInt(weights.size()));
                 Path dir = Decoders.tampered(tmp, w, rnd.nextInt(w.count()), delta);
                 GenerationTranscript lie;
                 try (DecoderModel bad = DecoderModel.open(dir, model.profile())) {
                     lie = new Generator(bad).replay(honest.header(), null);
                 }
-                lie = Tamper.withHeader(lie, Tamper.modelId(lie.header(), model.modelId())).toCompact();
+                lie = Tamper.withHeader(lie, Tamper.modelId(lie.header(), model.modelId()));
+                if (lie.root().equals(honest.root())) {
+                    unread++; // a weight this generation never reads (an unused token's embedding, a later position): the same computation
+                    continue;
+                }
+                subs++;
+                lie = lie.toCompact();
                 accepts += new GenerationVerifier(model).fast(lie).verdict() == Verdict.VALID ? 1 : 0;
                 exact += new GenerationVerifier(model).exact(lie).verdict() == Verdict.VALID ? 1 : 0;
             }
-            System.out.printf("one weight changed by %g, compact: fast check accepted %d of %d substitutions, exact %d%n", delta, accepts, subs,
-                    exact);
+            System.out.printf("one weight changed by %g, compact: fast check accepted %d of %d substitutions that change the generation, "
+                    + "exact %d (%d more changed a weight the generation never reads)%n", delta, accepts, subs, exact, unread);
             assertEquals(0, exact, "exact replay accepts no substitution");
             if (delta >= 1f) {
-                assertTrue(accepts <= 1, accepts + " of " + subs);
+                assertTrue(accepts <= subs / 10, accepts + " of " + subs);
             }
         }
         assertTrue(bytes.length > 0);
