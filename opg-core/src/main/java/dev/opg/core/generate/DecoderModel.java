@@ -192,6 +192,16 @@ public final class DecoderModel implements AutoCloseable {
         return "present." + layer + "." + kv;
     }
 
+    private List<String> pastCache;
+    private List<String> presentCache;
+
+    List<String> pastNamesCached() {
+        if (pastCache == null) {
+            pastCache = List.copyOf(pastNames());
+        }
+        return pastCache;
+    }
+
     /** The cache input and output names, in the model's layer order: past of layer i key, value, ... */
     public List<String> pastNames() {
         List<String> l = new ArrayList<>();
@@ -272,6 +282,59 @@ public final class DecoderModel implements AutoCloseable {
         return runners.computeIfAbsent(key, k -> nodes.at(g, cuts));
     }
 
+    private static final java.util.regex.Pattern LAYER = java.util.regex.Pattern.compile("[./](?:layers|layer|h|blocks)\\.(\\d+)/");
+
+    /**
+     * The partition opg uses for generation at block granularity when none is given: one block
+     * before the first layer (embeddings, mask), one block per transformer layer, one after the
+     * last (final norm, head). Layers are recognised by the node names exporters write
+     * ({@code /layers.3/...}, {@code /transformer/h.3/...}, {@code /model/layers.3/...}); where the
+     * names do not show n layers in order, null (the rule of spec section 3.14.1 applies). The
+     * cuts are committed in the header like any other.
+     */
+    public List<String> layerCuts() {
+        dev.opg.core.transcript.StepPlan plan = nodes.fixedPlan();
+        if (plan == null) {
+            return null;
+        }
+        dev.opg.core.transcript.Blocks all = dev.opg.core.transcript.Blocks.of(plan, Granularity.OUTPUT, List.of());
+        List<String> order = new ArrayList<>();
+        List<Integer> layerOf = new ArrayList<>();
+        for (int j = 0; j < plan.steps().size(); j++) {
+            if (all.hoisted(j)) {
+                continue;
+            }
+            String name = plan.steps().get(j).name();
+            java.util.regex.Matcher m = LAYER.matcher(name);
+            order.add(name);
+            layerOf.add(m.find() ? Integer.parseInt(m.group(1)) : -1);
+        }
+        List<String> cuts = new ArrayList<>();
+        int expect = 0;
+        int lastOfLast = -1;
+        for (int q = 0; q < order.size(); q++) {
+            int l = layerOf.get(q);
+            if (l == expect) {
+                if (q > 0) {
+                    cuts.add(order.get(q));
+                }
+                expect++;
+            } else if (l > expect || (l >= 0 && l < expect - 1)) {
+                return null; // layers out of order or interleaved: leave it to the rule
+            }
+            if (l == layers - 1) {
+                lastOfLast = q;
+            }
+        }
+        if (expect != layers || lastOfLast < 0) {
+            return null;
+        }
+        if (lastOfLast + 1 < order.size()) {
+            cuts.add(order.get(lastOfLast + 1));
+        }
+        return List.copyOf(cuts);
+    }
+
     /** The cache digest before any token: c_0 of {@link KvDigest} for this model's caches (float32, batch 1). */
     public Digest emptyCacheDigest() {
         return KvDigest.empty(DType.FLOAT32, 1, heads, headDim);
@@ -295,7 +358,7 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
         NDList in = new NDList(inputNames.size());
-        List<String> pasts = pastNames();
+        List<String> pasts = pastNamesCached();
         for (String name : inputNames) {
             NDArray a;
             switch (name) {
@@ -355,7 +418,10 @@ public final class DecoderModel implements AutoCloseable {
     /** The cache outputs in {@link #presentNames} order. */
     public NDList presents(NDList outputs) {
         NDList l = new NDList();
-        for (String n : presentNames()) {
+        if (presentCache == null) {
+            presentCache = List.copyOf(presentNames());
+        }
+        for (String n : presentCache) {
             l.add(output(outputs, n));
         }
         return l;

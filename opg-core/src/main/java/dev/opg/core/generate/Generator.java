@@ -46,8 +46,8 @@ public final class Generator {
     /** Generates for {@code request}, streaming each token to {@code listener} (may be null). */
     public GenerationTranscript generate(GenerationRequest request, Consumer<StreamUpdate> listener) {
         List<Integer> prompt = model.tokenizer().encode(request.prompt());
-        return run(request.prompt(), prompt, request.sampling(), request.granularity(), request.cuts(), request.sketchDimension(),
-                listener);
+        List<String> cuts = request.cuts() == null && request.granularity() == Granularity.BLOCK ? model.layerCuts() : request.cuts();
+        return run(request.prompt(), prompt, request.sampling(), request.granularity(), cuts, request.sketchDimension(), listener);
     }
 
     /**
@@ -104,7 +104,7 @@ public final class Generator {
                 int token = o.segment.record().token();
                 tokens.add(token);
                 int before = tree.size();
-                o.segment.steps().forEach(st -> tree.append(st.leafData()));
+                o.segment.steps().forEach(st -> tree.append(Names.stepLeaf(st)));
                 byte[] leaf = o.segment.record().leafData();
                 tree.append(leaf);
                 if (listener != null) {
@@ -281,7 +281,7 @@ public final class Generator {
         };
         NDList out = model.run(runner, scope, inputs, sink);
         Map<NDArray, Digest> known = new IdentityHashMap<>();
-        List<String> pastNames = model.pastNames();
+        List<String> pastNames = model.pastNamesCached();
         List<NamedDigest> inDigests = new ArrayList<>();
         for (NDArray a : inputs) {
             int c = pastNames.indexOf(a.getName());

@@ -70,7 +70,8 @@ public record TokenRecord(int index, long position, int stepCount, List<NamedDig
     private static void named(LeafWriter w, List<NamedDigest> l) {
         w.u32(l.size());
         for (NamedDigest n : l) {
-            w.string(n.name(), TranscriptLimits.MAX_NAME_BYTES, "value name").digest(n.digest());
+            Names.string(w, n.name(), "value name");
+            w.digest(n.digest());
         }
     }
 
