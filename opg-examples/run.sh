@@ -5,6 +5,8 @@
 #   opg-examples/run.sh torchscript   the TorchScript fixture proven and verified with the opg command
 #   opg-examples/run.sh embedding     the README's Java snippet, built as a separate Maven consumer project
 #   opg-examples/run.sh spark         opg-spark in local mode: 10,000 MNIST digits proven, one anchor, a 1% sample verified
+#   opg-examples/run.sh generate      text from the committed decoder (trained on Genesis, KJV): streamed with consistency
+#                                     proofs, verified exactly, fast and by spot checks, the root anchored on a local anvil chain
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
@@ -34,6 +36,30 @@ case "${1:-}" in
     SPARK_LOCAL_IP=127.0.0.1 MAVEN_OPTS="${MAVEN_OPTS:-} -Xmx4g $opens -Dio.netty.tryReflectionSetAccessible=true" \
       example dev.opg.examples.SparkMnistExample "${2:-}"
     ;;
+  generate)
+    build
+    out=$(mktemp -d)
+    model=opg-examples/models/kjv-gpt
+    bin/opg generate --model "$model" --prompt "And God said" --max-new-tokens 40 --temperature 0.8 --top-k 40 --top-p 0.95 \
+      --seed 7 --out "$out/gen.json" --witness "$out/gen.kv" --stream
+    bin/opg inspect "$out/gen.json"
+    bin/opg verify "$out/gen.json" --model "$model"
+    bin/opg verify "$out/gen.json" --model "$model" --fast
+    bin/opg verify "$out/gen.json" --model "$model" --spot 4 --witness "$out/gen.kv"
+    bin/opg generate --model "$model" --prompt "And God said" --max-new-tokens 40 --temperature 0.8 --top-k 40 --top-p 0.95 \
+      --seed 7 --out "$out/gen-compact.json" --compact
+    echo "full transcript $(stat -c %s "$out/gen.json") bytes, compact $(stat -c %s "$out/gen-compact.json") bytes (same root)"
+    # anchor the root on a local anvil chain (npm @foundry-rs/anvil), anvil's first development key
+    port=$((20000 + RANDOM % 20000))
+    node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil --port "$port" --silent &
+    anvil_pid=$!
+    trap 'kill "$anvil_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+    export OPG_PRIVATE_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+    contract=$(bin/opg deploy --rpc "http://127.0.0.1:$port")
+    bin/opg anchor "$out/gen.json" --rpc "http://127.0.0.1:$port" --contract "$contract"
+    bin/opg check-anchor "$out/gen.json" --rpc "http://127.0.0.1:$port" --contract "$contract"
+    ;;
   embedding) "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip; scripts/consumer-check.sh ;;
-  *) echo "usage: opg-examples/run.sh mnist | vad | torchscript | embedding | spark" >&2; exit 2 ;;
+  *) echo "usage: opg-examples/run.sh mnist | vad | torchscript | embedding | spark | generate" >&2; exit 2 ;;
 esac

@@ -57,8 +57,7 @@ public final class AnchorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Digest> roots = new ArrayList<>();
         for (Path p : transcripts) {
-            Transcript t = Transcripts.read(p);
-            roots.add(t.root());
+            roots.add(GenerationCli.rootOf(p));
         }
         var credentials = Chain.credentials(keyFile, env);
         Chain.address(chain.contract);

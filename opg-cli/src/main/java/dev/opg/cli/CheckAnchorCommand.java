@@ -57,8 +57,7 @@ public final class CheckAnchorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Transcript t = Transcripts.read(transcript);
-        Digest root = t.root();
+        Digest root = GenerationCli.rootOf(transcript);
         String expected = submitter == null ? null : Chain.address(submitter, "--submitter");
         Path rf = receipt != null ? receipt : AnchorReceiptFile.beside(transcript);
         AnchorReceiptFile r = null;

@@ -46,6 +46,9 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (GenerationCli.isGeneration(transcript)) {
+            return GenerationCli.inspect(spec.commandLine().getOut(), transcript);
+        }
         Transcript t = Transcripts.read(transcript);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "opg", mixinStandardHelpOptions = true, versionProvider = Opg.Version.class,
         description = "Verifiable machine-learning inference: prove, verify, inspect, bisect and anchor execution transcripts.",
-        subcommands = {ProveCommand.class, VerifyCommand.class, InspectCommand.class, BisectCommand.class,
+        subcommands = {ProveCommand.class, GenerateCommand.class, VerifyCommand.class, InspectCommand.class, BisectCommand.class,
                 AnchorCommand.class, CheckAnchorCommand.class, DeployCommand.class, DemoCommand.class,
                 ModelCommand.class, DeployRegistryCommand.class, RegisterCommand.class, ModelsCommand.class, RevokeCommand.class,
                 AttestCommand.class, CheckAttestationCommand.class,

@@ -66,8 +66,11 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", description = "Model directory, .onnx or .pt file (or --model-id).")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "The .npy/.npz input the transcript claims.")
+    @Option(names = "--input", paramLabel = "FILE", description = "The .npy/.npz input the transcript claims (not for generation transcripts).")
     Path input;
+
+    @Option(names = "--fast", description = "Generation transcripts: one teacher-forced prefill pass compared within a tolerance.")
+    boolean fast;
 
     @Option(names = "--witness", paramLabel = "DIR", description = "Witness directory: with --spot, check steps alone from it.")
     Path witness;
@@ -98,6 +101,12 @@ public final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         model = byId.resolve(model, transcript, spec.commandLine().getErr());
+        if (GenerationCli.isGeneration(transcript)) {
+            return GenerationCli.verify(out, transcript, model, fast, spot, witness, seed);
+        }
+        if (input == null || fast) {
+            throw CliException.usage(input == null ? "--input FILE is required for a model transcript" : "--fast is for generation transcripts");
+        }
         Tolerance tol = parseTolerance(tolerance);
         Claim claim = readClaim(transcript);
         Inputs.read(input);

@@ -223,6 +223,31 @@ public final class OnnxRunner implements ModelRunner {
         return graph.commitment;
     }
 
+    /**
+     * The top-level node (before {@code If} inlining) that outputs {@code value}, as its step name,
+     * op type, domain, input names and integer attributes; empty where no top-level node outputs it
+     * (a model input, an initializer, or a value inside a subgraph). For callers that check a
+     * model's structure, such as the decoder layout of {@code dev.opg.core.generate}.
+     */
+    public java.util.Optional<NodeInfo> producer(String value) {
+        for (FlatNode n : graph.topNodes) {
+            if (n.outputs().contains(value)) {
+                Map<String, Long> ints = new LinkedHashMap<>();
+                for (Proto a : n.node().messages(OnnxGraph.NODE_ATTRIBUTE)) {
+                    if (a.has(3)) {
+                        ints.put(a.string(OnnxGraph.ATTR_NAME), a.varint(3, 0));
+                    }
+                }
+                return java.util.Optional.of(new NodeInfo(n.stepName(), n.opType(), n.node().string(OnnxGraph.NODE_DOMAIN),
+                        List.copyOf(n.inputs()), Map.copyOf(ints)));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** A node as {@link #producer} describes it; {@code domain} is empty for the default ONNX domain. */
+    public record NodeInfo(String stepName, String opType, String domain, List<String> inputs, Map<String, Long> intAttributes) {}
+
     /** The step names in order when the graph has no top-level {@code If}; empty otherwise (they depend on the input). */
     @Override
     public List<String> stepNames() {

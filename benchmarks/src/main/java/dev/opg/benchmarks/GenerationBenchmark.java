@@ -1,0 +1,178 @@
+package dev.opg.benchmarks;
+
+import dev.opg.core.generate.DecoderModel;
+import dev.opg.core.generate.GenerationCodec;
+import dev.opg.core.generate.GenerationRequest;
+import dev.opg.core.generate.GenerationTranscript;
+import dev.opg.core.generate.Generator;
+import dev.opg.core.generate.SamplingParams;
+import dev.opg.core.onnx.OnnxProfiles;
+import dev.opg.core.transcript.Granularity;
+import dev.opg.verify.generate.GenerationReport;
+import dev.opg.verify.generate.GenerationVerifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Verifiable text generation with the committed decoder (opg-examples/models/kjv-gpt), 256 new
+ * tokens from a 3-token prompt, sampling at temperature 0.8, top-k 40, top-p 0.95, no stop token,
+ * under {@code OnnxProfiles.apply(1, 1, 0)}:
+ *
+ * <ul>
+ *   <li>{@code plain}: the same prefill and incremental decode with the KV cache, the same sampler,
+ *       through the same runner at output granularity (one ONNX Runtime session exposing only the
+ *       model outputs), nothing hashed or recorded: the baseline;
+ *   <li>{@code proveBlock}, {@code proveNode}, {@code proveOutput}: {@code Generator.generate}, one
+ *       segment per token, at each granularity;
+ *   <li>{@code verifyFast}: the fast check of the block transcript (one teacher-forced prefill of
+ *       259 positions); {@code verifyExact}: exact replay.
+ * </ul>
+ *
+ * One operation is a whole 256-token generation (or its check): per-token cost is the score / 256.
+ * Bytes per token of each commitment are printed by the setup (and measured in opg-verify's
+ * CompactCommitmentTest).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class GenerationBenchmark {
+    static final int TOKENS = 256;
+
+    private DecoderModel model;
+    private Generator generator;
+    private GenerationVerifier verifier;
+    private GenerationRequest request;
+    private List<Integer> prompt;
+    private GenerationTranscript transcript;
+
+    static Path modelDir() {
+        String root = System.getProperty("opg.repo.root");
+        for (Path p : new Path[] {root == null ? null : Path.of(root, "opg-examples/models/kjv-gpt"), Path.of("opg-examples/models/kjv-gpt"),
+                Path.of("../opg-examples/models/kjv-gpt")}) {
+            if (p != null && Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("opg-examples/models/kjv-gpt not found; run from the repository root");
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        model = DecoderModel.open(modelDir(), OnnxProfiles.apply(1, 1, 0));
+        generator = new Generator(model);
+        verifier = new GenerationVerifier(model);
+        request = GenerationRequest.of("And God said", new SamplingParams(0.8f, 40, 0.95f, 7, TOKENS, List.of()));
+        prompt = model.tokenizer().encode(request.prompt());
+        transcript = generator.generate(request, null);
+        for (Granularity g : Granularity.values()) {
+            GenerationTranscript t = generator.generate(request.at(g), null);
+            System.err.printf("bytes/token at %s: full JSON %.1f, compact JSON %.1f, compact commitment %.3f%n", g.specName(),
+                    (double) GenerationCodec.encode(t).length / TOKENS, (double) GenerationCodec.encode(t.toCompact()).length / TOKENS,
+                    (32.0 + 2.0 * t.header().sketchDimension() * TOKENS) / TOKENS);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        model.close();
+    }
+
+    /**
+     * A paired measurement for a busy machine: plain and proved generation alternate, round after
+     * round, so that load drifts hit both alike; prints the medians and their ratio.
+     * {@code java -cp benchmarks/target/benchmarks.jar dev.opg.benchmarks.GenerationBenchmark [rounds]}
+     */
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        GenerationBenchmark b = new GenerationBenchmark();
+        b.setUp();
+        try {
+            for (int i = 0; i < 3; i++) {
+                b.plain();
+                b.proveBlock();
+            }
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            // wall-clock and this thread's CPU time (ONNX Runtime runs on the calling thread at 1/1 threads), per call
+            long[][] wall = new long[4][rounds];
+            long[][] cpu = new long[4][rounds];
+            Runnable[] calls = {b::plain, b::proveBlock, b::proveOutput, b::verifyFast};
+            for (int r = 0; r < rounds; r++) {
+                for (int c = 0; c < calls.length; c++) {
+                    long w0 = System.nanoTime();
+                    long c0 = mx.getCurrentThreadCpuTime();
+                    calls[c].run();
+                    cpu[c][r] = mx.getCurrentThreadCpuTime() - c0;
+                    wall[c][r] = System.nanoTime() - w0;
+                }
+            }
+            for (String kind : new String[] {"wall", "cpu"}) {
+                long[][] t = kind.equals("wall") ? wall : cpu;
+                double plain = median(t[0]);
+                System.out.printf("paired (%s), %d rounds of %d tokens: plain %.3f ms/token, block %.3f (%.3fx), output %.3f (%.3fx), "
+                        + "fast check of %d tokens %.1f ms (%.3fx of plain generation)%n", kind, rounds, TOKENS, plain / TOKENS / 1e6,
+                        median(t[1]) / TOKENS / 1e6, median(t[1]) / plain, median(t[2]) / TOKENS / 1e6, median(t[2]) / plain, TOKENS,
+                        median(t[3]) / 1e6, median(t[3]) / plain);
+                double[] ratios = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    ratios[r] = (double) t[1][r] / t[0][r];
+                }
+                java.util.Arrays.sort(ratios);
+                System.out.printf("  block/plain per round (%s): median %.3f, quartiles %.3f .. %.3f%n", kind, ratios[rounds / 2],
+                        ratios[rounds / 4], ratios[3 * rounds / 4]);
+            }
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    private static double median(long[] v) {
+        long[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    @Benchmark
+    public List<Integer> plain() {
+        return generator.generatePlain(prompt, request.sampling());
+    }
+
+    @Benchmark
+    public GenerationTranscript proveBlock() {
+        return generator.generate(request, null);
+    }
+
+    @Benchmark
+    public GenerationTranscript proveNode() {
+        return generator.generate(request.at(Granularity.NODE), null);
+    }
+
+    @Benchmark
+    public GenerationTranscript proveOutput() {
+        return generator.generate(request.at(Granularity.OUTPUT), null);
+    }
+
+    @Benchmark
+    public GenerationReport verifyFast() {
+        GenerationReport r = verifier.fast(transcript);
+        if (!r.valid()) {
+            throw new IllegalStateException(r.summary());
+        }
+        return r;
+    }
+
+    @Benchmark
+    public GenerationReport verifyExact() {
+        return verifier.exact(transcript);
+    }
+}

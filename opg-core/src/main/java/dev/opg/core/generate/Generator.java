@@ -1,0 +1,398 @@
+package dev.opg.core.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.opg.core.Digest;
+import dev.opg.core.MalformedInputException;
+import dev.opg.core.djl.ModelRunner;
+import dev.opg.core.djl.StepSink;
+import dev.opg.core.merkle.AppendOnlyTree;
+import dev.opg.core.merkle.ConsistencyProof;
+import dev.opg.core.tensor.DType;
+import dev.opg.core.transcript.Granularity;
+import dev.opg.core.transcript.Step;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Generates text with a {@link DecoderModel} and records it (spec section 3.16): a prefill over the
+ * prompt, then one incremental forward pass per token with the KV cache, each pass run through
+ * the model's {@link dev.opg.core.onnx.OnnxRunner} at the requested granularity (block: one ONNX
+ * Runtime session exposing only block boundaries) and committed as one segment; every token is
+ * chosen by {@link Sampler} from the committed seed and its position. Caches are committed by
+ * their {@link KvDigest}, extended by the new positions only, so the hashing per token does not
+ * grow with the sequence beyond what the model itself reads.
+ *
+ * <p>With a listener, each token is streamed as it is chosen with the root so far and a
+ * consistency proof from the previous root ({@link StreamUpdate}). Not thread-safe.
+ */
+public final class Generator {
+    private static final Logger LOG = LoggerFactory.getLogger(Generator.class);
+
+    private final DecoderModel model;
+    private KvWitness lastWitness;
+
+    public Generator(DecoderModel model) {
+        this.model = model;
+    }
+
+    /** Generates for {@code request}, streaming each token to {@code listener} (may be null). */
+    public GenerationTranscript generate(GenerationRequest request, Consumer<StreamUpdate> listener) {
+        List<Integer> prompt = model.tokenizer().encode(request.prompt());
+        List<String> cuts = request.cuts() == null && request.granularity() == Granularity.BLOCK ? model.layerCuts() : request.cuts();
+        return run(request.prompt(), prompt, request.sampling(), request.granularity(), cuts, request.sketchDimension(), listener);
+    }
+
+    /**
+     * Generates again what {@code header} commits to (its prompt tokens, sampling parameters,
+     * granularity, cuts and sketch size), as exact replay does.
+     */
+    public GenerationTranscript replay(GenerationHeader header, Consumer<StreamUpdate> listener) {
+        return run(header.promptText(), header.promptTokens(), header.sampling(), header.granularity(),
+                header.granularity() == Granularity.BLOCK ? header.cuts() : null, header.sketchDimension(), listener);
+    }
+
+    private GenerationTranscript run(String promptText, List<Integer> prompt, SamplingParams sampling, Granularity g, List<String> cuts,
+            int k, Consumer<StreamUpdate> listener) {
+        if (prompt.isEmpty()) {
+            throw new MalformedInputException("the prompt '" + promptText + "' has no tokens; give at least one character");
+        }
+        for (int s : sampling.stopTokens()) {
+            if (s >= model.vocabSize()) {
+                throw new MalformedInputException("stop token " + s + " is outside the vocabulary 0.." + (model.vocabSize() - 1));
+            }
+        }
+        ModelRunner runner = model.runner(g, cuts);
+        int p = prompt.size();
+        NDManager base = model.manager();
+        NDManager prevScope = null;
+        NDManager scope = base.newSubManager();
+        try {
+            int[] ids = prompt.stream().mapToInt(Integer::intValue).toArray();
+            NDList inputs = model.inputs(scope, ids, 0, null);
+            List<String> committedCuts = g == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
+            GenerationHeader header = new GenerationHeader(g, committedCuts, model.modelId(), model.profile().digest(),
+                    model.tokenizer().digest(), promptText, prompt, sampling, k);
+            AppendOnlyTree tree = new AppendOnlyTree();
+            tree.append(header.leafData());
+            List<Segment> segments = new ArrayList<>();
+            List<Integer> tokens = new ArrayList<>();
+            Digest empty = model.emptyCacheDigest();
+            List<Digest> pastDigests = new ArrayList<>();
+            for (int i = 0; i < 2 * model.layers(); i++) {
+                pastDigests.add(empty);
+            }
+            int pastLength = 0;
+            StopReason reason;
+            String textSoFar = listener == null ? "" : model.tokenizer().decode(prompt);
+            Outcome last;
+            for (int t = 0;; t++) {
+                Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, sampling, header.position(t), t, k);
+                if (!o.cutsMatch(committedCuts, runner)) {
+                    throw new GenerationException("the block partition changed between forward passes; opg commits one partition "
+                            + "per generation");
+                }
+                last = o;
+                segments.add(o.segment);
+                int token = o.segment.record().token();
+                tokens.add(token);
+                int before = tree.size();
+                o.segment.steps().forEach(st -> tree.append(Names.stepLeaf(st)));
+                byte[] leaf = o.segment.record().leafData();
+                tree.append(leaf);
+                if (listener != null) {
+                    List<Integer> seq = new ArrayList<>(prompt);
+                    seq.addAll(tokens);
+                    String text = model.tokenizer().decode(seq);
+                    String piece = text.startsWith(textSoFar) ? text.substring(textSoFar.length()) : text;
+                    textSoFar = text;
+                    listener.accept(new StreamUpdate(t, token, piece, leaf, tree.size() - 1, tree.size(), tree.root(),
+                            tree.consistencyProof(before, tree.size()), tree.inclusionProof(tree.size() - 1, tree.size())));
+                }
+                if (sampling.stopTokens().contains(token)) {
+                    reason = StopReason.STOP_TOKEN;
+                    break;
+                }
+                if (t + 1 >= sampling.maxNewTokens()) {
+                    reason = StopReason.LENGTH;
+                    break;
+                }
+                long position = header.position(t);
+                if (position >= model.maxPositions()) {
+                    reason = StopReason.CONTEXT;
+                    break;
+                }
+                pastLength += ids.length;
+                pastDigests = o.presentDigests;
+                ids = new int[] {token};
+                if (prevScope != null) {
+                    prevScope.close();
+                }
+                prevScope = scope;
+                scope = base.newSubManager();
+                inputs = model.inputs(scope, ids, pastLength, o.presents);
+            }
+            lastWitness = witness(last.presents);
+            GenerationEnd end = new GenerationEnd(tokens.size(), reason, model.tokenizer().decode(tokens));
+            int before = tree.size();
+            tree.append(end.leafData());
+            if (listener != null) {
+                listener.accept(new StreamUpdate(-1, -1, end.text(), end.leafData(), tree.size() - 1, tree.size(), tree.root(),
+                        tree.consistencyProof(before, tree.size()), tree.inclusionProof(tree.size() - 1, tree.size())));
+            }
+            GenerationTranscript tr = GenerationTranscript.fromTree(header, model.profile(), segments, end, tree);
+            LOG.debug("generated {} tokens ({}), root {}", tokens.size(), reason.specName(), tr.root().hex());
+            return tr;
+        } finally {
+            scope.close();
+            if (prevScope != null) {
+                prevScope.close();
+            }
+        }
+    }
+
+    /** The cache after the last forward pass of the last generation (for spot checks and disputes), or null before any. */
+    public KvWitness lastWitness() {
+        return lastWitness;
+    }
+
+    private KvWitness witness(NDList presents) {
+        float[][] data = new float[presents.size()][];
+        int positions = (int) presents.get(0).getShape().get(2);
+        for (int i = 0; i < presents.size(); i++) {
+            java.nio.FloatBuffer f = model.data(presents.get(i)).duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            data[i] = new float[f.remaining()];
+            f.get(data[i]);
+        }
+        return new KvWitness(presents.size(), model.heads(), positions, model.headDim(), data);
+    }
+
+    /**
+     * Re-runs the forward pass of generated token {@code t} of the generation {@code header}
+     * commits to, from the cache in {@code witness} (checked first against {@code pastDigests},
+     * the KV digests the transcript commits for the cache token {@code t} read), exactly as
+     * {@link #generate} ran it: the spot check's and the referee's one-token re-execution.
+     *
+     * @param tokens the generated tokens (token t-1 is fed; token t is drawn)
+     * @throws GenerationException if the witness is not the committed cache
+     */
+    public Rerun rerun(GenerationHeader header, List<Integer> tokens, int t, KvWitness witness, List<Digest> pastDigests) {
+        ModelRunner runner = model.runner(header.granularity(), header.granularity() == Granularity.BLOCK ? header.cuts() : null);
+        int p = header.promptTokens().size();
+        try (NDManager scope = model.manager().newSubManager()) {
+            int[] ids;
+            int pastLength;
+            NDList past = null;
+            if (t == 0) {
+                ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
+                pastLength = 0;
+            } else {
+                ids = new int[] {tokens.get(t - 1)};
+                pastLength = p + t - 1;
+                if (witness == null) {
+                    throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
+                            + " positions before it (a KV witness)");
+                }
+                past = new NDList();
+                List<String> names = model.pastNames();
+                if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
+                    throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
+                            + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
+                }
+                for (int i = 0; i < names.size(); i++) {
+                    Digest d = witness.prefixDigest(i, pastLength);
+                    if (!d.equals(pastDigests.get(i))) {
+                        throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
+                                + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
+                    }
+                    past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
+                            model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
+                }
+            }
+            NDList inputs = model.inputs(scope, ids, pastLength, past);
+            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, header.sampling(), header.position(t), t,
+                    header.sketchDimension());
+            return new Rerun(o.segment, o.logits);
+        }
+    }
+
+    /** A re-run token: its segment and the logit row its token was drawn from. */
+    public record Rerun(Segment segment, float[] logits) {}
+
+    /** One forward pass recorded as a segment, with what the next pass needs. */
+    public static final class Outcome {
+        final Segment segment;
+        final NDList presents;
+        final List<Digest> presentDigests;
+        final float[] logits;
+        final List<String> cutsSeen;
+
+        Outcome(Segment segment, NDList presents, List<Digest> presentDigests, float[] logits, List<String> cutsSeen) {
+            this.segment = segment;
+            this.presents = presents;
+            this.presentDigests = presentDigests;
+            this.logits = logits;
+            this.cutsSeen = cutsSeen;
+        }
+
+        public Segment segment() {
+            return segment;
+        }
+
+        /** The cache after this pass, in {@link DecoderModel#presentNames} order (arrays of the pass's manager). */
+        public NDList presents() {
+            return presents;
+        }
+
+        public List<Digest> presentDigests() {
+            return presentDigests;
+        }
+
+        /** The logit row the token was drawn from. */
+        public float[] logits() {
+            return logits.clone();
+        }
+
+        boolean cutsMatch(List<String> committed, ModelRunner runner) {
+            return runner.granularity() != Granularity.BLOCK || cutsSeen.equals(committed);
+        }
+    }
+
+    /**
+     * Runs one forward pass on {@code inputs} (made by {@link DecoderModel#inputs}) after a cache of
+     * {@code pastLength} positions whose KV digests are {@code pastDigests}, records it as the
+     * segment of token {@code index} at {@code position}, and draws the token from the last row.
+     * Spot checks and the referee re-run one token this way from a cache they checked.
+     */
+    public Outcome segment(ModelRunner runner, NDManager scope, NDList inputs, int pastLength, List<Digest> pastDigests, int fed,
+            SamplingParams sampling, long position, int index, int k) {
+        List<String[]> names = new ArrayList<>();
+        List<NDList[]> io = new ArrayList<>();
+        StepSink sink = (name, in, out) -> {
+            names.add(new String[] {name});
+            io.add(new NDList[] {in, out});
+        };
+        NDList out = model.run(runner, scope, inputs, sink);
+        Map<NDArray, Digest> known = new IdentityHashMap<>();
+        List<String> pastNames = model.pastNamesCached();
+        List<NamedDigest> inDigests = new ArrayList<>();
+        for (NDArray a : inputs) {
+            int c = pastNames.indexOf(a.getName());
+            Digest d = c >= 0 ? pastDigests.get(c) : model.digest(a);
+            known.put(a, d);
+            inDigests.add(new NamedDigest(a.getName(), d));
+        }
+        NDList presents = model.presents(out);
+        List<Digest> presentDigests = new ArrayList<>();
+        for (int c = 0; c < presents.size(); c++) {
+            NDArray a = presents.get(c);
+            long[] shape = a.getShape().getShape();
+            if (shape.length != 4 || shape[0] != 1 || shape[1] != model.heads() || shape[3] != model.headDim()
+                    || shape[2] != pastLength + fed) {
+                throw new GenerationException("cache output " + a.getName() + " has shape " + a.getShape() + "; expected [1, "
+                        + model.heads() + ", " + (pastLength + fed) + ", " + model.headDim() + "] (generation.json numHeads/headDim)");
+            }
+            Digest d = KvDigest.extend(pastDigests.get(c), DType.fromDjl(a.getDataType()), shape,
+                    model.data(a).duplicate().order(ByteOrder.nativeOrder()), pastLength);
+            presentDigests.add(d);
+            known.put(a, d);
+        }
+        List<NamedDigest> outDigests = new ArrayList<>();
+        for (NDArray a : out) {
+            Digest d = known.computeIfAbsent(a, model::digest);
+            outDigests.add(new NamedDigest(a.getName(), d));
+        }
+        List<Step> steps = new ArrayList<>(names.size());
+        for (int s = 0; s < names.size(); s++) {
+            List<Digest> si = new ArrayList<>();
+            for (NDArray a : io.get(s)[0]) {
+                si.add(known.computeIfAbsent(a, model::digest));
+            }
+            List<Digest> so = new ArrayList<>();
+            for (NDArray a : io.get(s)[1]) {
+                so.add(known.computeIfAbsent(a, model::digest));
+            }
+            steps.add(Step.full(s, names.get(s)[0], si, so));
+        }
+        NDArray logits = model.output(out, DecoderModel.LOGITS);
+        float[] row = model.logitsRow(logits, fed - 1);
+        Sampler.Choice choice = Sampler.choose(row, sampling, position);
+        short[] sketch = LogitSketch.sketch(row, k);
+        TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, choice.token(), sketch);
+        List<String> cutsSeen = runner.granularity() == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
+        return new Outcome(new Segment(steps, record), presents, presentDigests, row, cutsSeen);
+    }
+
+    /**
+     * The teacher-forced pass of the fast check: one prefill over the prompt and every generated
+     * token but the last, at output granularity (no value inside the model exposed), returning the
+     * logit row each generated token was drawn from, in order.
+     */
+    public float[][] teacherForced(List<Integer> prompt, List<Integer> generated) {
+        if (generated.isEmpty()) {
+            return new float[0][];
+        }
+        int n = prompt.size() + generated.size() - 1;
+        int[] ids = new int[n];
+        for (int i = 0; i < prompt.size(); i++) {
+            ids[i] = prompt.get(i);
+        }
+        for (int i = 0; i < generated.size() - 1; i++) {
+            ids[prompt.size() + i] = generated.get(i);
+        }
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDList out = model.run(model.runner(Granularity.OUTPUT, null), scope, model.inputs(scope, ids, 0, null), (a, b, c) -> {});
+            NDArray logits = model.output(out, DecoderModel.LOGITS);
+            float[][] rows = new float[generated.size()][];
+            for (int t = 0; t < generated.size(); t++) {
+                rows[t] = model.logitsRow(logits, prompt.size() - 1 + t);
+            }
+            return rows;
+        }
+    }
+
+    /**
+     * Plain generation with the same model, sampler and settings, without recording anything
+     * (output granularity, no hashing): the baseline of the proving overhead. Returns the tokens.
+     */
+    public List<Integer> generatePlain(List<Integer> prompt, SamplingParams sampling) {
+        ModelRunner runner = model.runner(Granularity.OUTPUT, null);
+        List<Integer> tokens = new ArrayList<>();
+        NDManager prev = null;
+        NDManager scope = model.manager().newSubManager();
+        try {
+            int[] ids = prompt.stream().mapToInt(Integer::intValue).toArray();
+            NDList inputs = model.inputs(scope, ids, 0, null);
+            int pastLength = 0;
+            for (int t = 0;; t++) {
+                NDList out = model.run(runner, scope, inputs, (a, b, c) -> {});
+                float[] row = model.logitsRow(model.output(out, DecoderModel.LOGITS), ids.length - 1);
+                int token = Sampler.choose(row, sampling, prompt.size() + t).token();
+                tokens.add(token);
+                if (sampling.stopTokens().contains(token) || t + 1 >= sampling.maxNewTokens() || prompt.size() + t >= model.maxPositions()) {
+                    return tokens;
+                }
+                pastLength += ids.length;
+                ids = new int[] {token};
+                if (prev != null) {
+                    prev.close();
+                }
+                prev = scope;
+                scope = model.manager().newSubManager();
+                inputs = model.inputs(scope, ids, pastLength, model.presents(out));
+            }
+        } finally {
+            scope.close();
+            if (prev != null) {
+                prev.close();
+            }
+        }
+    }
+}
