@@ -180,6 +180,16 @@ class GenerationTest {
     }
 
     @Test
+    void aGenerationStopsAtTheModelsLastPosition() {
+        GenerationTranscript t = gen.generate(GenerationRequest.of("And God said", new SamplingParams(0.9f, 0, 1f, 4, 1000, List.of())),
+                null);
+        int p = t.header().promptTokens().size();
+        assertEquals(StopReason.CONTEXT, t.end().reason());
+        assertEquals(model.maxPositions(), p + t.tokens().size() - 1, "the last token sits at position maxPositions");
+        assertEquals(model.maxPositions() - 1, t.segments().get(t.segments().size() - 1).record().position() - 1);
+    }
+
+    @Test
     void refusesWhatItCannotRun() {
         assertThrows(MalformedInputException.class, () -> gen.generate(GenerationRequest.of("", sampled(1, 4)), null));
         assertThrows(dev.opg.core.LimitExceededException.class, () -> sampled(1, 0));
