@@ -21,7 +21,7 @@ import java.security.MessageDigest;
  * </pre>
  *
  * A decoder's {@code present} is the Concat of its {@code past} and the new positions on axis 2
- * ({@link DecoderLayout} checks this in the model), so kv(present) = the chain of kv(past) over
+ * ({@code DecoderLayout} checks this in the model), so kv(present) = the chain of kv(past) over
  * the new slices: the per-token cost is the new slices, not the whole cache.
  */
 public final class KvDigest {

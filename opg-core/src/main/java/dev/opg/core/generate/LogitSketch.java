@@ -72,7 +72,7 @@ public final class LogitSketch {
 
     /**
      * Whether the committed float16 value {@code committed} is within tolerance of a verifier's own
-     * projection {@code y}: |c - y| <= abs + rel |y| + the float16 spacing at |y| (the rounding of
+     * projection {@code y}: |c - y| &lt;= abs + rel |y| + the float16 spacing at |y| (the rounding of
      * the committed form). A NaN or infinite committed value never matches a finite y.
      */
     public static boolean within(short committed, double y, double abs, double rel) {

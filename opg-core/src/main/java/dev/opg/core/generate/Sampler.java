@@ -57,8 +57,8 @@ public final class Sampler {
     }
 
     /**
-     * e^x for x <= 0 (the spec's rule): 0 below -745 (and for -infinity); else k = floor(x / ln 2 +
-     * 1/2) (as x * INV_LN2 + 0.5), 0 when k < -1021; r = (x - k LN2_HI) - k LN2_LO; the degree-13
+     * e^x for x &lt;= 0 (the spec's rule): 0 below -745 (and for -infinity); else k = floor(x / ln 2 +
+     * 1/2) (as x * INV_LN2 + 0.5), 0 when k &lt; -1021; r = (x - k LN2_HI) - k LN2_LO; the degree-13
      * Taylor polynomial of e^r by Horner from 1/13! down to 1/0!; times 2^k (exact).
      */
     public static double exp(double x) {
