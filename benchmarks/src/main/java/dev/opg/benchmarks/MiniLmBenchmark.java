@@ -48,6 +48,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       granularity runs, {@code OnnxRunner.run}) and a sink that does nothing, so nothing is
  *       hashed: the engine's share of the node bound.</li>
  *   <li>{@link #verifyBlock}: {@code Verifier.verify} of a block transcript recorded in the setup.</li>
+ *   <li>{@code paired*}: a goal's subject and {@link #plain} alternately in one call, each timed
+ *       apart ({@link Interleaved}), so that both meet the same load on a shared machine.</li>
  * </ul>
  *
  * <p>Each fork builds only what its benchmark needs (a MiniLM session takes seconds to open).
@@ -94,14 +96,14 @@ public class MiniLmBenchmark {
                 defaultModel.load(file.getParent(), NAME, Map.of("intraOpNumThreads", "1", "interOpNumThreads", "1"));
                 plainDefault();
             }
-            case "proveNode" -> prover = prover(Granularity.NODE);
-            case "proveBlock" -> prover = prover(Granularity.BLOCK);
-            case "proveOutput" -> prover = prover(Granularity.OUTPUT);
+            case "proveNode", "pairedNode" -> prover = prover(Granularity.NODE);
+            case "proveBlock", "pairedBlock" -> prover = prover(Granularity.BLOCK);
+            case "proveOutput", "pairedOutput" -> prover = prover(Granularity.OUTPUT);
             case "exposeAll" -> {
                 exposer = OnnxRunner.open(file, profile);
                 exposeAll();
             }
-            case "verifyBlock" -> {
+            case "verifyBlock", "pairedVerifyBlock" -> {
                 try (VerifiableModel p = VerifiableModel.wrap(model, profile, RecordingOptions.full());
                         NDManager call = inputs.newSubManager()) {
                     input.tempAttach(call);
@@ -181,6 +183,30 @@ public class MiniLmBenchmark {
             input.tempAttach(call);
             return prover.predict(input).output().head().toFloatArray();
         }
+    }
+
+    /** {@link #proveOutput} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public float[] pairedOutput(Interleaved pair) {
+        return pair.pair(this::plain, this::prove);
+    }
+
+    /** {@link #proveBlock} and {@link #plain} alternately in one call, timed apart. */
+    @Benchmark
+    public float[] pairedBlock(Interleaved pair) {
+        return pair.pair(this::plain, this::prove);
+    }
+
+    /** {@link #proveNode} and {@link #plain} alternately in one call, timed apart. */
+    @Benchmark
+    public float[] pairedNode(Interleaved pair) {
+        return pair.pair(this::plain, this::prove);
+    }
+
+    /** {@link #verifyBlock} and {@link #plain} alternately in one call, timed apart. */
+    @Benchmark
+    public VerificationReport pairedVerifyBlock(Interleaved pair) {
+        return pair.pair(this::plain, this::verifyBlock);
     }
 
     /** Every node output exposed by ONNX Runtime and wrapped as an array, nothing hashed. */

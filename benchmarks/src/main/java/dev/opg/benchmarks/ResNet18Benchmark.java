@@ -29,7 +29,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@link #plain} is the block's own forward pass with the same NDManager scoping as
  * {@link ProvingBenchmark#plain}; {@link #proveBlock} and {@link #proveNode} are
  * {@code VerifiableModel.predict} FULL at block granularity (six blocks: the top-level children)
- * and at node granularity (23 steps). Facts: the bytes each granularity hashes per prediction.
+ * and at node granularity (23 steps); {@code paired*} runs a prover and {@link #plain} alternately
+ * in one call, timed apart ({@link Interleaved}). Facts: the bytes each granularity hashes per
+ * prediction.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,8 +54,8 @@ public class ResNet18Benchmark {
         input = TestModels.input(inputs, ResNet18.INPUT, 7);
         switch (method) {
             case "plain" -> plain();
-            case "proveBlock" -> prover = prover(Granularity.BLOCK);
-            case "proveNode" -> prover = prover(Granularity.NODE);
+            case "proveBlock", "pairedBlock" -> prover = prover(Granularity.BLOCK);
+            case "proveNode", "pairedNode" -> prover = prover(Granularity.NODE);
             default -> throw new IllegalStateException("no setup for benchmark " + method);
         }
     }
@@ -95,6 +97,18 @@ public class ResNet18Benchmark {
     @Benchmark
     public float[] proveNode() {
         return prove();
+    }
+
+    /** {@link #proveBlock} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public float[] pairedBlock(Interleaved pair) {
+        return pair.pair(this::plain, this::prove);
+    }
+
+    /** {@link #proveNode} and {@link #plain} alternately in one call, timed apart. */
+    @Benchmark
+    public float[] pairedNode(Interleaved pair) {
+        return pair.pair(this::plain, this::prove);
     }
 
     private float[] prove() {

@@ -91,6 +91,15 @@ public final class ResultsTable {
     }
 
     /**
+     * An {@link Interleaved} row: the subject half against the baseline half of the same calls
+     * ({@code bound} infinite: no goal, the ratio for reference).
+     */
+    private static Measure paired(String label, String benchmark, String params, double bound) {
+        return new Measure(label, benchmark + "#subject" + params, benchmark + "#baseline" + params, Goal.RATIO_AT_MOST, bound,
+                Double.isInfinite(bound) ? "(reference)" : String.format(Locale.ROOT, "<= %.2fx", bound));
+    }
+
+    /**
      * A node-granularity proving row: {@code subject} against {@code baseline} (plain), judged
      * against 1.2 x the node bound max({@code engine}, SHA-256 of fact {@code bytesFact} on the
      * hashing cores).
@@ -157,11 +166,23 @@ public final class ResultsTable {
                         "(reference)", "minilm." + g + "Bytes.batch" + batch));
             }
         }
+        for (String batch : MINILM_BATCHES) {
+            String p = ":batch=" + batch;
+            String what = "MiniLM-L6 (ONNX, 128 tokens), batch " + batch;
+            m.add(paired("prove FULL (output) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedOutput", p, 1.02));
+            m.add(paired("prove FULL (block) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedBlock", p, 1.05));
+            m.add(paired("prove FULL (node) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedNode", p,
+                    Double.POSITIVE_INFINITY));
+            m.add(paired("verify a block transcript vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedVerifyBlock", p, 1.10));
+        }
         String resnet = "ResNet-18-sized CNN (DJL blocks, PyTorch, 224x224), batch 1";
         m.add(new Measure("prove FULL (block) vs plain predict, " + resnet, "ResNet18Benchmark.proveBlock", "ResNet18Benchmark.plain",
                 Goal.RATIO_AT_MOST, 1.05, "<= 1.05x"));
         m.add(nodeBound("prove FULL (node) vs plain predict, " + resnet, "ResNet18Benchmark.proveNode", "ResNet18Benchmark.plain",
                 "ResNet18Benchmark.plain", "plain", "resnet18.nodeBytes"));
+        m.add(paired("prove FULL (block) vs plain predict, interleaved, " + resnet, "ResNet18Benchmark.pairedBlock", "", 1.05));
+        m.add(paired("prove FULL (node) vs plain predict, interleaved, " + resnet, "ResNet18Benchmark.pairedNode", "",
+                Double.POSITIVE_INFINITY));
         for (String g : new String[] {"block", "node"}) {
             m.add(new Measure("bytes hashed per prediction (" + g + "), " + resnet, "bytes", null, Goal.FACT, Double.NaN, "(reference)",
                     "resnet18." + g + "Bytes"));
@@ -270,7 +291,19 @@ public final class ResultsTable {
             JsonNode m = run.get("primaryMetric");
             double factor = toMicros(m.get("scoreUnit").asText());
             double error = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() * factor : Double.NaN;
+            String paramKey = key.substring(name.length());
             out.put(key.toString(), new Score(m.get("score").asDouble() * factor, error));
+            JsonNode secondary = run.get("secondaryMetrics");
+            if (secondary != null && secondary.has("pairs") && secondary.get("pairs").get("score").asDouble() > 0) {
+                // Interleaved: subject and baseline timed apart within each call; per call = nanos / pairs
+                double pairs = secondary.get("pairs").get("score").asDouble();
+                for (String half : new String[] {"subject", "baseline"}) {
+                    JsonNode n = secondary.get(half + "Nanos");
+                    if (n != null) {
+                        out.put(name + "#" + half + paramKey, new Score(n.get("score").asDouble() / pairs / 1e3, Double.NaN));
+                    }
+                }
+            }
         }
         return out;
     }

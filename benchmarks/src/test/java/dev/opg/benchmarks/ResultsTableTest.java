@@ -184,6 +184,31 @@ class ResultsTableTest {
     }
 
     @Test
+    void interleavedRowsSetEachHalfPerCallAgainstTheOther() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        // 10 pairs: subject 420 ms in all, baseline 400 ms: 42 ms against 40 ms per call
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.pairedBlock","params":{"batch":"1"},
+                  "primaryMetric":{"score":82.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":4.2E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":4.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":10.0,"scoreError":"NaN","scoreUnit":"#"}}},
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.pairedNode",
+                  "primaryMetric":{"score":82.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":6.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":5.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":10.0,"scoreError":"NaN","scoreUnit":"#"}}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of(), "");
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, interleaved, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 42.00 ms | 40.00 ms"
+                + " | 1.050x | <= 1.05x | yes |"), table);
+        assertTrue(table.contains("| prove FULL (node) vs plain predict, interleaved, ResNet-18-sized CNN (DJL blocks, PyTorch, 224x224), batch 1"
+                + " | 60.00 ms | 50.00 ms | 1.200x | (reference) |  |"), table);
+        assertTrue(table.contains("| prove FULL (output) vs plain predict, interleaved, MiniLM-L6 (ONNX, 128 tokens), batch 1 | not run |"), table);
+    }
+
+    @Test
     void everyMeasureNamesADistinctRow() {
         assertEquals(ResultsTable.MEASURES.size(), ResultsTable.MEASURES.stream().map(ResultsTable.Measure::label).distinct().count());
     }
