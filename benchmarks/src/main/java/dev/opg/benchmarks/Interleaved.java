@@ -13,7 +13,10 @@ import org.openjdk.jmh.annotations.State;
  * so their ratio holds where the ratio of two forks does not. JMH reports the counters as secondary
  * results ({@code subjectNanos}, {@code baselineNanos}, {@code pairs}, summed per iteration);
  * {@link ResultsTable} divides each by {@code pairs} for the time per call. Which half runs first
- * alternates from call to call, so neither always finds the caches the other left.
+ * alternates from pair to pair, so neither always finds the caches the other left. A benchmark
+ * call runs several pairs ({@link #pairsPerCall}, about {@link #SECONDS_PER_CALL} s in all), so
+ * that even a model whose pair takes a second gets several pairs per fork; the call's own time
+ * (the primary score) is of no use.
  */
 @AuxCounters(AuxCounters.Type.EVENTS)
 @State(Scope.Thread)
@@ -29,7 +32,36 @@ public class Interleaved {
         pairs = 0;
     }
 
-    /** Runs {@code baseline} and {@code subject} once each and adds their times; returns the subject's result (not public: JMH takes public methods of an @AuxCounters state for counters). */
+    /** Seconds one benchmark call of pairs should last, so that each 1 s iteration of run.sh holds several pairs. */
+    static final double SECONDS_PER_CALL = 2;
+
+    /**
+     * How many pairs one call should run: {@link #SECONDS_PER_CALL} over the time of one pair,
+     * timed here once (after one untimed pair), between 1 and 64.
+     */
+    static int pairsPerCall(Supplier<?> baseline, Supplier<?> subject) {
+        baseline.get();
+        subject.get();
+        long t0 = System.nanoTime();
+        baseline.get();
+        subject.get();
+        double pair = (System.nanoTime() - t0) / 1e9;
+        return (int) Math.max(1, Math.min(64, Math.round(SECONDS_PER_CALL / pair)));
+    }
+
+    /** {@code n} pairs ({@link #pair}); returns the last subject result (not public: see {@link #pair}). */
+    <T> T pairs(int n, Supplier<?> baseline, Supplier<T> subject) {
+        T out = null;
+        for (int i = 0; i < n; i++) {
+            out = pair(baseline, subject);
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code baseline} and {@code subject} once each and adds their times; returns the
+     * subject's result (not public: JMH takes the public methods of an @AuxCounters state for counters).
+     */
     <T> T pair(Supplier<?> baseline, Supplier<T> subject) {
         T out;
         if ((pairs & 1) == 0) {

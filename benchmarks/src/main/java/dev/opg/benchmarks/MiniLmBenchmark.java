@@ -76,6 +76,8 @@ public class MiniLmBenchmark {
     private Transcript blockTranscript;
     private NDManager inputs;
     private NDList input;
+    /** Pairs per call of a {@code paired*} benchmark ({@link Interleaved#pairsPerCall}). */
+    private int pairsPerCall = 1;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
@@ -113,6 +115,9 @@ public class MiniLmBenchmark {
                 verifyBlock();
             }
             default -> throw new IllegalStateException("no setup for benchmark " + method);
+        }
+        if (method.startsWith("paired")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, method.equals("pairedVerifyBlock") ? this::verifyBlock : this::prove);
         }
     }
 
@@ -188,25 +193,25 @@ public class MiniLmBenchmark {
     /** {@link #proveOutput} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
     @Benchmark
     public float[] pairedOutput(Interleaved pair) {
-        return pair.pair(this::plain, this::prove);
+        return pair.pairs(pairsPerCall, this::plain, this::prove);
     }
 
     /** {@link #proveBlock} and {@link #plain} alternately in one call, timed apart. */
     @Benchmark
     public float[] pairedBlock(Interleaved pair) {
-        return pair.pair(this::plain, this::prove);
+        return pair.pairs(pairsPerCall, this::plain, this::prove);
     }
 
     /** {@link #proveNode} and {@link #plain} alternately in one call, timed apart. */
     @Benchmark
     public float[] pairedNode(Interleaved pair) {
-        return pair.pair(this::plain, this::prove);
+        return pair.pairs(pairsPerCall, this::plain, this::prove);
     }
 
     /** {@link #verifyBlock} and {@link #plain} alternately in one call, timed apart. */
     @Benchmark
     public VerificationReport pairedVerifyBlock(Interleaved pair) {
-        return pair.pair(this::plain, this::verifyBlock);
+        return pair.pairs(pairsPerCall, this::plain, this::verifyBlock);
     }
 
     /** Every node output exposed by ONNX Runtime and wrapped as an array, nothing hashed. */

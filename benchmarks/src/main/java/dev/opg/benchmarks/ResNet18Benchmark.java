@@ -44,6 +44,8 @@ public class ResNet18Benchmark {
     private VerifiableModel prover;
     private NDManager inputs;
     private NDList input;
+    /** Pairs per call of a {@code paired*} benchmark ({@link Interleaved#pairsPerCall}). */
+    private int pairsPerCall = 1;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
@@ -57,6 +59,9 @@ public class ResNet18Benchmark {
             case "proveBlock", "pairedBlock" -> prover = prover(Granularity.BLOCK);
             case "proveNode", "pairedNode" -> prover = prover(Granularity.NODE);
             default -> throw new IllegalStateException("no setup for benchmark " + method);
+        }
+        if (method.startsWith("paired")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, this::prove);
         }
     }
 
@@ -102,13 +107,13 @@ public class ResNet18Benchmark {
     /** {@link #proveBlock} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
     @Benchmark
     public float[] pairedBlock(Interleaved pair) {
-        return pair.pair(this::plain, this::prove);
+        return pair.pairs(pairsPerCall, this::plain, this::prove);
     }
 
     /** {@link #proveNode} and {@link #plain} alternately in one call, timed apart. */
     @Benchmark
     public float[] pairedNode(Interleaved pair) {
-        return pair.pair(this::plain, this::prove);
+        return pair.pairs(pairsPerCall, this::plain, this::prove);
     }
 
     private float[] prove() {
