@@ -10,6 +10,9 @@ import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.onnx.OnnxProfiles;
+import dev.opg.core.onnx.OnnxRunner;
+import dev.opg.core.transcript.Granularity;
+import ai.djl.training.ParameterStore;
 import dev.opg.core.testmodels.TestModels;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,8 +32,10 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Proving overhead on a real third-party ONNX model, Silero VAD v5 (npm {@code @ricky0123/vad-web}),
  * under {@code OnnxProfiles.apply(1, 1, 0)}: the plain DJL {@code OrtSymbolBlock} forward pass
- * (a session with the profile's settings) against opg's per-node recording ({@code OnnxRunner},
- * every node output exposed and hashed) in FULL and SKETCH mode, at
+ * (a session with the profile's settings) against opg's recording ({@code OnnxRunner}) in FULL
+ * mode at block granularity (the default: one session exposing only block boundaries) and at node
+ * granularity (every node output exposed and hashed), and in SKETCH mode at block granularity;
+ * {@link #exposeAll} is the node granularity's session run with nothing hashed. At
  * batch 1 and 32 (one 512-sample 16 kHz window per batch row, with the model's recurrent state).
  * Memory management as in {@link ProvingBenchmark}.
  */
@@ -43,7 +48,9 @@ public class OnnxProvingBenchmark {
 
     private Model model;
     private VerifiableModel full;
+    private VerifiableModel fullNode;
     private VerifiableModel sketch;
+    private OnnxRunner exposer;
     private NDManager inputs;
     private NDList input;
     private RuntimeException unsupported;
@@ -55,8 +62,8 @@ public class OnnxProvingBenchmark {
         // sequential execution, no graph optimization, deterministic compute), so the ratio is
         // the cost of recording, not of the profile.
         model = Model.newInstance("silero_vad_v5", OnnxProfiles.ENGINE);
+        Path file = TestModels.sileroVadV5();
         try (OrtSession.SessionOptions options = OnnxProfiles.sessionOptions(profile)) {
-            Path file = TestModels.sileroVadV5();
             model.load(file.getParent(), "silero_vad_v5", Map.of("sessionOptions", options));
         }
         inputs = model.getNDManager().newSubManager();
@@ -75,7 +82,18 @@ public class OnnxProvingBenchmark {
         plain(); // fail here, not in the measurement, if the plain path cannot run
         try {
             full = VerifiableModel.wrap(model, profile, RecordingOptions.full());
+            fullNode = VerifiableModel.wrap(model, profile, RecordingOptions.full().at(Granularity.NODE));
             sketch = VerifiableModel.wrap(model, profile, RecordingOptions.sketch());
+            exposer = OnnxRunner.open(file, profile);
+            try (NDManager call = inputs.newSubManager()) {
+                input.tempAttach(call);
+                for (VerifiableModel vm : new VerifiableModel[] {full, fullNode}) {
+                    String g = vm.runner().granularity().specName();
+                    Facts.put("silero." + g + "Bytes.batch" + batch, HashedBytes.of(vm.runner(), new ParameterStore(call, false), input));
+                    Facts.put("silero." + g + "Steps", vm.predict(input).transcript().steps().size());
+                }
+            }
+            Facts.put("cores.hashing", HashedBytes.hashingCores(profile));
         } catch (RuntimeException e) {
             // The plain baseline still runs; the opg benchmarks fail with this cause.
             unsupported = e;
@@ -93,6 +111,8 @@ public class OnnxProvingBenchmark {
     public void tearDown() {
         if (full != null) {
             full.close();
+            fullNode.close();
+            exposer.close();
         }
         if (sketch != null) {
             sketch.close();
@@ -114,6 +134,24 @@ public class OnnxProvingBenchmark {
         try (NDManager call = inputs.newSubManager()) {
             input.tempAttach(call);
             return require(full).predict(input).output().head().toFloatArray();
+        }
+    }
+
+    @Benchmark
+    public float[] opgFullNode() {
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            return require(fullNode).predict(input).output().head().toFloatArray();
+        }
+    }
+
+    /** Every node output exposed (the session node granularity runs) and nothing hashed: the engine's share of the node bound. */
+    @Benchmark
+    public float[] exposeAll() {
+        try (NDManager call = inputs.newSubManager()) {
+            input.tempAttach(call);
+            require(full);
+            return exposer.run(new ParameterStore(call, false), input, (name, in, outs) -> { }).head().toFloatArray();
         }
     }
 

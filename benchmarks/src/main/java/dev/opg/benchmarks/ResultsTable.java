@@ -43,8 +43,29 @@ public final class ResultsTable {
         /** no goal: the subject's time and, with a baseline, its ratio, for reference. */
         INFO,
         /** no goal: the value of the fact named by the measure (the subject is its unit). */
-        FACT
+        FACT,
+        /**
+         * subject time must be at most bound x the node bound, the larger of the engine's time
+         * with every step output exposed (the benchmark {@code extra[0]}) and the time to SHA-256
+         * the bytes one prediction hashes (fact {@code extra[1]}) at the rate of
+         * {@link #SHA256_RATE} on the hashing pool's cores (fact {@code cores.hashing});
+         * {@code extra[2]} names the engine benchmark in the goal text.
+         */
+        NODE_BOUND,
+        /** no goal: subject time minus baseline time (a fixed cost), in time units. */
+        OVERHEAD,
+        /**
+         * no goal: the growth of subject minus baseline from the smaller run ({@code extra[0]}
+         * minus {@code extra[1]}), divided by {@code bound} (the steps added): a cost per step.
+         */
+        OVERHEAD_PER_STEP
     }
+
+    /** The SHA-256 rate the node bound assumes: raw JDK SHA-256 of 1 MB, measured in the same run. */
+    static final String SHA256_RATE = "HashingBenchmark.rawSha256:bytes=1048576";
+    static final double SHA256_RATE_BYTES = 1048576;
+    /** The fact holding how many threads opg's hashing pool had in the benchmark's fork. */
+    static final String HASHING_CORES = "cores.hashing";
 
     /**
      * One row of the table.
@@ -52,16 +73,46 @@ public final class ResultsTable {
      * @param subject "Class.method:param=value..." (params in name order), or the unit of a FACT
      * @param baseline the benchmark the subject is set against, or null
      * @param fact the fact a RATIO_AT_MOST_K_OVER_L or FACT row reads, or null
+     * @param extra what a NODE_BOUND or OVERHEAD_PER_STEP row needs besides (see {@link Goal})
      */
-    record Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText, String fact) {
-        Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText) {
-            this(label, subject, baseline, goal, bound, goalText, null);
+    record Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText, String fact,
+            List<String> extra) {
+        Measure {
+            extra = List.copyOf(extra);
         }
+
+        Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText, String fact) {
+            this(label, subject, baseline, goal, bound, goalText, fact, List.of());
+        }
+
+        Measure(String label, String subject, String baseline, Goal goal, double bound, String goalText) {
+            this(label, subject, baseline, goal, bound, goalText, null, List.of());
+        }
+    }
+
+    /**
+     * An {@link Interleaved} row: the subject half against the baseline half of the same calls
+     * ({@code bound} infinite: no goal, the ratio for reference).
+     */
+    private static Measure paired(String label, String benchmark, String params, double bound) {
+        return new Measure(label, benchmark + "#subject" + params, benchmark + "#baseline" + params, Goal.RATIO_AT_MOST, bound,
+                Double.isInfinite(bound) ? "(reference)" : String.format(Locale.ROOT, "<= %.2fx", bound));
+    }
+
+    /**
+     * A node-granularity proving row: {@code subject} against {@code baseline} (plain), judged
+     * against 1.2 x the node bound max({@code engine}, SHA-256 of fact {@code bytesFact} on the
+     * hashing cores).
+     */
+    private static Measure nodeBound(String label, String subject, String baseline, String engine, String engineName, String bytesFact) {
+        return new Measure(label, subject, baseline, Goal.NODE_BOUND, 1.2, "<= 1.2 x bound", null,
+                List.of(engine, bytesFact, engineName));
     }
 
     private static final String[] MODELS = {"mlp", "cnn"};
     private static final String[] MODEL_NAMES = {"MNIST MLP", "small CNN"};
     private static final int[] BATCHES = {1, 32};
+    private static final String[] MINILM_BATCHES = {"1", "8"};
 
     private static List<Measure> measures() {
         List<Measure> m = new ArrayList<>();
@@ -69,19 +120,78 @@ public final class ResultsTable {
             for (int batch : BATCHES) {
                 String p = ":batch=" + batch + ":model=" + MODELS[i];
                 String what = MODEL_NAMES[i] + ", batch " + batch;
-                m.add(new Measure("prove FULL vs plain predict, " + what, "ProvingBenchmark.opgFull" + p,
+                m.add(new Measure("prove FULL (block) vs plain predict, " + what, "ProvingBenchmark.opgFull" + p,
                         "ProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
-                m.add(new Measure("prove SKETCH vs plain predict, " + what, "ProvingBenchmark.opgSketch" + p,
+                m.add(nodeBound("prove FULL (node) vs plain predict, " + what, "ProvingBenchmark.opgFullNode" + p,
+                        "ProvingBenchmark.plain" + p, "ProvingBenchmark.plain" + p, "plain", MODELS[i] + ".nodeBytes.batch" + batch));
+                m.add(new Measure("prove SKETCH (block) vs plain predict, " + what, "ProvingBenchmark.opgSketch" + p,
                         "ProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.02, "<= 1.02x"));
             }
         }
         for (String batch : new String[] {"1", "32"}) {
             String p = ":batch=" + batch;
-            m.add(new Measure("prove FULL vs plain predict, Silero VAD (ONNX), batch " + batch, "OnnxProvingBenchmark.opgFull" + p,
+            String what = "Silero VAD (ONNX), batch " + batch;
+            m.add(new Measure("prove FULL (block) vs plain predict, " + what, "OnnxProvingBenchmark.opgFull" + p,
                     "OnnxProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
-            m.add(new Measure("prove SKETCH vs plain predict, Silero VAD (ONNX), batch " + batch, "OnnxProvingBenchmark.opgSketch" + p,
+            m.add(nodeBound("prove FULL (node) vs plain predict, " + what, "OnnxProvingBenchmark.opgFullNode" + p,
+                    "OnnxProvingBenchmark.plain" + p, "OnnxProvingBenchmark.exposeAll" + p, "exposeAll", "silero.nodeBytes.batch" + batch));
+            m.add(new Measure("prove SKETCH (block) vs plain predict, " + what, "OnnxProvingBenchmark.opgSketch" + p,
                     "OnnxProvingBenchmark.plain" + p, Goal.RATIO_AT_MOST, 1.02, "<= 1.02x"));
+            m.add(new Measure("every node output exposed, nothing hashed, vs plain predict, " + what, "OnnxProvingBenchmark.exposeAll" + p,
+                    "OnnxProvingBenchmark.plain" + p, Goal.INFO, Double.NaN, "(reference)"));
         }
+        for (String batch : MINILM_BATCHES) {
+            String p = ":batch=" + batch;
+            String what = "MiniLM-L6 (ONNX, 128 tokens), batch " + batch;
+            String plain = "MiniLmBenchmark.plain" + p;
+            String plainDefault = "MiniLmBenchmark.plainDefault" + p;
+            m.add(new Measure("plain with opg's session settings vs DJL's defaults, " + what, plain, plainDefault, Goal.INFO,
+                    Double.NaN, "(reference)"));
+            m.add(new Measure("prove FULL (output) vs plain predict, " + what, "MiniLmBenchmark.proveOutput" + p, plain,
+                    Goal.RATIO_AT_MOST, 1.02, "<= 1.02x"));
+            m.add(new Measure("prove FULL (block) vs plain predict, " + what, "MiniLmBenchmark.proveBlock" + p, plain,
+                    Goal.RATIO_AT_MOST, 1.05, "<= 1.05x"));
+            m.add(nodeBound("prove FULL (node) vs plain predict, " + what, "MiniLmBenchmark.proveNode" + p, plain,
+                    "MiniLmBenchmark.exposeAll" + p, "exposeAll", "minilm.nodeBytes.batch" + batch));
+            m.add(new Measure("every node output exposed, nothing hashed, vs plain predict, " + what, "MiniLmBenchmark.exposeAll" + p,
+                    plain, Goal.INFO, Double.NaN, "(reference)"));
+            for (String g : new String[] {"Output", "Block", "Node"}) {
+                m.add(new Measure("prove FULL (" + g.toLowerCase(Locale.ROOT) + ") vs plain with DJL's defaults, " + what,
+                        "MiniLmBenchmark.prove" + g + p, plainDefault, Goal.INFO, Double.NaN, "(reference)"));
+            }
+            m.add(new Measure("verify a block transcript (re-execution) vs plain predict, " + what, "MiniLmBenchmark.verifyBlock" + p,
+                    plain, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+            for (String g : new String[] {"output", "block", "node"}) {
+                m.add(new Measure("bytes hashed per prediction (" + g + "), " + what, "bytes", null, Goal.FACT, Double.NaN,
+                        "(reference)", "minilm." + g + "Bytes.batch" + batch));
+            }
+        }
+        for (String batch : MINILM_BATCHES) {
+            String p = ":batch=" + batch;
+            String what = "MiniLM-L6 (ONNX, 128 tokens), batch " + batch;
+            m.add(paired("prove FULL (output) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedOutput", p, 1.02));
+            m.add(paired("prove FULL (block) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedBlock", p, 1.05));
+            m.add(paired("prove FULL (node) vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedNode", p,
+                    Double.POSITIVE_INFINITY));
+            m.add(paired("verify a block transcript vs plain predict, interleaved, " + what, "MiniLmBenchmark.pairedVerifyBlock", p, 1.10));
+        }
+        String resnet = "ResNet-18-sized CNN (DJL blocks, PyTorch, 224x224), batch 1";
+        m.add(new Measure("prove FULL (block) vs plain predict, " + resnet, "ResNet18Benchmark.proveBlock", "ResNet18Benchmark.plain",
+                Goal.RATIO_AT_MOST, 1.05, "<= 1.05x"));
+        m.add(nodeBound("prove FULL (node) vs plain predict, " + resnet, "ResNet18Benchmark.proveNode", "ResNet18Benchmark.plain",
+                "ResNet18Benchmark.plain", "plain", "resnet18.nodeBytes"));
+        m.add(paired("prove FULL (block) vs plain predict, interleaved, " + resnet, "ResNet18Benchmark.pairedBlock", "", 1.05));
+        m.add(paired("prove FULL (node) vs plain predict, interleaved, " + resnet, "ResNet18Benchmark.pairedNode", "",
+                Double.POSITIVE_INFINITY));
+        for (String g : new String[] {"block", "node"}) {
+            m.add(new Measure("bytes hashed per prediction (" + g + "), " + resnet, "bytes", null, Goal.FACT, Double.NaN, "(reference)",
+                    "resnet18." + g + "Bytes"));
+        }
+        m.add(new Measure("transcript fixed cost per prediction (1 step of a 1-element tensor, recorded minus unrecorded)",
+                "TranscriptCostBenchmark.record:steps=1", "TranscriptCostBenchmark.run:steps=1", Goal.OVERHEAD, Double.NaN, "(reference)"));
+        m.add(new Measure("transcript fixed cost per step (its growth from 1 to 1,000 steps, per step added)",
+                "TranscriptCostBenchmark.record:steps=1000", "TranscriptCostBenchmark.run:steps=1000", Goal.OVERHEAD_PER_STEP, 999,
+                "(reference)", null, List.of("TranscriptCostBenchmark.record:steps=1", "TranscriptCostBenchmark.run:steps=1")));
         m.addAll(HASHING_AND_MERKLE);
         for (int i = 0; i < MODELS.length; i++) {
             for (int batch : BATCHES) {
@@ -96,6 +206,7 @@ public final class ResultsTable {
                         Goal.RATIO_AT_MOST_K_OVER_L, 2, "<= 2/L", "steps." + MODELS[i]));
             }
         }
+        // Dispute rows (DisputeBenchmark, to come) go here, after verification and before bisection.
         m.add(new Measure("bisection, two 1,000-step transcripts (vs comparing them leaf by leaf)", "BisectionBenchmark.bisect",
                 "BisectionBenchmark.linearCompare", Goal.INFO, Double.NaN, "(reference)"));
         m.add(new Measure("bisection, questions asked (both parties)", "questions", null, Goal.FACT, Double.NaN,
@@ -180,7 +291,19 @@ public final class ResultsTable {
             JsonNode m = run.get("primaryMetric");
             double factor = toMicros(m.get("scoreUnit").asText());
             double error = m.get("scoreError").isNumber() ? m.get("scoreError").asDouble() * factor : Double.NaN;
+            String paramKey = key.substring(name.length());
             out.put(key.toString(), new Score(m.get("score").asDouble() * factor, error));
+            JsonNode secondary = run.get("secondaryMetrics");
+            if (secondary != null && secondary.has("pairs") && secondary.get("pairs").get("score").asDouble() > 0) {
+                // Interleaved: subject and baseline timed apart within each call; per call = nanos / pairs
+                double pairs = secondary.get("pairs").get("score").asDouble();
+                for (String half : new String[] {"subject", "baseline"}) {
+                    JsonNode n = secondary.get(half + "Nanos");
+                    if (n != null) {
+                        out.put(name + "#" + half + paramKey, new Score(n.get("score").asDouble() / pairs / 1e3, Double.NaN));
+                    }
+                }
+            }
         }
         return out;
     }
@@ -218,10 +341,39 @@ public final class ResultsTable {
                 sb.append("| ").append(m.label()).append(" | not run | | | ").append(m.goalText()).append(" | |\n");
                 continue;
             }
+            if (m.goal() == Goal.OVERHEAD || m.goal() == Goal.OVERHEAD_PER_STEP) {
+                sb.append(overheadRow(m, s, b, scores));
+                continue;
+            }
             String ratio = "";
             String goalText = m.goalText();
             boolean met;
             boolean judged = true;
+            if (m.goal() == Goal.NODE_BOUND) {
+                Score engine = scores.get(m.extra().get(0));
+                Score sha = scores.get(SHA256_RATE);
+                String bytes = facts.get(m.extra().get(1));
+                String cores = facts.get(HASHING_CORES);
+                if (engine == null || sha == null || bytes == null || cores == null) {
+                    sb.append("| ").append(m.label()).append(" | ").append(time(s)).append(" | ").append(time(b))
+                            .append(" | ").append(String.format(Locale.ROOT, "%.3fx", s.micros() / b.micros())).append(" | ")
+                            .append(m.goalText()).append(" (bound not measured: needs ").append(m.extra().get(2))
+                            .append(", HashingBenchmark and the hashed bytes) | |\n");
+                    continue;
+                }
+                double n = Double.parseDouble(bytes);
+                int c = Integer.parseInt(cores);
+                double hash = n * sha.micros() / SHA256_RATE_BYTES / c;
+                double boundMicros = Math.max(engine.micros(), hash);
+                ratio = String.format(Locale.ROOT, "%.3fx", s.micros() / b.micros());
+                goalText = String.format(Locale.ROOT, "%s = %.3fx: max(%s %.3fx, SHA-256 of %s on %d core%s %.3fx)", m.goalText(),
+                        m.bound() * boundMicros / b.micros(), m.extra().get(2), engine.micros() / b.micros(), megabytes(n), c,
+                        c == 1 ? "" : "s", hash / b.micros());
+                met = s.micros() <= m.bound() * boundMicros;
+                sb.append("| ").append(m.label()).append(" | ").append(time(s)).append(" | ").append(time(b)).append(" | ")
+                        .append(ratio).append(" | ").append(goalText).append(" | ").append(met ? "yes" : "**no**").append(" |\n");
+                continue;
+            }
             switch (m.goal()) {
                 case RATIO_AT_MOST -> {
                     double r = s.micros() / b.micros();
@@ -253,6 +405,26 @@ public final class ResultsTable {
                     .append(!judged || Double.isInfinite(m.bound()) ? "" : met ? "yes" : "**no**").append(" |\n");
         }
         return sb.append(gasSection).toString();
+    }
+
+    /** A fixed-cost row: subject minus baseline (OVERHEAD), or its growth per step added (OVERHEAD_PER_STEP). */
+    private static String overheadRow(Measure m, Score s, Score b, Map<String, Score> scores) {
+        double value = s.micros() - b.micros();
+        String base = time(b);
+        if (m.goal() == Goal.OVERHEAD_PER_STEP) {
+            Score s0 = scores.get(m.extra().get(0));
+            Score b0 = scores.get(m.extra().get(1));
+            if (s0 == null || b0 == null) {
+                return "| " + m.label() + " | not run | | | " + m.goalText() + " | |\n";
+            }
+            value = (value - (s0.micros() - b0.micros())) / m.bound();
+            base = "";
+        }
+        return "| " + m.label() + " | " + time(new Score(value, Double.NaN)) + " | " + base + " |  | " + m.goalText() + " |  |\n";
+    }
+
+    private static String megabytes(double bytes) {
+        return bytes >= 1e6 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1e6) : String.format(Locale.ROOT, "%.1f KB", bytes / 1e3);
     }
 
     /** The value and its error in one unit, the one that suits the value. */

@@ -58,14 +58,14 @@ class ResultsTableTest {
                 ]""");
         Map<String, ResultsTable.Score> scores = ResultsTable.readScores(json);
         String table = ResultsTable.render(scores, Map.of("steps.cnn", "8", "steps.mlp", "5"), "");
-        assertTrue(table.contains("| prove FULL vs plain predict, small CNN, batch 1 | 210.00 ± 2.00 us | 200.00 ± 2.00 us | 1.050x | <= 1.10x | yes |"), table);
-        assertTrue(table.contains("| prove SKETCH vs plain predict, small CNN, batch 1 | 250.00 ± 2.00 us | 200.00 ± 2.00 us | 1.250x | <= 1.02x | **no** |"), table);
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, small CNN, batch 1 | 210.00 ± 2.00 us | 200.00 ± 2.00 us | 1.050x | <= 1.10x | yes |"), table);
+        assertTrue(table.contains("| prove SKETCH (block) vs plain predict, small CNN, batch 1 | 250.00 ± 2.00 us | 200.00 ± 2.00 us | 1.250x | <= 1.02x | **no** |"), table);
         assertTrue(table.contains("| full re-execution verify vs plain predict, small CNN, batch 1 | 240.00 ± 2.00 us | 200.00 ± 2.00 us | 1.200x | <= 1.10x | **no** |"), table);
         // 48 / 240 = 0.2 <= 2/8; 30 / 100 = 0.3 <= 2/5
         assertTrue(table.contains("| spot check of 1 step vs full re-execution, small CNN, batch 1 | 48.00 ± 1.00 us | 240.00 ± 2.00 us | 0.200x | <= 2/L = 0.250x (L = 8) | yes |"), table);
         assertTrue(table.contains("| spot check of 1 step vs full re-execution, MNIST MLP, batch 1 | 30.00 ± 1.00 us | 100.00 ± 1.00 us | 0.300x | <= 2/L = 0.400x (L = 5) | yes |"), table);
-        assertTrue(table.contains("| prove FULL vs plain predict, MNIST MLP, batch 32 | not run |"), table);
-        assertTrue(table.contains("| prove FULL vs plain predict, Silero VAD (ONNX), batch 1 | not run |"), table);
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, MNIST MLP, batch 32 | not run |"), table);
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, Silero VAD (ONNX), batch 1 | not run |"), table);
     }
 
     @Test
@@ -106,6 +106,106 @@ class ResultsTableTest {
         assertTrue(md.contains("| transcript JSON write, 1,000 FULL steps | 360.00 ± 10.00 us |  |  | (reference) |  |"), md);
         assertTrue(md.contains("| transcript JSON size per FULL step | 222 bytes | | | (reference) | |"), md);
         assertTrue(md.contains("| transcript JSON size per SKETCH step | not run |"), md);
+    }
+
+    @Test
+    void nodeRowsAreJudgedAgainstTheirBoundFromTheEngineAndTheHashingRate() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        // plain 40 ms, every node exposed 50 ms, SHA-256 at 0.5 ms per MiB, 90 MiB hashed on 1 core = 45 ms:
+        // bound = max(50, 45) = 50 ms = 1.25x plain; 1.2 x bound = 60 ms
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.plain","params":{"batch":"1"},
+                  "primaryMetric":{"score":40.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.plainDefault","params":{"batch":"1"},
+                  "primaryMetric":{"score":32.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.exposeAll","params":{"batch":"1"},
+                  "primaryMetric":{"score":50.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.proveNode","params":{"batch":"1"},
+                  "primaryMetric":{"score":58.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.proveBlock","params":{"batch":"1"},
+                  "primaryMetric":{"score":44.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.HashingBenchmark.rawSha256","params":{"bytes":"1048576"},
+                  "primaryMetric":{"score":500.0,"scoreError":5.0,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.plain",
+                  "primaryMetric":{"score":50.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.proveNode",
+                  "primaryMetric":{"score":70.0,"scoreError":1.0,"scoreUnit":"ms/op"}}
+                ]""");
+        Map<String, String> facts = Map.of("minilm.nodeBytes.batch1", String.valueOf(90L * 1048576), "cores.hashing", "1",
+                "minilm.blockBytes.batch1", "1379840", "resnet18.nodeBytes", String.valueOf(20L * 1048576));
+        String table = ResultsTable.render(ResultsTable.readScores(json), facts, "");
+        assertTrue(table.contains("| prove FULL (node) vs plain predict, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 58.00 ± 1.00 ms | 40.00 ± 1.00 ms"
+                + " | 1.450x | <= 1.2 x bound = 1.500x: max(exposeAll 1.250x, SHA-256 of 94.4 MB on 1 core 1.125x) | yes |"), table);
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 44.00 ± 1.00 ms | 40.00 ± 1.00 ms"
+                + " | 1.100x | <= 1.05x | **no** |"), table);
+        assertTrue(table.contains("| plain with opg's session settings vs DJL's defaults, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 40.00 ± 1.00 ms"
+                + " | 32.00 ± 1.00 ms | 1.250x | (reference) |  |"), table);
+        assertTrue(table.contains("| prove FULL (block) vs plain with DJL's defaults, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 44.00 ± 1.00 ms"
+                + " | 32.00 ± 1.00 ms | 1.375x | (reference) |  |"), table);
+        assertTrue(table.contains("| bytes hashed per prediction (block), MiniLM-L6 (ONNX, 128 tokens), batch 1 | 1379840 bytes |"), table);
+        // hashing 20 MiB takes 10 ms < 50 ms plain: the bound is the engine's time, 1.2 x 50 = 60 < 70
+        assertTrue(table.contains("| 70.00 ± 1.00 ms | 50.00 ± 1.00 ms | 1.400x | <= 1.2 x bound = 1.200x: max(plain 1.000x, SHA-256 of 21.0 MB on 1 core 0.200x) | **no** |"), table);
+        assertTrue(table.contains("| prove FULL (output) vs plain predict, MiniLM-L6 (ONNX, 128 tokens), batch 8 | not run |"), table);
+    }
+
+    @Test
+    void nodeRowWithoutItsBoundShowsTheRatioAndSaysWhatIsMissing() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.plain","primaryMetric":{"score":50.0,"scoreError":1.0,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.proveNode","primaryMetric":{"score":70.0,"scoreError":1.0,"scoreUnit":"ms/op"}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of(), "");
+        assertTrue(table.contains("| 70.00 ± 1.00 ms | 50.00 ± 1.00 ms | 1.400x | <= 1.2 x bound (bound not measured: needs plain, HashingBenchmark"
+                + " and the hashed bytes) | |"), table);
+    }
+
+    @Test
+    void transcriptFixedCostsAreDifferencesPerPredictionAndPerStep() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.TranscriptCostBenchmark.run","params":{"steps":"1"},
+                  "primaryMetric":{"score":5.0,"scoreError":0.5,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.TranscriptCostBenchmark.record","params":{"steps":"1"},
+                  "primaryMetric":{"score":12.0,"scoreError":0.5,"scoreUnit":"us/op"}},
+                 {"benchmark":"dev.opg.benchmarks.TranscriptCostBenchmark.run","params":{"steps":"1000"},
+                  "primaryMetric":{"score":3.0,"scoreError":0.1,"scoreUnit":"ms/op"}},
+                 {"benchmark":"dev.opg.benchmarks.TranscriptCostBenchmark.record","params":{"steps":"1000"},
+                  "primaryMetric":{"score":9.0,"scoreError":0.1,"scoreUnit":"ms/op"}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of(), "");
+        // per prediction 12 - 5 = 7 us; per step ((9000 - 3000) - 7) / 999 = 5.999 us
+        assertTrue(table.contains("| transcript fixed cost per prediction (1 step of a 1-element tensor, recorded minus unrecorded) | 7.00 us"
+                + " | 5.00 ± 0.50 us |  | (reference) |  |"), table);
+        assertTrue(table.contains("| transcript fixed cost per step (its growth from 1 to 1,000 steps, per step added) | 6.00 us |  |  | (reference) |  |"), table);
+    }
+
+    @Test
+    void interleavedRowsSetEachHalfPerCallAgainstTheOther() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        // 10 pairs: subject 420 ms in all, baseline 400 ms: 42 ms against 40 ms per call
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.MiniLmBenchmark.pairedBlock","params":{"batch":"1"},
+                  "primaryMetric":{"score":82.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":4.2E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":4.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":10.0,"scoreError":"NaN","scoreUnit":"#"}}},
+                 {"benchmark":"dev.opg.benchmarks.ResNet18Benchmark.pairedNode",
+                  "primaryMetric":{"score":82.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":6.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":5.0E8,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":10.0,"scoreError":"NaN","scoreUnit":"#"}}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of(), "");
+        assertTrue(table.contains("| prove FULL (block) vs plain predict, interleaved, MiniLM-L6 (ONNX, 128 tokens), batch 1 | 42.00 ms | 40.00 ms"
+                + " | 1.050x | <= 1.05x | yes |"), table);
+        assertTrue(table.contains("| prove FULL (node) vs plain predict, interleaved, ResNet-18-sized CNN (DJL blocks, PyTorch, 224x224), batch 1"
+                + " | 60.00 ms | 50.00 ms | 1.200x | (reference) |  |"), table);
+        assertTrue(table.contains("| prove FULL (output) vs plain predict, interleaved, MiniLM-L6 (ONNX, 128 tokens), batch 1 | not run |"), table);
     }
 
     @Test

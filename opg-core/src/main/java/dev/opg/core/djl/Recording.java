@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * The state of one prediction being recorded. Tensor digests are computed by the model's
@@ -92,6 +93,7 @@ final class Recording implements StepSink {
     }
 
     Result finish(NDList modelOutputs) {
+        helpHashing();
         List<Digest> in = join(inputs);
         List<Digest> out = join(digestsOf(modelOutputs, true));
         List<Step> steps = new ArrayList<>(names.size());
@@ -111,6 +113,22 @@ final class Recording implements StepSink {
         Transcript t = new Transcript(h, steps, profile);
         Optional<Witness> w = witness == null ? Optional.empty() : Optional.of(Witness.of(in, out, entries, witness));
         return new Result(t, w);
+    }
+
+    /**
+     * Runs on this thread the digests the pool has not started yet, instead of waiting for them:
+     * the engine is done with this prediction, so its thread would otherwise idle while the pool
+     * (one thread per core the engine's intra-op threads leave) works through the queue. A task
+     * runs once whoever starts it first ({@link FutureTask#run} does nothing for a task already
+     * started or done), so the pool skips those run here.
+     */
+    private void helpHashing() {
+        List<Future<Digest>> pending = new ArrayList<>(digests.values());
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            if (pending.get(i) instanceof FutureTask<Digest> t && !t.isDone()) {
+                t.run();
+            }
+        }
     }
 
     /** Waits for every pending hash, so that no task still reads an array after this call. */
