@@ -274,25 +274,7 @@ public final class OnnxRunner implements ModelRunner {
                 p = p.child(condition(p, feeds));
             }
             OrtSession.Result r = p.session().run(feeds);
-            // Not closed as a whole: the tensors taken over by arrays now belong to the manager.
-            Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            try {
-                for (var e : r) {
-                    if (!values.containsKey(e.getKey())) {
-                        NDArray a = toArray(manager, e.getKey(), e.getValue());
-                        values.put(e.getKey(), a);
-                        if (a instanceof OrtNDArray o && o.getTensor() == e.getValue()) {
-                            taken.add(e.getValue());
-                        }
-                    }
-                }
-            } finally {
-                for (var e : r) {
-                    if (!taken.contains(e.getValue())) {
-                        e.getValue().close();
-                    }
-                }
-            }
+            adopt(manager, r, values);
             for (FlatNode n : p.nodes) {
                 sink.step(n.stepName(), gather(values, stepInputNames(n), n), gather(values, nonEmpty(n.outputs()), n));
             }
@@ -434,24 +416,7 @@ public final class OnnxRunner implements ModelRunner {
             }
             OrtSession session = p.blockSession(exposed);
             OrtSession.Result r = session.run(feeds);
-            Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            try {
-                for (var e : r) {
-                    if (!values.containsKey(e.getKey())) {
-                        NDArray a = toArray(manager, e.getKey(), e.getValue());
-                        values.put(e.getKey(), a);
-                        if (a instanceof OrtNDArray o && o.getTensor() == e.getValue()) {
-                            taken.add(e.getValue());
-                        }
-                    }
-                }
-            } finally {
-                for (var e : r) {
-                    if (!taken.contains(e.getValue())) {
-                        e.getValue().close();
-                    }
-                }
-            }
+            adopt(manager, r, values);
             for (Blocks.Block b : blocks.blocks()) {
                 NDList in = new NDList(b.inputs().size());
                 for (Source s : b.inputs()) {
@@ -472,6 +437,32 @@ public final class OnnxRunner implements ModelRunner {
             throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
             made.forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
+     * Puts every value of a session result that {@code values} lacks into it as an array of
+     * {@code manager}, over ONNX Runtime's own tensor where it can (no copy). The result is not
+     * closed as a whole: the tensors taken over by arrays now belong to the manager; the others are closed.
+     */
+    private static void adopt(NDManager manager, OrtSession.Result r, Map<String, NDArray> values) {
+        Set<OnnxValue> taken = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        try {
+            for (var e : r) {
+                if (!values.containsKey(e.getKey())) {
+                    NDArray a = toArray(manager, e.getKey(), e.getValue());
+                    values.put(e.getKey(), a);
+                    if (a instanceof OrtNDArray o && o.getTensor() == e.getValue()) {
+                        taken.add(e.getValue());
+                    }
+                }
+            }
+        } finally {
+            for (var e : r) {
+                if (!taken.contains(e.getValue())) {
+                    e.getValue().close();
+                }
+            }
         }
     }
 
