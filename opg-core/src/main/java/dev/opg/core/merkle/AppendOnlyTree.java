@@ -69,7 +69,7 @@ public final class AppendOnlyTree {
         if (m < 0 || m > size()) {
             throw new MalformedInputException("tree size " + m + " is outside [0, " + size() + "]");
         }
-        return m == 0 ? Rfc9162.emptyRoot() : Digest.of(subtree(0, m));
+        return m == 0 ? Rfc9162.emptyRoot() : Digest.of(stored.subtree(0, m));
     }
 
     /** PROOF(m, D[n]) of RFC 9162 2.1.4.1 between two sizes this tree has had. */
@@ -82,7 +82,7 @@ public final class AppendOnlyTree {
                     + "]; a consistency proof from the empty tree is empty by definition");
         }
         List<Digest> path = new ArrayList<>();
-        subproof(m, 0, n, true, path);
+        stored.subproof(m, 0, n, true, path);
         return new ConsistencyProof(m, n, path);
     }
 
@@ -92,46 +92,10 @@ public final class AppendOnlyTree {
             throw new MalformedInputException("leaf " + index + " in a tree of " + n + " leaves is outside this tree of " + size());
         }
         List<Digest> path = new ArrayList<>();
-        path(index, 0, n, path);
+        stored.path(index, 0, n, path);
         return new InclusionProof(index, n, path);
     }
 
-    private void path(int m, int start, int n, List<Digest> out) {
-        if (n <= 1) {
-            return;
-        }
-        int k = MerkleTree.largestPowerOfTwoBelow(n);
-        if (m < k) {
-            path(m, start, k, out);
-            out.add(Digest.of(subtree(start + k, n - k)));
-        } else {
-            path(m - k, start + k, n - k, out);
-            out.add(Digest.of(subtree(start, k)));
-        }
-    }
-
-    private void subproof(int m, int start, int n, boolean complete, List<Digest> out) {
-        if (m == n) {
-            if (!complete) {
-                out.add(Digest.of(subtree(start, n)));
-            }
-            return;
-        }
-        int k = MerkleTree.largestPowerOfTwoBelow(n);
-        if (m <= k) {
-            subproof(m, start, k, complete, out);
-            out.add(Digest.of(subtree(start + k, n - k)));
-        } else {
-            subproof(m - k, start + k, n - k, false, out);
-            out.add(Digest.of(subtree(start, k)));
-        }
-    }
-
-    private byte[] subtree(int start, int n) {
-        if (Integer.bitCount(n) == 1 && start % n == 0) {
-            return levels.get(Integer.numberOfTrailingZeros(n)).get(start / n).clone();
-        }
-        int k = MerkleTree.largestPowerOfTwoBelow(n);
-        return Rfc9162.nodeHashBytes(subtree(start, k), subtree(start + k, n - k));
-    }
+    /** The stored levels, read by the RFC recursions of {@link PerfectLevels}. */
+    private final PerfectLevels stored = (level, index) -> levels.get(level).get(index).clone();
 }

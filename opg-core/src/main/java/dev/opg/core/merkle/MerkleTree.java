@@ -118,7 +118,7 @@ public final class MerkleTree {
         if (m < 0 || m > size) {
             throw new MalformedInputException("tree size " + m + " is outside [0, " + size + "]");
         }
-        return m == 0 ? Rfc9162.emptyRoot() : Digest.of(subtree(0, m));
+        return m == 0 ? Rfc9162.emptyRoot() : Digest.of(stored.subtree(0, m));
     }
 
     /**
@@ -132,7 +132,7 @@ public final class MerkleTree {
             throw new MalformedInputException("leaf range [" + start + ", " + ((long) start + size)
                     + ") is not a non-empty range inside a tree of " + this.size);
         }
-        return Digest.of(subtree(start, size));
+        return Digest.of(stored.subtree(start, size));
     }
 
     /** The hash of leaf {@code index}. */
@@ -155,7 +155,7 @@ public final class MerkleTree {
             throw new MalformedInputException("leaf index " + index + " is beyond tree size " + treeSize);
         }
         List<Digest> path = new ArrayList<>();
-        path(index, 0, treeSize, path);
+        stored.path(index, 0, treeSize, path);
         return new InclusionProof(index, treeSize, path);
     }
 
@@ -177,56 +177,14 @@ public final class MerkleTree {
                     + "]; a consistency proof from the empty tree is empty by definition");
         }
         List<Digest> path = new ArrayList<>();
-        subproof(m, 0, n, true, path);
+        stored.subproof(m, 0, n, true, path);
         return new ConsistencyProof(m, n, path);
     }
 
-    // PATH(m, D[start:start+n]) of RFC 9162 2.1.3.1, siblings from the leaf up.
-    private void path(int m, int start, int n, List<Digest> out) {
-        if (n <= 1) {
-            return;
-        }
-        int k = largestPowerOfTwoBelow(n);
-        if (m < k) {
-            path(m, start, k, out);
-            out.add(Digest.of(subtree(start + k, n - k)));
-        } else {
-            path(m - k, start + k, n - k, out);
-            out.add(Digest.of(subtree(start, k)));
-        }
-    }
+    /** The stored levels, read by the RFC recursions of {@link PerfectLevels}. */
+    private final PerfectLevels stored = this::node;
 
-    // SUBPROOF(m, D[start:start+n], b) of RFC 9162 2.1.4.1.
-    private void subproof(int m, int start, int n, boolean completeSubtree, List<Digest> out) {
-        if (m == n) {
-            if (!completeSubtree) {
-                out.add(Digest.of(subtree(start, n)));
-            }
-            return;
-        }
-        int k = largestPowerOfTwoBelow(n);
-        if (m <= k) {
-            subproof(m, start, k, completeSubtree, out);
-            out.add(Digest.of(subtree(start + k, n - k)));
-        } else {
-            subproof(m - k, start + k, n - k, false, out);
-            out.add(Digest.of(subtree(start, k)));
-        }
-    }
-
-    /**
-     * MTH(D[start:start+n]) for n >= 1. Every range the RFC's recursion asks for starts at a
-     * multiple of its own largest power-of-two part, so perfect parts come straight from a level.
-     */
-    private byte[] subtree(int start, int n) {
-        if (Integer.bitCount(n) == 1 && start % n == 0) {
-            return node(Integer.numberOfTrailingZeros(n), start / n);
-        }
-        int k = largestPowerOfTwoBelow(n);
-        return Rfc9162.nodeHashBytes(subtree(start, k), subtree(start + k, n - k));
-    }
-
-    private byte[] node(int level, int index) {
+    private byte[] node(int level, int index) { // a copy of a stored level hash
         byte[] out = new byte[HASH_SIZE];
         System.arraycopy(levels[level], index * HASH_SIZE, out, 0, HASH_SIZE);
         return out;
