@@ -83,8 +83,8 @@ public final class CheckPolicy {
         notes.add("the steps checked were chosen by seed " + request.spotSeed());
         Optional<String> impossible = t.profile().implausibility();
         if (impossible.isPresent()) {
-            return VerificationReport.invalid(CheckKind.NONE, t.root(),
-                    new HeaderMismatch(HeaderField.PROFILE, "a profile a run recorded by opg can have", impossible.get()), 0, List.of(), notes);
+            return VerificationReport.invalid(CheckKind.NONE, t.root(), HeaderMismatch.implausibleProfile(impossible.get()), 0, List.of(),
+                    notes);
         }
         if (request.witness() == null) {
             return VerificationReport.inconclusive(t.root(), "a spot check re-runs steps from the prover's witness and none was given; "
@@ -133,12 +133,8 @@ public final class CheckPolicy {
             return Optional.of(new HeaderMismatch(mm.what().equals("model id") ? HeaderField.MODEL_ID : HeaderField.INPUTS,
                     mm.expected(), mm.found()));
         }
-        if (!h.scope().isEmpty()) {
-            return Optional.of(new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
-                    "a descent into block '" + h.scope() + "'; a dispute's sub-transcript is checked by the referee"));
-        }
-        return Optional.of(new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
-                TranscriptComparator.describePartition(h) + ": " + partitionProblem));
+        return Optional.of(h.scope().isEmpty() ? HeaderMismatch.impossiblePartition(h, partitionProblem)
+                : HeaderMismatch.descentAsWholeModel(h));
     }
 
     private static VerificationReport spot(Transcript t, Request request, SpotChecker checker, Dataflow flow,

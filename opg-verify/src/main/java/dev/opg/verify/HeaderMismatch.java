@@ -16,6 +16,23 @@ public record HeaderMismatch(HeaderField field, String expected, String actual) 
         Objects.requireNonNull(actual, "actual");
     }
 
+    /** A profile no run recorded by opg can have ({@code DeterminismProfile.implausibility()}). */
+    static HeaderMismatch implausibleProfile(String why) {
+        return new HeaderMismatch(HeaderField.PROFILE, "a profile a run recorded by opg can have", why);
+    }
+
+    /** A dispute's descent into one block, presented as a transcript of the whole model. */
+    static HeaderMismatch descentAsWholeModel(dev.opg.core.transcript.TranscriptHeader h) {
+        return new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
+                "a descent into block '" + h.scope() + "'; a dispute's sub-transcript is checked by the referee");
+    }
+
+    /** Recorded cuts the model does not have on the input: a false claim about the execution. */
+    static HeaderMismatch impossiblePartition(dev.opg.core.transcript.TranscriptHeader h, String problem) {
+        return new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
+                TranscriptComparator.describePartition(h) + ": " + problem);
+    }
+
     @Override
     public String location() {
         return "header." + field;

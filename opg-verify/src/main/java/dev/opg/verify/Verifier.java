@@ -127,22 +127,20 @@ public final class Verifier implements AutoCloseable {
                     TranscriptHeader.describeInputs(claimed.header().inputNames(), claimed.header().inputs())));
         }
         if (!claimed.header().scope().isEmpty()) {
-            return early(root, new HeaderMismatch(HeaderField.GRANULARITY, "a transcript of the whole model (no scope)",
-                    "a descent into block '" + claimed.header().scope() + "'; a dispute's sub-transcript is checked by the referee"));
+            return early(root, HeaderMismatch.descentAsWholeModel(claimed.header()));
         }
         try {
             // The recorded partition must be one this model has on this input: a cut naming no node step, or
             // cuts out of order, is a false claim about the execution, not unreadable input.
             wrap(RecordingOptions.of(claimed.header(), false)).runner().cuts(inputs);
         } catch (dev.opg.core.transcript.PartitionException e) {
-            return early(root, new HeaderMismatch(HeaderField.GRANULARITY, "a partition of the model's node steps on this input",
-                    TranscriptComparator.describePartition(claimed.header()) + ": " + e.getMessage()));
+            return early(root, HeaderMismatch.impossiblePartition(claimed.header(), e.getMessage()));
         }
         List<String> differing = Profiles.differingFields(processProfile, claimed.profile());
         Optional<String> impossible = claimed.profile().implausibility();
         if (impossible.isPresent()) {
             // Not "cannot reproduce": no real run has this profile, so the transcript's claim about its execution is false.
-            return early(root, new HeaderMismatch(HeaderField.PROFILE, "a profile a run recorded by opg can have", impossible.get()));
+            return early(root, HeaderMismatch.implausibleProfile(impossible.get()));
         }
         if (differing.isEmpty() && tolerance.isBitwise()) {
             return TranscriptComparator.compare(claimed, rerun(claimed, inputs, false).transcript());
