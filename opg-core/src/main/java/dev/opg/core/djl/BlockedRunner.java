@@ -115,7 +115,9 @@ final class BlockedRunner implements ModelRunner {
 
     @Override
     public NDList run(ParameterStore parameterStore, NDList inputs, StepSink sink) {
-        return nodes.runBlocks(parameterStore, inputs, blocks(inputs), sink);
+        Blocks b = blocks(inputs);
+        sink.partition(b.cuts()); // the partition these steps follow, found once per prediction
+        return nodes.runBlocks(parameterStore, inputs, b, sink);
     }
 
     @Override

@@ -46,15 +46,14 @@ final class Recording implements StepSink {
     private final SketchProjector sketcher;
     private final dev.opg.core.transcript.Granularity granularity;
     private final String scope;
-    private final List<String> cuts;
+    /** The cuts of the partition the steps follow, as the runner reports them ({@link StepSink#partition}); none at node granularity. */
+    private List<String> cuts = List.of();
 
     /** @param inputNames the model input each of {@code modelInputs} is bound to ({@link ModelRunner#inputBinding}) */
     Recording(Hasher hasher, RecordingOptions options, Digest modelId, DeterminismProfile profile, NDList modelInputs,
-            List<String> inputNames, SketchProjector sketcher, dev.opg.core.transcript.Granularity granularity, String scope,
-            List<String> cuts) {
+            List<String> inputNames, SketchProjector sketcher, dev.opg.core.transcript.Granularity granularity, String scope) {
         this.granularity = granularity;
         this.scope = scope;
-        this.cuts = List.copyOf(cuts);
         this.hasher = hasher;
         this.options = options;
         this.modelId = modelId;
@@ -64,6 +63,11 @@ final class Recording implements StepSink {
         this.inputs = digestsOf(modelInputs, true);
         this.inputNames = List.copyOf(inputNames);
         this.sketcher = sketcher;
+    }
+
+    @Override
+    public void partition(List<String> cuts) {
+        this.cuts = List.copyOf(cuts);
     }
 
     @Override

@@ -11,4 +11,10 @@ import ai.djl.ndarray.NDList;
 public interface StepSink {
     /** Step {@code name} consumed {@code inputs} and produced {@code outputs}. */
     void step(String name, NDList inputs, NDList outputs);
+
+    /**
+     * Told once, before the first step, by a runner whose steps are blocks: the cuts of the
+     * partition its steps follow (what a header at block granularity records). Others never call it.
+     */
+    default void partition(java.util.List<String> cuts) {}
 }

@@ -144,8 +144,7 @@ public final class VerifiableModel implements AutoCloseable {
         ParameterStore ps = new ParameterStore(scope, false);
         // the binding is the runner's own (what run() feeds each tensor to), committed in the header
         java.util.List<String> binding = runner.inputBinding(inputs);
-        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, binding, sketcher, runner.granularity(), runner.scope(),
-                runner.cuts(inputs));
+        Recording rec = new Recording(hasher, options, modelId(), profile, inputs, binding, sketcher, runner.granularity(), runner.scope());
         try {
             NDList out = runner.run(ps, inputs, rec);
             Recording.Result r = rec.finish(out);

@@ -113,6 +113,8 @@ public final class OnnxRunner implements ModelRunner {
     private final Plan root;
     private final List<String> stepNames;
     private final Map<String, OrtSession> stepSessions = new ConcurrentHashMap<>();
+    /** The branch choices each node plan this runner handed out was made for (by identity; bounded by plans and bindings). */
+    private final Map<StepPlan, Plan> planOf = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<OrtSession> sessions = new ArrayList<>();
     private volatile boolean closed;
 
@@ -312,13 +314,13 @@ public final class OnnxRunner implements ModelRunner {
         checkOpen();
         List<String> bound = inputBinding(inputs);
         Plan p = resolve(inputs, bound);
-        return p.stepPlans.computeIfAbsent(bound, b -> stepPlan(p, b));
+        return p.stepPlans.computeIfAbsent(bound, b -> registered(p, stepPlan(p, b)));
     }
 
     /** The node plan of a graph without top-level {@code If} (inputs bound by position), else null. */
     @Override
     public StepPlan fixedPlan() {
-        return root.ifIndex >= 0 ? null : root.stepPlans.computeIfAbsent(graph.inputNames, b -> stepPlan(root, b));
+        return root.ifIndex >= 0 ? null : root.stepPlans.computeIfAbsent(graph.inputNames, b -> registered(root, stepPlan(root, b)));
     }
 
     /** The plan (branch choices) {@link #run} takes for {@code inputs}. */
@@ -342,6 +344,12 @@ public final class OnnxRunner implements ModelRunner {
         } finally {
             made.forEach(OnnxTensor::close);
         }
+    }
+
+    /** Remembers which branch choices {@code sp} was made for, so that running its blocks resolves no condition again. */
+    private StepPlan registered(Plan p, StepPlan sp) {
+        planOf.put(sp, p);
+        return sp;
     }
 
     private StepPlan stepPlan(Plan p, List<String> bound) {
@@ -404,9 +412,13 @@ public final class OnnxRunner implements ModelRunner {
             for (var e : values.entrySet()) {
                 feeds.put(e.getKey(), feed(e.getValue(), made));
             }
-            Plan p = root;
-            while (p.ifIndex >= 0) {
-                p = p.child(condition(p, feeds));
+            // the plan these blocks were derived from (this runner's plan for these inputs), else resolved again
+            Plan p = planOf.get(blocks.nodes());
+            if (p == null) {
+                p = root;
+                while (p.ifIndex >= 0) {
+                    p = p.child(condition(p, feeds));
+                }
             }
             List<String> exposed = new ArrayList<>(graph.outputNames);
             for (Blocks.Block b : blocks.blocks()) {
