@@ -2,7 +2,9 @@
 # Runs the JMH suite in a short but honest configuration (1 fork, 2 warm-up and 3 measured
 # iterations of 1 s each; about 25 minutes on 2 cores, about 95 forks) and writes benchmarks/RESULTS.md.
 #   benchmarks/run.sh                  everything
-#   benchmarks/run.sh 'Hashing|Merkle' a regular expression of benchmark classes
+#   benchmarks/run.sh 'Hashing|Merkle' a regular expression of benchmark classes; the rows it does
+#                                      not measure are kept from the previous RESULTS.md, each marked
+#                                      "(run of DATE)" with the date of the run that measured it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
@@ -29,11 +31,15 @@ gas=opg-chain/target/gas-report.json
   echo "Measured by \`benchmarks/run.sh\` on $(nproc) cores, $(date -u +%Y-%m-%d), $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1)."
   echo "Each ratio compares two benchmarks of the same JMH run. ± is JMH's 99.9% error over 3 iterations."
   echo "Load average (1, 5, 15 min) before the JMH run: $load_before; after: $load_after (a load above $(nproc) means other work shared the cores)."
+  if [ "$filter" != ".*" ]; then
+    echo "This run measured the benchmarks matching '$filter'; rows marked \"(run of DATE)\" are kept from the earlier run of that date, each row whole (value, baseline and ratio from one run)."
+  fi
   if [ -n "${OPG_BENCH_NOTE:-}" ]; then echo; echo "$OPG_BENCH_NOTE"; fi
   echo
 } > benchmarks/RESULTS.md.tmp
 "$JAVA_HOME/bin/java" -cp benchmarks/target/benchmarks.jar dev.opg.benchmarks.ResultsTable \
-  benchmarks/target/jmh.json benchmarks/target/table.md "$gas" "$facts"
+  benchmarks/target/jmh.json benchmarks/target/table.md "$gas" "$facts" \
+  $([ "$filter" != ".*" ] && [ -f benchmarks/RESULTS.md ] && echo benchmarks/RESULTS.md)
 cat benchmarks/target/table.md >> benchmarks/RESULTS.md.tmp
 mv benchmarks/RESULTS.md.tmp benchmarks/RESULTS.md
 cat benchmarks/RESULTS.md

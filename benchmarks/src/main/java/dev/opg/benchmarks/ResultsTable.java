@@ -16,7 +16,7 @@ import java.util.Map;
  * Turns a JMH JSON result file into {@code RESULTS.md}: each measure with its value, its ratio
  * against the baseline measured in the same run, the goal, and whether the goal is met.
  *
- * <p>Usage: {@code ResultsTable jmh.json RESULTS.md [gas.json [facts-dir]]}. The facts folder
+ * <p>Usage: {@code ResultsTable jmh.json RESULTS.md [gas.json [facts-dir [previous-RESULTS.md]]]}. The facts folder
  * holds what the benchmarks learned while running (steps per model, bytes per step; see
  * {@link Facts}). Measures whose benchmarks or facts are absent from the run are listed as
  * "not run", never guessed.
@@ -251,12 +251,64 @@ public final class ResultsTable {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD [GAS_JSON [FACTS_DIR]]");
+            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD [GAS_JSON [FACTS_DIR [PREVIOUS_RESULTS_MD]]]");
         }
         Map<String, Score> scores = readScores(Path.of(args[0]));
         String gas = args.length > 2 && Files.exists(Path.of(args[2])) ? gasSection(Path.of(args[2])) : "";
         Map<String, String> facts = args.length > 3 ? readFacts(Path.of(args[3])) : Map.of();
-        Files.writeString(Path.of(args[1]), render(scores, facts, gas), StandardCharsets.UTF_8);
+        String table = render(scores, facts, gas);
+        if (args.length > 4 && Files.exists(Path.of(args[4]))) {
+            table = keepEarlierRows(table, Files.readString(Path.of(args[4]), StandardCharsets.UTF_8));
+        }
+        Files.writeString(Path.of(args[1]), table, StandardCharsets.UTF_8);
+    }
+
+    /** The mark a row kept from an earlier run carries after its measure: " (run of DATE)". */
+    private static final java.util.regex.Pattern KEPT = java.util.regex.Pattern.compile(" \\(run of (\\d{4}-\\d{2}-\\d{2})\\)$");
+    private static final java.util.regex.Pattern MEASURED_ON = java.util.regex.Pattern.compile("on \\d+ cores, (\\d{4}-\\d{2}-\\d{2})");
+
+    /**
+     * A run of some benchmarks only (a filter) keeps the other rows of the previous RESULTS.md:
+     * each row this run did not measure ("not run") is replaced by the previous file's row for
+     * the same measure, if that one was measured, with the date of the run that measured it
+     * appended to its measure ("(run of 2026-12-03)"). A row's subject and baseline always come
+     * from one run; rows are never recomputed from scores of different runs.
+     */
+    static String keepEarlierRows(String table, String previous) {
+        java.util.regex.Matcher on = MEASURED_ON.matcher(previous);
+        String previousDate = on.find() ? on.group(1) : "an earlier date";
+        Map<String, String> earlier = new LinkedHashMap<>();
+        for (String line : previous.split("\n")) {
+            String label = label(line);
+            if (label == null || line.startsWith("| " + cell(line, 0) + " | not run |")) {
+                continue;
+            }
+            java.util.regex.Matcher k = KEPT.matcher(label);
+            String bare = k.find() ? label.substring(0, k.start()) : label;
+            String date = k.find(0) ? k.group(1) : previousDate;
+            earlier.put(bare, "| " + bare + " (run of " + date + ")" + line.substring(("| " + label).length()));
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : table.split("\n", -1)) {
+            String label = label(line);
+            String kept = label == null ? null : earlier.get(label);
+            boolean notRun = label != null && line.startsWith("| " + label + " | not run |");
+            out.append(notRun && kept != null ? kept : line).append('\n');
+        }
+        return out.substring(0, out.length() - 1);
+    }
+
+    /** The measure of a table row, or null for a line that is not a measure row. */
+    private static String label(String line) {
+        if (!line.startsWith("| ") || line.startsWith("| ---") || line.startsWith("| measure |")) {
+            return null;
+        }
+        return cell(line, 0);
+    }
+
+    private static String cell(String line, int k) {
+        String[] cells = line.substring(2).split(" \\| ", -1);
+        return cells.length > k ? cells[k] : "";
     }
 
     /** Every fact file in {@code dir} (none if it does not exist), keyed by file name. */

@@ -228,4 +228,33 @@ class ResultsTableTest {
         assertTrue(md.contains("| anchorBatch 1024 | 52000 | 50 | <= 60,000 | yes |"), md);
         assertTrue(md.contains("| anchorBatch 16 | 61000 | 3812 | <= 60,000 | **no** |"), md);
     }
+
+    @Test
+    void aFilteredRunKeepsEarlierRowsWholeAndMarksTheirDate() {
+        String previous = """
+                Measured by `benchmarks/run.sh` on 2 cores, 2026-11-30, openjdk.
+
+                | measure | value | baseline | ratio | goal | met |
+                | --- | ---: | ---: | ---: | --- | --- |
+                | Merkle root, 1K leaves | 12.00 us |  |  | < 1 s | yes |
+                | Merkle root, 64K leaves (run of 2026-11-01) | 900.00 us |  |  | < 1 s | yes |
+                | Merkle root, 1M leaves | not run |  |  | < 1 s | |
+                | inclusion proof check, 1M leaves | 3.00 us |  |  | < 20 us | yes |
+                """;
+        String now = """
+                | measure | value | baseline | ratio | goal | met |
+                | --- | ---: | ---: | ---: | --- | --- |
+                | Merkle root, 1K leaves | not run | | | < 1 s | |
+                | Merkle root, 64K leaves | not run | | | < 1 s | |
+                | Merkle root, 1M leaves | not run | | | < 1 s | |
+                | inclusion proof check, 1M leaves | 4.00 us |  |  | < 20 us | yes |
+                """;
+        String merged = ResultsTable.keepEarlierRows(now, previous);
+        assertTrue(merged.contains("| Merkle root, 1K leaves (run of 2026-11-30) | 12.00 us |  |  | < 1 s | yes |"), merged);
+        assertTrue(merged.contains("| Merkle root, 64K leaves (run of 2026-11-01) | 900.00 us |"), merged);
+        assertTrue(merged.contains("| Merkle root, 1M leaves | not run |"), merged);
+        assertTrue(merged.contains("| inclusion proof check, 1M leaves | 4.00 us |"), merged);
+        assertTrue(!merged.contains("3.00 us"), "a row this run measured replaces the earlier one: " + merged);
+        assertEquals(now.split("\n").length, merged.split("\n").length, merged);
+    }
 }
