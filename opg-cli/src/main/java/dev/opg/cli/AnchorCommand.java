@@ -1,5 +1,7 @@
 package dev.opg.cli;
 
+import dev.opg.core.io.AnchorReceiptFile;
+
 import dev.opg.chain.AnchorReceipt;
 import dev.opg.chain.BatchReceipt;
 import dev.opg.chain.BatchRoots;

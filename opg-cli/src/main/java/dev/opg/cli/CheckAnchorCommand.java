@@ -1,5 +1,7 @@
 package dev.opg.cli;
 
+import dev.opg.core.io.AnchorReceiptFile;
+
 import dev.opg.chain.AnchorRecord;
 import dev.opg.chain.ChainException;
 import dev.opg.chain.TransactionSender;

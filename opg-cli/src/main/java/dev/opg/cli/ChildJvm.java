@@ -1,7 +1,6 @@
 package dev.opg.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
-import dev.opg.cli.model.EngineProfiles;
+import dev.opg.core.engine.EngineSupport;
 import dev.opg.core.profile.CpuCapabilities;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
@@ -76,7 +75,7 @@ final class ChildJvm {
     /** Applies {@code expected}'s threads and seed for its engine and measures what this process runs under. */
     static Measured measure(DeterminismProfile expected) {
         try {
-            return new Measured(EngineProfiles.apply(expected.engine(), expected.intraOpThreads(), expected.interOpThreads(),
+            return new Measured(EngineSupport.of(expected.engine()).apply(expected.intraOpThreads(), expected.interOpThreads(),
                     expected.seed()), null);
         } catch (ProfileNotAppliedException e) {
             String cap = System.getenv(PyTorchProfiles.CPU_CAPABILITY_ENV);
@@ -85,9 +84,7 @@ final class ChildJvm {
             }
             // libtorch was loaded earlier with other thread counts: measure it as it runs.
             try {
-                DeterminismProfile asRuns = EngineProfiles.apply(PYTORCH, JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-                        expected.seed());
-                return new Measured(asRuns, e);
+                return new Measured(EngineSupport.of(PYTORCH).asRunning(expected.seed()).orElseThrow(() -> e), e);
             } catch (RuntimeException again) {
                 return new Measured(null, e);
             }

@@ -7,10 +7,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.opg.chain.anvil.AnvilNode;
-import dev.opg.cli.model.BlockSpec;
-import dev.opg.cli.model.EngineProfiles;
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.model.BlockSpec;
+import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.engine.PyTorchSupport;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("opg-demo-");
         out.println("opg demo: verifiable inference, end to end (work dir " + dir + ")");
         out.println();
-        EngineProfiles.apply("PyTorch", 1, 42);
+        EngineSupport.of(PyTorchSupport.ENGINE).apply(1, 1, 42);
 
         Path mlp = saveDemoMlp(dir.resolve("mlp"));
         Path x = dir.resolve("digit.npz");
@@ -128,14 +129,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (vad != null) {
             step("8. Silero VAD", "a third-party ONNX model (npm @ricky0123/vad-web), one step per graph node (--granularity node)");
             Path vx = dir.resolve("vad-frame.npz");
-            Map<String, NpyArray> in = new java.util.LinkedHashMap<>();
+            Map<String, WitnessTensor> in = new java.util.LinkedHashMap<>();
             float[] frame = new float[512];
             for (int i = 0; i < frame.length; i++) {
                 frame[i] = (float) (0.3 * Math.sin(2 * Math.PI * 140 * i / 16000.0) + 0.1 * Math.sin(2 * Math.PI * 420 * i / 16000.0));
             }
-            in.put("input", NpyArray.ofFloat32(frame, 1, 512));
-            in.put("state", NpyArray.ofFloat32(new float[256], 2, 1, 128));
-            in.put("sr", new NpyArray(dev.opg.core.tensor.DType.INT64, new long[0],
+            in.put("input", WitnessTensor.ofFloat32(frame, 1, 512));
+            in.put("state", WitnessTensor.ofFloat32(new float[256], 2, 1, 128));
+            in.put("sr", new WitnessTensor(dev.opg.core.tensor.DType.INT64, new long[0],
                     java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16000).array()));
             Npz.write(in, vx);
             Path vt = dir.resolve("vad.transcript.json");
@@ -310,13 +311,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** A seeded float32 input of {@code n} values in [0, 1), shape [1, n]. */
-    static NpyArray demoInput(int n, long seed) {
+    static WitnessTensor demoInput(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) r.nextDouble();
         }
-        return NpyArray.ofFloat32(v, 1, n);
+        return WitnessTensor.ofFloat32(v, 1, n);
     }
 
     /** The demo MLP (784-64-32-10) with weights from a fixed seed, saved as a model directory. */

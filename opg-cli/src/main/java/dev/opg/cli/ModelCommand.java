@@ -1,6 +1,6 @@
 package dev.opg.cli;
 
-import dev.opg.cli.model.ModelIds;
+import dev.opg.core.model.ModelIds;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.store.ArtifactMismatchException;

@@ -4,7 +4,7 @@ import dev.opg.chain.ModelRegistryClient;
 import dev.opg.chain.ModelResolutionException;
 import dev.opg.chain.ModelResolver;
 import dev.opg.chain.TransactionSender;
-import dev.opg.cli.model.ModelIds;
+import dev.opg.core.model.ModelIds;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.store.ModelStore;

@@ -1,7 +1,7 @@
 package dev.opg.cli;
 
 import ai.djl.ndarray.NDList;
-import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.transcript.Blocks;

@@ -2,11 +2,11 @@ package dev.opg.cli;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.opg.cli.model.EngineProfiles;
-import dev.opg.cli.model.Inputs;
-import dev.opg.cli.model.LoadedModel;
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.io.Inputs;
+import dev.opg.core.model.LoadedModel;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.profile.DeterminismProfile;
@@ -102,7 +102,7 @@ public final class ProveCommand implements Callable<Integer> {
         if (!batch) {
             Inputs.read(input); // unreadable input is a usage error before any engine loads
         }
-        DeterminismProfile profile = EngineProfiles.apply(LoadedModel.engineOf(LoadedModel.kindOf(model)), threads, seed);
+        DeterminismProfile profile = EngineSupport.of(LoadedModel.engineOf(LoadedModel.kindOf(model))).apply(threads, threads, seed);
         try (LoadedModel m = LoadedModel.open(model, profile, options);
                 ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "proving", inputs.size(),
                         batch && ProgressBar.isTerminal())) {
@@ -125,7 +125,7 @@ public final class ProveCommand implements Callable<Integer> {
     }
 
     static Transcript proveOne(LoadedModel m, Path in, Path tOut, Path wOut, Path oOut) throws IOException {
-        SequencedMap<String, NpyArray> arrays = Inputs.read(in);
+        SequencedMap<String, WitnessTensor> arrays = Inputs.read(in);
         try (NDManager manager = m.model().getNDManager().newSubManager()) {
             NDList x = Inputs.toNDList(manager, arrays);
             Prediction<NDList> p;

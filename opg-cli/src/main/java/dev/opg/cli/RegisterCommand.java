@@ -5,7 +5,7 @@ import dev.opg.chain.RegistryConflictException;
 import dev.opg.chain.RegistryEntry;
 import dev.opg.chain.RegistryReceipt;
 import dev.opg.chain.TransactionSender;
-import dev.opg.cli.model.ModelIds;
+import dev.opg.core.model.ModelIds;
 import dev.opg.core.store.ArtifactDigest;
 import dev.opg.core.store.ModelIdentity;
 import java.io.IOException;

@@ -2,8 +2,8 @@ package dev.opg.cli;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.opg.cli.model.Inputs;
-import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.io.Inputs;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.PyTorchProfiles;

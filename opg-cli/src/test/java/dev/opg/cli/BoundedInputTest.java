@@ -3,7 +3,7 @@ package dev.opg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.opg.cli.npy.ZipBomb;
+import dev.opg.core.io.ZipBomb;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -124,7 +124,7 @@ class BoundedInputTest {
     @Test
     void deflateBombThatDeclaresItsSizeHonestlyIsRefusedBeforeAllocating() throws Exception {
         // Consistent headers: 256 Mi float32 zeros (1 GiB, at the per-array cap) in about 1 MiB of zip.
-        long n = dev.opg.cli.npy.Npy.MAX_ARRAY_BYTES / 4;
+        long n = dev.opg.core.io.Npy.MAX_ARRAY_BYTES / 4;
         byte[] header = ZipBomb.npyHeader("<f4", n);
         Path bomb = tmp.resolve("honest-bomb.npz");
         Files.write(bomb, ZipBomb.zip(ZipBomb.list(ZipBomb.Member.of("arr_0.npy", header).withZeros(n * 4))));
@@ -142,7 +142,7 @@ class BoundedInputTest {
         Path big = tmp.resolve("big.npy");
         Files.write(big, ZipBomb.npyHeader("<f8", 1L << 40)); // 8 TiB declared, 128 bytes on disk
         Child c = opg("prove", "--model", model.toString(), "--input", big.toString(), "--out", tmp.resolve("c.json").toString());
-        assertBoundedRefusal(c, "the cap is " + dev.opg.cli.npy.Npy.MAX_ARRAY_BYTES);
+        assertBoundedRefusal(c, "the cap is " + dev.opg.core.io.Npy.MAX_ARRAY_BYTES);
     }
 
     @Test

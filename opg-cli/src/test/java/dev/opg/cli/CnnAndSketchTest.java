@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
-import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.testmodels.TestModels;
 import dev.opg.core.transcript.TranscriptCodec;

@@ -10,11 +10,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.opg.cli.model.EngineProfiles;
-import dev.opg.cli.model.Inputs;
-import dev.opg.cli.model.LoadedModel;
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.onnx.OnnxProfiles;
+import dev.opg.core.io.Inputs;
+import dev.opg.core.model.LoadedModel;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import dev.opg.core.Digest;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;
@@ -82,10 +83,10 @@ class GranularityCliTest {
             ids[t] = t == 0 ? 101 : t == used - 1 ? 102 : t < used ? 2000 + (t * 104729L) % 20000 : 0;
             mask[t] = t < used ? 1 : 0;
         }
-        Map<String, NpyArray> in = new LinkedHashMap<>();
-        in.put("input_ids", NpyArray.ofInt64(ids, 1, seq));
-        in.put("attention_mask", NpyArray.ofInt64(mask, 1, seq));
-        in.put("token_type_ids", NpyArray.ofInt64(types, 1, seq));
+        Map<String, WitnessTensor> in = new LinkedHashMap<>();
+        in.put("input_ids", WitnessTensor.ofInt64(ids, 1, seq));
+        in.put("attention_mask", WitnessTensor.ofInt64(mask, 1, seq));
+        in.put("token_type_ids", WitnessTensor.ofInt64(types, 1, seq));
         Npz.write(in, file);
         return file;
     }
@@ -363,12 +364,12 @@ class GranularityCliTest {
             assertTrue(o.out().startsWith("INVALID header.INPUTS"), o.toString());
         }
         // another tensor in the input's place (float ids): the header's inputs are false, whatever the cuts say
-        Map<String, NpyArray> wrong = new LinkedHashMap<>(Npz.read(minilmX));
-        wrong.put("input_ids", NpyArray.ofFloat32(new float[16], 1, 16));
+        Map<String, WitnessTensor> wrong = new LinkedHashMap<>(Npz.read(minilmX));
+        wrong.put("input_ids", WitnessTensor.ofFloat32(new float[16], 1, 16));
         Path floats = tmp.resolve("float-ids.npz");
         Npz.write(wrong, floats);
         // an input the model cannot take at all (a member missing): bad usage, not INVALID, in both modes
-        Map<String, NpyArray> missing = new LinkedHashMap<>(Npz.read(minilmX));
+        Map<String, WitnessTensor> missing = new LinkedHashMap<>(Npz.read(minilmX));
         missing.remove("token_type_ids");
         Path two = tmp.resolve("two-members.npz");
         Npz.write(missing, two);
@@ -383,7 +384,7 @@ class GranularityCliTest {
 
     @Test
     void aDescentSubTranscriptShowsItsScopeAndIsNoWholeModelClaim() throws Exception {
-        var profile = EngineProfiles.apply("OnnxRuntime", 1, 42);
+        var profile = EngineSupport.of(OnnxProfiles.ENGINE).apply(1, 1, 42);
         Path sub = tmp.resolve("descent.json");
         String blockName;
         try (LoadedModel m = LoadedModel.open(silero, profile, RecordingOptions.full().withWitness());

@@ -3,8 +3,8 @@ package dev.opg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import dev.opg.core.testmodels.OnnxBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +23,9 @@ class InputBindingCliTest {
     Path tmp;
 
     private static Path npz(Path file, String first, String second) throws Exception {
-        Map<String, NpyArray> in = new LinkedHashMap<>();
-        in.put(first, NpyArray.ofFloat32(new float[] {3f, 1f}, 2));
-        in.put(second, NpyArray.ofFloat32(new float[] {1f, 5f}, 2));
+        Map<String, WitnessTensor> in = new LinkedHashMap<>();
+        in.put(first, WitnessTensor.ofFloat32(new float[] {3f, 1f}, 2));
+        in.put(second, WitnessTensor.ofFloat32(new float[] {1f, 5f}, 2));
         Npz.write(in, file);
         return file;
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.io.Npz;
 import dev.opg.core.Digest;
 import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.transcript.Step;

@@ -3,8 +3,8 @@ package dev.opg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import dev.opg.core.tensor.DType;
 import dev.opg.core.testmodels.TestModels;
 import java.nio.ByteBuffer;
@@ -31,10 +31,10 @@ class SileroCliTest {
         for (int i = 0; i < audio.length; i++) {
             audio[i] = (float) (r.nextDouble() - 0.5) * 0.2f;
         }
-        Map<String, NpyArray> in = new LinkedHashMap<>();
-        in.put("input", NpyArray.ofFloat32(audio, 1, 512));
-        in.put("state", NpyArray.ofFloat32(new float[256], 2, 1, 128));
-        in.put("sr", new NpyArray(DType.INT64, new long[0],
+        Map<String, WitnessTensor> in = new LinkedHashMap<>();
+        in.put("input", WitnessTensor.ofFloat32(audio, 1, 512));
+        in.put("state", WitnessTensor.ofFloat32(new float[256], 2, 1, 128));
+        in.put("sr", new WitnessTensor(DType.INT64, new long[0],
                 ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(16000).array()));
         Npz.write(in, file);
         return file;

@@ -19,9 +19,9 @@ import dev.opg.chain.ChainConfig;
 import dev.opg.chain.TransactionSender;
 import dev.opg.chain.TranscriptAnchorClient;
 import dev.opg.chain.anvil.AnvilNode;
-import dev.opg.cli.model.BlockSpec;
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
+import dev.opg.core.model.BlockSpec;
+import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.io.Npz;
 import dev.opg.core.Digest;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.VerifiableModel;
@@ -124,7 +124,7 @@ public final class MnistExample {
                         correct += guess == testY[i] ? 1 : 0;
                         Path t = outDir.resolve("digit-" + i + ".json");
                         TranscriptCodec.write(p.transcript(), t);
-                        Npz.write(Map.of("x", NpyArray.ofFloat32(testX[i], 1, MnistDigits.PIXELS)), outDir.resolve("digit-" + i + ".npz"));
+                        Npz.write(Map.of("x", WitnessTensor.ofFloat32(testX[i], 1, MnistDigits.PIXELS)), outDir.resolve("digit-" + i + ".npz"));
                         log.printf("  digit %d (label %d) -> %d  root %s%n", i, testY[i], guess, p.transcript().root().hex());
                     } else {
                         NDArray y = model.getBlock().forward(new ai.djl.training.ParameterStore(m, false), x, false).singletonOrThrow();

@@ -1,7 +1,7 @@
 package dev.opg.spark;
 
 import ai.djl.Model;
-import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.Hex;
 import dev.opg.core.MalformedInputException;
 import java.io.IOException;

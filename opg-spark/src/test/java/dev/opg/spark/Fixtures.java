@@ -7,7 +7,7 @@ import ai.djl.nn.Block;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.opg.cli.model.BlockSpec;
+import dev.opg.core.model.BlockSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.opg.cli.model.LoadedModel;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.RecordingOptions;

@@ -35,6 +35,16 @@ public interface EngineSupport {
      */
     DeterminismProfile require(DeterminismProfile expected);
 
+    /**
+     * The profile this process runs under now with the seed {@code seed}, measured with the
+     * thread counts the engine was already set up with, where an engine keeps its first thread
+     * counts for the life of the process (libtorch); empty where {@link #apply} can always set
+     * them. Used where threads do not matter (a model id) or to report what a process runs under.
+     */
+    default Optional<DeterminismProfile> asRunning(long seed) {
+        return Optional.empty();
+    }
+
     /** Applies the profile's per-thread settings to the calling thread before it runs the engine (a no-op where there are none). */
     void pinCurrentThread(DeterminismProfile profile);
 

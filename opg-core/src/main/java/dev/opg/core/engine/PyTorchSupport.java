@@ -29,6 +29,12 @@ public final class PyTorchSupport implements EngineSupport {
     }
 
     @Override
+    public Optional<DeterminismProfile> asRunning(long seed) {
+        return Optional.of(PyTorchProfiles.apply(ai.djl.pytorch.jni.JniUtils.getNumThreads(),
+                ai.djl.pytorch.jni.JniUtils.getNumInteropThreads(), seed));
+    }
+
+    @Override
     public void pinCurrentThread(DeterminismProfile profile) {
         // libtorch's intra-op thread count is per thread: a step re-run on another thread must set it
         PyTorchProfiles.pinCurrentThread(profile.intraOpThreads());

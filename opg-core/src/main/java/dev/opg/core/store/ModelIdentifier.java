@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Computes a model artifact's identity by loading it (the way the verifier will load it). opg-cli's
- * {@code dev.opg.cli.model.ModelIds} loads files and directories as {@code opg} does.
+ * {@code dev.opg.core.model.ModelIds} loads files and directories as {@code opg} does.
  */
 @FunctionalInterface
 public interface ModelIdentifier {

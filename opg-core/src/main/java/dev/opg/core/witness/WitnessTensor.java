@@ -12,9 +12,12 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * One tensor of a witness: dtype, shape and the canonical little-endian data bytes. Its digest is
- * the protocol's tensor digest, and its file form is the tensor header followed by the data, so
- * SHA-256 of the file is the digest. Immutable (arrays copied in and out).
+ * One tensor value: dtype, shape and the canonical little-endian data bytes, row-major (C order).
+ * It is opg's one tensor value type: a witness's tensors, the arrays of {@code .npy} and
+ * {@code .npz} files ({@link dev.opg.core.io.Npy}, {@link dev.opg.core.io.Npz}), and model inputs
+ * read from them ({@link dev.opg.core.io.Inputs}). Its digest is the protocol's tensor digest, and
+ * its file form is the tensor header followed by the data, so SHA-256 of the file is the digest.
+ * Immutable (arrays copied in and out).
  */
 public record WitnessTensor(DType dtype, long[] shape, byte[] data) {
     public WitnessTensor {
@@ -36,6 +39,48 @@ public record WitnessTensor(DType dtype, long[] shape, byte[] data) {
         byte[] bytes = new byte[b.remaining()];
         b.duplicate().get(bytes);
         return new WitnessTensor(DType.fromDjl(array.getDataType()), array.getShape().getShape(), bytes);
+    }
+
+    /** A float32 tensor of {@code values} (row-major) with {@code shape}. */
+    public static WitnessTensor ofFloat32(float[] values, long... shape) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return new WitnessTensor(DType.FLOAT32, shape, b.array());
+    }
+
+    /** An int64 tensor of {@code values} (row-major) with {@code shape}. */
+    public static WitnessTensor ofInt64(long[] values, long... shape) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(values);
+        return new WitnessTensor(DType.INT64, shape, b.array());
+    }
+
+    /** The data as a read-only little-endian buffer, without copying. */
+    public ByteBuffer buffer() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Number of elements (1 for a scalar). */
+    public long elementCount() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /**
+     * The elements as float32.
+     *
+     * @throws MalformedInputException if the tensor is not float32
+     */
+    public float[] toFloatArray() {
+        if (dtype != DType.FLOAT32) {
+            throw new MalformedInputException("tensor is " + dtype.specName() + ", not float32");
+        }
+        float[] out = new float[data.length / 4];
+        buffer().asFloatBuffer().get(out);
+        return out;
     }
 
     @Override

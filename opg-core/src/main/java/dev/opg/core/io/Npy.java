@@ -1,4 +1,6 @@
-package dev.opg.cli.npy;
+package dev.opg.core.io;
+
+import dev.opg.core.witness.WitnessTensor;
 
 import dev.opg.core.LimitExceededException;
 import dev.opg.core.MalformedInputException;
@@ -41,7 +43,7 @@ public final class Npy {
     private Npy() {}
 
     /** Reads one .npy file; its size bounds what the header may declare. */
-    public static NpyArray read(Path file) throws IOException {
+    public static WitnessTensor read(Path file) throws IOException {
         long size = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.getFileName().toString(), true, size);
@@ -49,7 +51,7 @@ public final class Npy {
     }
 
     /** Reads one .npy file from bytes. */
-    public static NpyArray read(byte[] bytes, String what) {
+    public static WitnessTensor read(byte[] bytes, String what) {
         try {
             return read(new java.io.ByteArrayInputStream(bytes), what, true, bytes.length);
         } catch (IOException e) {
@@ -62,7 +64,7 @@ public final class Npy {
      * {@code requireEnd}, bytes after the array data are an error. The source's length is not
      * known, so only the caps bound what is allocated.
      */
-    public static NpyArray read(InputStream in, String what, boolean requireEnd) throws IOException {
+    public static WitnessTensor read(InputStream in, String what, boolean requireEnd) throws IOException {
         return read(in, what, requireEnd, -1);
     }
 
@@ -75,7 +77,7 @@ public final class Npy {
      * @throws LimitExceededException for a size above a cap, or above what the source holds
      * @throws MalformedInputException for anything that is not a C-order little-endian array of a supported dtype
      */
-    public static NpyArray read(InputStream in, String what, boolean requireEnd, long available) throws IOException {
+    public static WitnessTensor read(InputStream in, String what, boolean requireEnd, long available) throws IOException {
         byte[] magic = readN(in, 8, what, "the 8-byte .npy preamble");
         for (int i = 0; i < MAGIC.length; i++) {
             if (magic[i] != MAGIC[i]) {
@@ -145,7 +147,7 @@ public final class Npy {
                 }
             }
         }
-        return new NpyArray(parsed.dtype, parsed.shape, data);
+        return new WitnessTensor(parsed.dtype, parsed.shape, data);
     }
 
     /**
@@ -168,14 +170,14 @@ public final class Npy {
     }
 
     /** Writes {@code a} as a version 1.0 .npy file. */
-    public static void write(NpyArray a, Path file) throws IOException {
+    public static void write(WitnessTensor a, Path file) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             write(a, out);
         }
     }
 
     /** The .npy bytes of {@code a}. */
-    public static byte[] toBytes(NpyArray a) {
+    public static byte[] toBytes(WitnessTensor a) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             write(a, out);
@@ -186,7 +188,7 @@ public final class Npy {
     }
 
     /** Writes {@code a} as a version 1.0 .npy stream. */
-    public static void write(NpyArray a, OutputStream out) throws IOException {
+    public static void write(WitnessTensor a, OutputStream out) throws IOException {
         StringBuilder dict = new StringBuilder("{'descr': '").append(descr(a.dtype()))
                 .append("', 'fortran_order': False, 'shape': (");
         long[] shape = a.shape();

@@ -1,7 +1,7 @@
-package dev.opg.cli.model;
+package dev.opg.core.model;
 
-import ai.djl.pytorch.jni.JniUtils;
 import dev.opg.core.djl.RecordingOptions;
+import dev.opg.core.engine.EngineSupport;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.profile.ProfileNotAppliedException;
 import dev.opg.core.store.ModelIdentifier;
@@ -46,14 +46,12 @@ public final class ModelIds implements ModelIdentifier {
     }
 
     private DeterminismProfile profile(String engine) {
+        EngineSupport support = EngineSupport.of(engine);
         try {
-            return EngineProfiles.apply(engine, intraOpThreads, interOpThreads, 0);
+            return support.apply(intraOpThreads, interOpThreads, 0);
         } catch (ProfileNotAppliedException e) {
-            if (!"PyTorch".equals(engine)) {
-                throw e;
-            }
-            // libtorch was loaded earlier with other thread counts: the id does not depend on them.
-            return EngineProfiles.apply(engine, JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), 0);
+            // the engine was loaded earlier with other thread counts: the id does not depend on them
+            return support.asRunning(0).orElseThrow(() -> e);
         }
     }
 }

@@ -1,4 +1,6 @@
-package dev.opg.cli.npy;
+package dev.opg.core.io;
+
+import dev.opg.core.witness.WitnessTensor;
 
 import dev.opg.core.LimitExceededException;
 import dev.opg.core.MalformedInputException;
@@ -60,7 +62,7 @@ public final class Npz {
     private Npz() {}
 
     /** Reads every array, in archive order, keyed by name (the entry name without {@code .npy}). */
-    public static SequencedMap<String, NpyArray> read(Path file) throws IOException {
+    public static SequencedMap<String, WitnessTensor> read(Path file) throws IOException {
         String what = file.getFileName().toString();
         long entries = checkDirectory(file, what);
         List<ZipEntry> central = new ArrayList<>();
@@ -116,8 +118,8 @@ public final class Npz {
     }
 
     /** Reads each member through its local header, checked against its central-directory entry. */
-    private static SequencedMap<String, NpyArray> readMembers(Path file, String what, List<ZipEntry> central) throws IOException {
-        SequencedMap<String, NpyArray> out = new LinkedHashMap<>();
+    private static SequencedMap<String, WitnessTensor> readMembers(Path file, String what, List<ZipEntry> central) throws IOException {
+        SequencedMap<String, WitnessTensor> out = new LinkedHashMap<>();
         try (ZipInputStream zin = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             for (ZipEntry c : central) {
                 String name = c.getName();
@@ -265,16 +267,16 @@ public final class Npz {
     }
 
     /** Writes the arrays, in the map's order, as an uncompressed archive like {@code numpy.savez}. */
-    public static void write(Map<String, NpyArray> arrays, Path file) throws IOException {
+    public static void write(Map<String, WitnessTensor> arrays, Path file) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             write(arrays, out);
         }
     }
 
     /** Writes the arrays, in the map's order, to {@code out}. */
-    public static void write(Map<String, NpyArray> arrays, OutputStream out) throws IOException {
+    public static void write(Map<String, WitnessTensor> arrays, OutputStream out) throws IOException {
         ZipOutputStream zip = new ZipOutputStream(out);
-        for (Map.Entry<String, NpyArray> a : arrays.entrySet()) {
+        for (Map.Entry<String, WitnessTensor> a : arrays.entrySet()) {
             ZipEntry e = new ZipEntry(a.getKey() + ".npy");
             e.setLastModifiedTime(EPOCH);
             zip.putNextEntry(e);

@@ -1,4 +1,6 @@
-package dev.opg.cli.npy;
+package dev.opg.core.io;
+
+import dev.opg.core.witness.WitnessTensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +22,7 @@ import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The .npy/.npz codec against files written by real NumPy (opg-cli/scripts/make_npy_fixtures.py). */
+/** The .npy/.npz codec against files written by real NumPy (opg-core/scripts/make_npy_fixtures.py). */
 class NpyTest {
     @TempDir
     Path tmp;
@@ -49,7 +51,7 @@ class NpyTest {
         List<Expected> all = expected();
         assertEquals(9, all.size());
         for (Expected e : all) {
-            NpyArray a = Npy.read(fixture(e.name + ".npy"));
+            WitnessTensor a = Npy.read(fixture(e.name + ".npy"));
             assertEquals(e.dtype, a.dtype(), e.name);
             assertArrayEquals(e.shape, a.shape(), e.name);
             assertArrayEquals(e.data, a.data(), e.name);
@@ -60,7 +62,7 @@ class NpyTest {
     void writesBytesIdenticalToNumpy() throws IOException {
         for (Expected e : expected()) {
             byte[] numpy = Files.readAllBytes(fixture(e.name + ".npy"));
-            assertArrayEquals(numpy, Npy.toBytes(new NpyArray(e.dtype, e.shape, e.data)), e.name);
+            assertArrayEquals(numpy, Npy.toBytes(new WitnessTensor(e.dtype, e.shape, e.data)), e.name);
         }
     }
 
@@ -130,7 +132,7 @@ class NpyTest {
 
     @Test
     void readsNamedArchiveInSavezOrder() throws IOException {
-        SequencedMap<String, NpyArray> m = Npz.read(fixture("named.npz"));
+        SequencedMap<String, WitnessTensor> m = Npz.read(fixture("named.npz"));
         assertEquals(List.of("x", "mask", "ids"), List.copyOf(m.keySet()));
         assertEquals(Npy.read(fixture("f4_2x3.npy")), m.get("x"));
         assertEquals(Npy.read(fixture("b1_3.npy")), m.get("mask"));
@@ -140,16 +142,16 @@ class NpyTest {
     @Test
     void readsPositionalAndCompressedArchives() throws IOException {
         assertEquals(List.of("arr_0", "arr_1"), List.copyOf(Npz.read(fixture("positional.npz")).keySet()));
-        SequencedMap<String, NpyArray> c = Npz.read(fixture("compressed.npz"));
+        SequencedMap<String, WitnessTensor> c = Npz.read(fixture("compressed.npz"));
         assertEquals(Npy.read(fixture("f8_vec.npy")), c.get("x"));
         assertEquals(Npy.read(fixture("u1_2x2.npy")), c.get("y"));
     }
 
     @Test
     void archiveRoundTripsAndIsDeterministic() throws IOException {
-        Map<String, NpyArray> m = new LinkedHashMap<>();
-        m.put("b", NpyArray.ofFloat32(new float[] {1, 2, 3}, 3));
-        m.put("a", NpyArray.ofInt64(new long[] {7}, 1, 1));
+        Map<String, WitnessTensor> m = new LinkedHashMap<>();
+        m.put("b", WitnessTensor.ofFloat32(new float[] {1, 2, 3}, 3));
+        m.put("a", WitnessTensor.ofInt64(new long[] {7}, 1, 1));
         Path p1 = tmp.resolve("1.npz");
         Path p2 = tmp.resolve("2.npz");
         Npz.write(m, p1);
@@ -169,9 +171,9 @@ class NpyTest {
     @Test
     void numpyReadsWhatWeWrite() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")));
-        Map<String, NpyArray> m = new LinkedHashMap<>();
-        m.put("x", NpyArray.ofFloat32(new float[] {0.5f, -1f, 3f, 4f, 5f, 6f}, 2, 3));
-        m.put("n", NpyArray.ofInt64(new long[] {-5}));
+        Map<String, WitnessTensor> m = new LinkedHashMap<>();
+        m.put("x", WitnessTensor.ofFloat32(new float[] {0.5f, -1f, 3f, 4f, 5f, 6f}, 2, 3));
+        m.put("n", WitnessTensor.ofInt64(new long[] {-5}));
         Path p = tmp.resolve("ours.npz");
         Npz.write(m, p);
         Process pr = new ProcessBuilder("/usr/bin/python3", "-c",

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the tiny .npy/.npz fixtures that opg-cli's NumPy codec is tested against.
+"""Writes the tiny .npy/.npz fixtures that opg-core's NumPy codec (dev.opg.core.io) is tested against.
 
 Run from the repository root with Debian's python3-numpy:
-    python3 opg-cli/scripts/make_npy_fixtures.py
+    python3 opg-core/scripts/make_npy_fixtures.py
 The files are committed; the test reads them and also checks expected values listed in
 expected.txt (written here), so a reader can see what each file must decode to.
 """

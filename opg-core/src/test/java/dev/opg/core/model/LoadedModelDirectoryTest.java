@@ -1,4 +1,4 @@
-package dev.opg.cli.model;
+package dev.opg.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

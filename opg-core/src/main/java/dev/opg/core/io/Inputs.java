@@ -1,14 +1,11 @@
-package dev.opg.cli.model;
+package dev.opg.core.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.opg.cli.npy.Npy;
-import dev.opg.cli.npy.NpyArray;
-import dev.opg.cli.npy.Npz;
-import dev.opg.core.MalformedInputException;
 import dev.opg.core.witness.WitnessTensor;
+import dev.opg.core.MalformedInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,7 +31,7 @@ public final class Inputs {
     private Inputs() {}
 
     /** Reads a .npy or .npz file into named arrays, in file order. */
-    public static SequencedMap<String, NpyArray> read(Path file) throws IOException {
+    public static SequencedMap<String, WitnessTensor> read(Path file) throws IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(file)) {
             throw new MalformedInputException("input " + file + " does not exist or is not a file");
@@ -43,7 +40,7 @@ public final class Inputs {
             return Npz.read(file);
         }
         if (n.endsWith(".npy")) {
-            SequencedMap<String, NpyArray> m = new LinkedHashMap<>();
+            SequencedMap<String, WitnessTensor> m = new LinkedHashMap<>();
             m.put("arr_0", Npy.read(file));
             return m;
         }
@@ -65,10 +62,10 @@ public final class Inputs {
     }
 
     /** The arrays as engine arrays in {@code manager}, in order. */
-    public static NDList toNDList(NDManager manager, SequencedMap<String, NpyArray> arrays) {
+    public static NDList toNDList(NDManager manager, SequencedMap<String, WitnessTensor> arrays) {
         NDList list = new NDList(arrays.size());
         for (var e : arrays.entrySet()) {
-            NpyArray a = e.getValue();
+            WitnessTensor a = e.getValue();
             ByteBuffer data = a.buffer(); // a view: no copy of the array before the one into the engine
             ByteBuffer buf = manager.allocateDirect(data.remaining());
             buf.order(ByteOrder.LITTLE_ENDIAN).put(data).rewind();
@@ -82,8 +79,8 @@ public final class Inputs {
     }
 
     /** Engine arrays as NumPy arrays, named by their engine names or {@code output_i}. */
-    public static SequencedMap<String, NpyArray> fromNDList(NDList list) {
-        SequencedMap<String, NpyArray> out = new LinkedHashMap<>();
+    public static SequencedMap<String, WitnessTensor> fromNDList(NDList list) {
+        SequencedMap<String, WitnessTensor> out = new LinkedHashMap<>();
         for (int i = 0; i < list.size(); i++) {
             NDArray a = list.get(i);
             WitnessTensor t = WitnessTensor.of(a);
@@ -91,7 +88,7 @@ public final class Inputs {
             if (name == null || name.isBlank() || out.containsKey(name) || !name.matches("[A-Za-z0-9_.:-]+")) {
                 name = "output_" + i;
             }
-            out.put(name, new NpyArray(t.dtype(), t.shape(), t.data()));
+            out.put(name, new WitnessTensor(t.dtype(), t.shape(), t.data()));
         }
         return out;
     }

@@ -1,4 +1,4 @@
-package dev.opg.cli.model;
+package dev.opg.core.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  *       {@code .torchscript} file and no {@code .params} file. Any other mix is refused, naming
  *       the files found, so the committed file is the one the engine loads.</li>
  * </ul>
- * The determinism profile is applied before the engine loads (see {@link EngineProfiles}).
+ * The determinism profile is applied before the engine loads (see {@link dev.opg.core.engine.EngineSupport#apply}).
  */
 public final class LoadedModel implements AutoCloseable {
     /** How the path was interpreted. */
@@ -98,12 +98,12 @@ public final class LoadedModel implements AutoCloseable {
 
     /** The DJL engine a model kind runs on. */
     public static String engineOf(Kind kind) {
-        return kind == Kind.ONNX ? "OnnxRuntime" : "PyTorch";
+        return kind == Kind.ONNX ? dev.opg.core.onnx.OnnxProfiles.ENGINE : dev.opg.core.engine.PyTorchSupport.ENGINE;
     }
 
     /**
      * Loads the model at {@code path} and wraps it; {@code profile} must already be applied
-     * (see {@link EngineProfiles}) for the model's engine.
+     * (see {@link dev.opg.core.engine.EngineSupport#apply}) for the model's engine.
      */
     public static LoadedModel open(Path path, DeterminismProfile profile, RecordingOptions options) throws IOException {
         Kind kind = kindOf(path);

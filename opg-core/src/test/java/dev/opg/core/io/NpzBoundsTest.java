@@ -1,4 +1,6 @@
-package dev.opg.cli.npy;
+package dev.opg.core.io;
+
+import dev.opg.core.witness.WitnessTensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,10 +52,10 @@ class NpzBoundsTest {
 
     @Test
     void honestHandBuiltArchiveReads() throws IOException {
-        SequencedMap<String, NpyArray> m = Npz.read(write(ZipBomb.list(
+        SequencedMap<String, WitnessTensor> m = Npz.read(write(ZipBomb.list(
                 ZipBomb.Member.of("a.npy", npy(1, 2, 3)), ZipBomb.Member.of("b.npy", npy(4)))));
         assertEquals(List.of("a", "b"), List.copyOf(m.keySet()));
-        assertEquals(NpyArray.ofFloat32(new float[] {1, 2, 3}, 3), m.get("a"));
+        assertEquals(WitnessTensor.ofFloat32(new float[] {1, 2, 3}, 3), m.get("a"));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.opg.cli.model;
+package dev.opg.core.model;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;

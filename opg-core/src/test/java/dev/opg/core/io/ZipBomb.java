@@ -1,4 +1,4 @@
-package dev.opg.cli.npy;
+package dev.opg.core.io;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
