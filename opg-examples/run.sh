@@ -11,21 +11,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-jdk.sh
 . scripts/pin-cpu-capability.sh
+. scripts/ensure-npm.sh
 MVN=(mvn -B -ntp -q)
 build() { "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl opg-examples -am; }
 example() { "${MVN[@]}" -pl opg-examples exec:java -Dai.djl.offline=true -Dopg.repo.root="$PWD" -Dexec.mainClass="$1" -Dexec.args="${2:-}"; }
 case "${1:-}" in
-  mnist) build; example dev.opg.examples.MnistExample ;;
-  vad) build; example dev.opg.examples.SileroVadExample ;;
+  mnist) ensure_npm; build; example dev.opg.examples.MnistExample ;;
+  vad) ensure_npm; build; example dev.opg.examples.SileroVadExample ;;
   torchscript)
     build
     out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
     model=opg-core/src/test/resources/torchscript/tiny_convnet.pt
     bin/opg prove --model "$model" --input opg-examples/data/convnet-input.npy --out "$out/ts.json" --output-file "$out/ts-out.npz"
     bin/opg inspect "$out/ts.json"
     bin/opg verify "$out/ts.json" --model "$model" --input opg-examples/data/convnet-input.npy
     ;;
   spark)
+    ensure_npm
     build
     # what Spark's own launcher adds on Java 17+ (see opg-spark/pom.xml); exec:java runs in Maven's JVM
     opens=""
@@ -37,6 +40,7 @@ case "${1:-}" in
       example dev.opg.examples.SparkMnistExample "${2:-}"
     ;;
   generate)
+    ensure_npm
     build
     out=$(mktemp -d)
     model=opg-examples/models/kjv-gpt
@@ -53,7 +57,7 @@ case "${1:-}" in
     port=$((20000 + RANDOM % 20000))
     node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil --port "$port" --silent &
     anvil_pid=$!
-    trap 'kill "$anvil_pid" 2>/dev/null || true' EXIT
+    trap 'kill "$anvil_pid" 2>/dev/null || true; rm -rf "$out"' EXIT
     for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
     export OPG_PRIVATE_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
     contract=$(bin/opg deploy --rpc "http://127.0.0.1:$port")

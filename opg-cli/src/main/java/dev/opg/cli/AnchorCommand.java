@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
  * anchor is its submitter's own claim.
  */
 @Command(name = "anchor", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:anchored (the transaction is printed; receipts written)", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error, or a file that cannot be written"},
         description = {"Anchor transcript roots on an EVM chain (several transcripts go in one batch transaction).",
                 "Writes TRANSCRIPT.anchor.json beside each transcript for opg check-anchor.",
                 "The signing key comes from --key-file or the environment variable OPG_PRIVATE_KEY."})

@@ -41,8 +41,8 @@ import picocli.CommandLine.Spec;
  * exits 1; INCONCLUSIVE (a profile this machine cannot reproduce) writes nothing and exits 3.
  */
 @Command(name = "attest", mixinStandardHelpOptions = true,
-        description = {"Verify a transcript by re-execution and, only if VALID, write a signed in-toto attestation (DSSE envelope).",
-                "Exit 0 written, 1 INVALID (nothing written), 2 bad usage or input, 3 inconclusive or environment (nothing written)."})
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the transcript is VALID and the attestation is written", "1:INVALID (nothing written)", "2:bad usage or unreadable input (the message says which)", "3:INCONCLUSIVE or an environment error (nothing written)"},
+        description = {"Verify a transcript by re-execution and, only if VALID, write a signed in-toto attestation (DSSE envelope)."})
 public final class AttestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -86,6 +86,7 @@ public final class AttestCommand implements Callable<Integer> {
         }
         Inputs.read(input);
         Transcript t = claim.transcript();
+        Transcripts.requireEngine(transcript, t, model);
         if (!claim.rootMatches()) {
             out.println("INVALID root: the file's root field " + claim.claimedRoot().hex() + " is not the transcript's root "
                     + t.root().hex() + "; no attestation written");

@@ -49,10 +49,10 @@ import picocli.CommandLine.Spec;
  * referee re-runs the disputed block whole).
  */
 @Command(name = "bisect", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the transcripts agree", "1:they diverge (the divergent step and the referee's verdict are printed)", "2:bad usage or unreadable input (the message says which)", "3:environment, chain or internal error"},
         description = {"Find the first step where two transcripts diverge and let the referee re-run that step alone.",
                 "At block or output granularity the dispute descends into the disputed block: each party re-runs it node by "
-                        + "node from its witness with its model (--model-a, --model-b; default --model) and the referee re-runs one node.",
-                "Exit 0 if the transcripts agree, 1 if they diverge (the referee's verdict is printed)."})
+                        + "node from its witness with its model (--model-a, --model-b; default --model) and the referee re-runs one node."})
 public final class BisectCommand implements Callable<Integer> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BisectCommand.class);
     @Spec
@@ -112,6 +112,8 @@ public final class BisectCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
+        Transcripts.requireEngine(a, ta, model);
+        Transcripts.requireEngine(b, tb, model);
         if (input == null) {
             throw CliException.usage("the transcripts differ; the referee settles them against the model and the input: pass --input FILE");
         }

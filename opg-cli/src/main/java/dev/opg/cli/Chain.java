@@ -54,6 +54,8 @@ final class Chain {
         if (keyFile != null) {
             try {
                 key = Files.readString(keyFile, StandardCharsets.US_ASCII).strip();
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw CliException.usage("--key-file " + keyFile + ": no such file");
             } catch (IOException e) {
                 throw CliException.usage("cannot read --key-file " + keyFile + ": " + e.getMessage());
             }

@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
  * anchored, 1 if not.
  */
 @Command(name = "check-anchor", mixinStandardHelpOptions = true,
-        description = {"Check on chain that a transcript's root is anchored (exit 0) or not (exit 1), and by whom.",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the root is anchored (by --submitter, if given)", "1:it is not anchored, or its inclusion proof does not lead to an anchored batch root", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error"},
+        description = {"Check on chain that a transcript's root is anchored, and by whom.",
                 "A root anchored in a batch is checked through TRANSCRIPT.anchor.json (or --receipt).",
                 "With --submitter, only that account's anchor counts."})
 public final class CheckAnchorCommand implements Callable<Integer> {

@@ -37,9 +37,9 @@ import picocli.CommandLine.Spec;
  * if it checks, 1 if not (the first failed check is printed), 2 if the file is not an envelope.
  */
 @Command(name = "check-attestation", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the attestation checks", "1:it does not (signature, statement or on-chain signer)", "2:FILE is not a DSSE envelope, or bad usage", "3:chain or RPC error"},
         description = {"Check a signed attestation (DSSE envelope of an opg verification statement): signature, signer, statement.",
-                "Without --signer anyone's signature is accepted and only named: pass the verifier you trust.",
-                "Exit 0 if it checks, 1 if it does not, 2 if FILE is not a DSSE envelope."})
+                "Without --signer anyone's signature is accepted and only named: pass the verifier you trust."})
 public final class CheckAttestationCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

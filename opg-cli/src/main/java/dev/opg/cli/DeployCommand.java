@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code opg deploy}: deploys the TranscriptAnchor contract and prints its address. */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:deployed (the address is printed)", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error"},
         description = {"Deploy the TranscriptAnchor contract (the committed, compiled artifact) and print its address.",
                 "The signing key comes from --key-file or the environment variable OPG_PRIVATE_KEY."})
 public final class DeployCommand implements Callable<Integer> {

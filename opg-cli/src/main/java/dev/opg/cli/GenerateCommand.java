@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
  * its RFC 9162 consistency proof from the previous root (docs/generation.md).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:generated (the text and root are printed, the transcript written)", "2:bad usage or unreadable input (the message says which)", "3:engine error or a file that cannot be written"},
         description = {"Generate text with a decoder model and record a verifiable generation transcript.",
                 "Prints the text and the root; --stream prints one JSON line per token with the root so far and a consistency proof."})
 public final class GenerateCommand implements Callable<Integer> {
@@ -101,6 +102,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!Files.isDirectory(model)) {
             throw CliException.usage("--model " + model + " is not a directory (one .onnx, tokenizer.json, generation.json)");
         }
+        Transcripts.requireParent(out, "--out");
+        Transcripts.requireParent(witness, "--witness");
         try (DecoderModel m = DecoderModel.open(model, OnnxProfiles.apply(1, 1, 0))) {
             List<Integer> stop = noStop ? List.of() : m.eosTokenId().map(List::of).orElse(List.of());
             SamplingParams s = new SamplingParams(temperature, topK, topP, seed, maxNewTokens, stop);

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code opg inspect TRANSCRIPT}: what a transcript commits to, as a table or JSON. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:shown", "2:not a readable, valid opg transcript (the message says what is wrong)"},
         description = {"Show a transcript's model id, profile, granularity (with its block cuts and scope), steps and root "
                 + "(the file is fully validated first).", "At block and output granularity each step is a block of node steps, "
                 + "named 'first .. last'; --json gives its first and last node step."})

@@ -44,6 +44,7 @@ public final class ModelCommand implements Callable<Integer> {
 
     /** {@code opg model add FILE|DIR...}. */
     @Command(name = "add", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:stored (one line per artifact)", "2:bad usage or unreadable input (the message says which)", "3:a file that cannot be written"},
             description = {"Copy model artifacts into the store, keyed by their file digest (sha256 of a file, dirHash of a "
                     + "directory) and their model id, both computed from the stored copy.",
                     "Prints, per artifact: model id, digest, kind, stored path."})
@@ -74,6 +75,7 @@ public final class ModelCommand implements Callable<Integer> {
 
     /** {@code opg model list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:listed", "2:bad usage or unreadable input (the message says which)"},
             description = {"List the store's entries as recorded (model id, digest, kind, path); opg model check recomputes them."})
     static final class ListCommand implements Callable<Integer> {
         @Spec
@@ -96,8 +98,8 @@ public final class ModelCommand implements Callable<Integer> {
 
     /** {@code opg model check ID}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Recompute the digest and the model id of every stored artifact of model ID (or with this artifact digest).",
-                    "Exit 0 if all check, 1 if one was altered (it is named), 2 if the store holds none."})
+            exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:every stored artifact checks", "1:one was altered (it is named)", "2:the store holds none, or bad usage"},
+            description = {"Recompute the digest and the model id of every stored artifact of model ID (or with this artifact digest)."})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
  * 1 if nothing did.
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = {"List registered model versions: publisher, name@version, index, model id, artifact digest, kind, uri, blocks.",
-                "Exit 0 if any entry matches, 1 if none does."})
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:listed (an empty listing too: it is an answer, not a failed check)", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error"},
+        description = {"List registered model versions: publisher, name@version, index, model id, artifact digest, kind, uri, blocks."})
 public final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

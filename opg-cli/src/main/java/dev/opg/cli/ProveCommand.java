@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
  * re-records the same way).
  */
 @Command(name = "prove", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:proven (the root is printed, the transcript written)", "2:bad usage or unreadable input (the message says which)", "3:engine error or a file that cannot be written"},
         description = {"Run a model on an input, record the execution transcript, and print its Merkle root.",
                 "--model takes a DJL model directory (opg-block.json + .params), an .onnx file or a TorchScript .pt file;",
                 "--input a .npy (one tensor) or .npz (named tensors, in the model's input order), or a directory of them."})
@@ -97,8 +98,17 @@ public final class ProveCommand implements Callable<Integer> {
         if (threads < 1) {
             throw CliException.usage("--threads must be >= 1");
         }
+        Transcripts.requireParent(out, "--out");
+        Transcripts.requireParent(witness, "--witness");
+        Transcripts.requireParent(outputFile, "--output-file");
         boolean batch = Files.isDirectory(input);
         List<Path> inputs = batch ? Inputs.list(input) : List.of(input);
+        if (batch) { // a directory of inputs: --out (and --output-file) name directories, made inside existing ones
+            Files.createDirectories(out);
+            if (outputFile != null) {
+                Files.createDirectories(outputFile);
+            }
+        }
         if (!batch) {
             Inputs.read(input); // unreadable input is a usage error before any engine loads
         }
@@ -143,8 +153,6 @@ public final class ProveCommand implements Callable<Integer> {
                 p.witness().get().writeDirectory(wOut);
             }
             if (oOut != null) {
-                Path parent = oOut.toAbsolutePath().getParent();
-                Files.createDirectories(parent);
                 Npz.write(Inputs.fromNDList(p.output()), oOut);
             }
             return p.transcript();

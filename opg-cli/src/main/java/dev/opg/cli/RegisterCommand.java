@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * Registering exactly the same entry again sends nothing; the same version with anything else is
  * refused (exit 2): registered entries never change.
  */
-@Command(name = "register", mixinStandardHelpOptions = true,
+@Command(name = "register",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:registered (or already registered with the same content)", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error (including a revert, which is printed)"},
         description = {"Register a model version in the ModelRegistry under the key's account: its model id and file digest "
                 + "(both computed from --model), --uri, --version and the kind.",
                 "Names are per publisher: nobody else can add to or change yours."})
@@ -36,6 +37,10 @@ public final class RegisterCommand implements Callable<Integer> {
     CommonOptions common;
     @Mixin
     RegistryOptions registry;
+
+    /** Not the standard help mixin: its -V/--version would clash with this command's --version (of the model). */
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model artifact: a DJL model directory, an .onnx or .pt file.")
     Path model;

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code opg revoke}: marks a version of the key's own model name revoked (the entry stays readable). */
-@Command(name = "revoke", mixinStandardHelpOptions = true,
+@Command(name = "revoke",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:revoked (or already revoked)", "2:bad usage or unreadable input (the message says which)", "3:chain or RPC error (including a revert, which is printed)"},
         description = {"Mark a version of your model revoked in the ModelRegistry; opg verify --model-id then refuses it.",
                 "Only the publisher of a version can revoke it; revoking twice changes nothing."})
 public final class RevokeCommand implements Callable<Integer> {
@@ -25,6 +26,10 @@ public final class RevokeCommand implements Callable<Integer> {
     CommonOptions common;
     @Mixin
     RegistryOptions registry;
+
+    /** Not the standard help mixin: its -V/--version would clash with this command's --version (of the model). */
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--name", required = true, paramLabel = "N", description = "Your model's name.")
     String name;

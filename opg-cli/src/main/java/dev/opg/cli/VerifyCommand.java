@@ -50,8 +50,8 @@ import picocli.CommandLine.Spec;
  * a fresh random seed the prover cannot predict (printed, so the same check can be repeated).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Re-execute a transcript's model on its input and compare every step.",
-                "Exit 0 if VALID, 1 if INVALID (printing the first divergent step or field), 2 for bad usage or unreadable input."})
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:VALID", "1:INVALID (the first divergent step or field is printed)", "2:bad usage or unreadable input (the message says which)", "3:INCONCLUSIVE (this machine cannot reproduce the profile and nothing else settles it; the reason is printed), or an environment error"},
+        description = {"Re-execute a transcript's model on its input and compare every step."})
 public final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -111,6 +111,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Claim claim = readClaim(transcript);
         Inputs.read(input);
         Transcript claimed = claim.transcript();
+        Transcripts.requireEngine(transcript, claimed, model);
         Long spotSeed = null;
         if (spot != null) {
             if (witness == null) {

@@ -64,7 +64,9 @@ public final class MnistDigits {
             root = root.getParent();
         }
         if (root == null) {
-            throw new IllegalStateException("cannot find the repository root (with node_modules); set -Dopg.repo.root");
+            throw new IllegalStateException("the npm fixtures are not installed (no node_modules in " + (p != null ? p
+                    : Path.of("").toAbsolutePath()) + " or above it): in the repository root run npm ci --no-audit --no-fund"
+                    + " --ignore-scripts (opg-examples/run.sh does it), or point -Dopg.repo.root at a checkout that has them");
         }
         return root;
     }

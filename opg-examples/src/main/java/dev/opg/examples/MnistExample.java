@@ -55,11 +55,13 @@ public final class MnistExample {
     private MnistExample() {}
 
     public static void main(String[] args) throws Exception {
-        Path out = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("opg-mnist-");
-        Result r = run(MnistDigits.repoRoot(), out, 300, 40, 8, true, System.out);
-        if (r.valid() != r.proven()) {
-            // A failed example must fail its command (exec:java turns this into a non-zero exit).
-            throw new dev.opg.core.OpgException("only " + r.valid() + " of " + r.proven() + " proven predictions verified VALID");
+        try (WorkDir work = WorkDir.of(args, "opg-mnist-")) {
+            Path out = work.path();
+            Result r = run(MnistDigits.repoRoot(), out, 300, 40, 8, true, System.out);
+            if (r.valid() != r.proven()) {
+                // A failed example must fail its command (exec:java turns this into a non-zero exit).
+                throw new dev.opg.core.OpgException("only " + r.valid() + " of " + r.proven() + " proven predictions verified VALID");
+            }
         }
     }
 

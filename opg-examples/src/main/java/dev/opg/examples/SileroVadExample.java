@@ -50,12 +50,14 @@ public final class SileroVadExample {
     private SileroVadExample() {}
 
     public static void main(String[] args) throws Exception {
-        Path out = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("opg-vad-");
-        Result r = run(MnistDigits.repoRoot(), out, 3.0, 4, System.out);
-        if (r.valid() != r.verified() || !r.stateChained()) {
-            // A failed example must fail its command (exec:java turns this into a non-zero exit).
-            throw new dev.opg.core.OpgException(r.valid() + " of " + r.verified() + " verified frames VALID"
-                    + (r.stateChained() ? "" : "; the recurrent state was not chained from frame to frame"));
+        try (WorkDir work = WorkDir.of(args, "opg-vad-")) {
+            Path out = work.path();
+            Result r = run(MnistDigits.repoRoot(), out, 3.0, 4, System.out);
+            if (r.valid() != r.verified() || !r.stateChained()) {
+                // A failed example must fail its command (exec:java turns this into a non-zero exit).
+                throw new dev.opg.core.OpgException(r.valid() + " of " + r.verified() + " verified frames VALID"
+                        + (r.stateChained() ? "" : "; the recurrent state was not chained from frame to frame"));
+            }
         }
     }
 

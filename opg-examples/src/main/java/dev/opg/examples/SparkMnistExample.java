@@ -39,9 +39,11 @@ public final class SparkMnistExample {
     private SparkMnistExample() {}
 
     public static void main(String[] args) throws Exception {
-        Path out = args.length > 0 && !args[0].isBlank() ? Path.of(args[0]) : Files.createTempDirectory("opg-spark-mnist-");
-        int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-        run(MnistDigits.repoRoot(), out, partitions, 0.01, System.out);
+        try (WorkDir work = WorkDir.of(args, "opg-spark-mnist-")) {
+            Path out = work.path();
+            int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+            run(MnistDigits.repoRoot(), out, partitions, 0.01, System.out);
+        }
     }
 
     /** What a run established. */

@@ -73,6 +73,9 @@ public final class OnnxProfiles {
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
             o.setDeterministicCompute(true);
+            // opg's rewritten graphs (inlined If branches) leave initializers no node reads; ORT
+            // warns about each on every session. Errors are still logged; nothing computed changes.
+            o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             return o;
         } catch (OrtException | RuntimeException e) {
             o.close();
