@@ -99,4 +99,21 @@ class NewcomerCliTest {
         assertTrue(m.find(), r.toString());
         assertFalse(Files.exists(Path.of(m.group(1))), "the demo's temporary directory is gone: " + r);
     }
+
+    @Test
+    void aWrongInputShapeNamesWhatTheModelDeclaresOrTheEnginesReason() throws Exception {
+        Path wrong = tmp.resolve("wrong.npz");
+        dev.opg.core.io.Npz.write(java.util.Map.of("x", dev.opg.core.witness.WitnessTensor.ofFloat32(new float[100], 1, 100)), wrong);
+        Cli.Result r = Cli.run("prove", "--model", mlp.toString(), "--input", wrong.toString(), "--out", tmp.resolve("w.json").toString());
+        assertEquals(ExitCodes.USAGE, r.code(), r.toString());
+        assertTrue(r.err().contains("cannot run on the given input (float32(1, 100)); it declares ") && r.err().contains("(1, 784)"), r.toString());
+
+        Path ts = TestModels.torchScriptFixture();
+        Path five = tmp.resolve("five.npz");
+        dev.opg.core.io.Npz.write(java.util.Map.of("x", dev.opg.core.witness.WitnessTensor.ofFloat32(new float[75], 1, 3, 5, 5)), five);
+        Cli.Result t = Cli.run("prove", "--model", ts.toString(), "--input", five.toString(), "--out", tmp.resolve("t5.json").toString());
+        assertEquals(ExitCodes.USAGE, t.code(), t.toString());
+        // a TorchScript module declares no shapes: the engine's own reason, not the traceback's first line
+        assertTrue(t.err().contains("(float32(1, 3, 5, 5)): RuntimeError: Expected 2D (unbatched) or 3D (batched) input"), t.toString());
+    }
 }

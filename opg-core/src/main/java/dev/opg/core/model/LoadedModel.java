@@ -160,6 +160,49 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
+    /** The input shapes the model declares, as "; it declares x (1, 784)" (-1: any size), or "" where it declares none. */
+    private String declared() {
+        if (kind == Kind.TORCHSCRIPT) {
+            return ""; // a TorchScript module declares no input shapes (DJL reports those of its last call)
+        }
+        ai.djl.util.PairList<String, ai.djl.ndarray.types.Shape> in;
+        try {
+            in = model.describeInput();
+        } catch (RuntimeException e) {
+            return "";
+        }
+        if (in == null || in.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < in.size(); i++) {
+            if (in.get(i).getValue() == null) {
+                return ""; // shapes DJL does not know (ONNX Runtime's own message names what it expected)
+            }
+            String name = in.get(i).getKey();
+            sb.append(i == 0 ? "" : ", ").append(name == null || name.isEmpty() ? "input " + i : name).append(' ')
+                    .append(in.get(i).getValue());
+        }
+        return "; it declares " + sb;
+    }
+
+    /**
+     * The engine's reason in one line: for a TorchScript traceback, its last "SomethingError: ..."
+     * line (what went wrong, e.g. the shape the operation expected), else the first line.
+     */
+    static String reason(String message) {
+        if (message == null) {
+            return "";
+        }
+        String found = null;
+        for (String line : message.split("\n")) {
+            if (line.matches("^[A-Za-z.]*Error: .*")) {
+                found = line.strip();
+            }
+        }
+        return found != null ? found : firstLine(message);
+    }
+
     private static String firstLine(String s) {
         if (s == null) {
             return "";
@@ -236,14 +279,23 @@ public final class LoadedModel implements AutoCloseable {
         try {
             return verifiable.predict(inputs);
         } catch (ai.djl.engine.EngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            StringBuilder shapes = new StringBuilder();
-            for (var a : inputs) {
-                shapes.append(shapes.length() == 0 ? "" : ", ").append(a.getDataType().toString().toLowerCase(Locale.ROOT))
-                        .append(a.getShape());
+            throw cannotRun(inputs, e);
+        } catch (dev.opg.core.OpgException e) {
+            if (e.getCause() instanceof ai.onnxruntime.OrtException o && o.getCode() == ai.onnxruntime.OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
+                throw cannotRun(inputs, o); // ONNX Runtime refused the inputs (rank, shape, dtype): bad input, not a failed engine
             }
-            throw new MalformedInputException("the model cannot run on the given input (" + shapes + "): "
-                    + firstLine(e.getMessage()), e);
+            throw e;
         }
+    }
+
+    private MalformedInputException cannotRun(NDList inputs, Exception e) {
+        StringBuilder shapes = new StringBuilder();
+        for (var a : inputs) {
+            shapes.append(shapes.length() == 0 ? "" : ", ").append(a.getDataType().toString().toLowerCase(Locale.ROOT))
+                    .append(a.getShape());
+        }
+        return new MalformedInputException("the model cannot run on the given input (" + shapes + ")" + declared() + ": "
+                + reason(e.getMessage()), e);
     }
 
     @Override
