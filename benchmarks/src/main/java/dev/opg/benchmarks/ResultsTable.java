@@ -55,6 +55,16 @@ public final class ResultsTable {
         /** no goal: subject time minus baseline time (a fixed cost), in time units. */
         OVERHEAD,
         /**
+         * no goal: rows per second, the fact named by the measure (rows per operation) over the
+         * subject's time per operation.
+         */
+        ROWS_PER_SECOND,
+        /**
+         * baseline/subject time ratio (how many times faster the subject runs the same work, e.g.
+         * on more cores) must be at least the bound; a NaN bound: no goal, the speed-up for reference.
+         */
+        SPEEDUP_AT_LEAST,
+        /**
          * no goal: the growth of subject minus baseline from the smaller run ({@code extra[0]}
          * minus {@code extra[1]}), divided by {@code bound} (the steps added): a cost per step.
          */
@@ -187,6 +197,7 @@ public final class ResultsTable {
             m.add(new Measure("bytes hashed per prediction (" + g + "), " + resnet, "bytes", null, Goal.FACT, Double.NaN, "(reference)",
                     "resnet18." + g + "Bytes"));
         }
+        m.addAll(SPARK);
         m.add(new Measure("transcript fixed cost per prediction (1 step of a 1-element tensor, recorded minus unrecorded)",
                 "TranscriptCostBenchmark.record:steps=1", "TranscriptCostBenchmark.run:steps=1", Goal.OVERHEAD, Double.NaN, "(reference)"));
         m.add(new Measure("transcript fixed cost per step (its growth from 1 to 1,000 steps, per step added)",
@@ -219,6 +230,42 @@ public final class ResultsTable {
                     null, Goal.INFO, Double.NaN, "(reference)"));
             m.add(new Measure("transcript JSON size per " + upper + " step", "bytes", null, Goal.FACT, Double.NaN, "(reference)",
                     "codec." + mode + ".bytesPerStep"));
+        }
+        return List.copyOf(m);
+    }
+
+    /** The models of {@code SparkBenchmark} (its {@code model} param) and how the table names them. */
+    private static final String[][] SPARK_MODELS = {{"mlp", "MNIST MLP (784-128-64-10, PyTorch), 4,000 digits in 4 partitions"},
+            {"minilm", "MiniLM-L6 (ONNX, 128 tokens), 24 rows in 2 partitions"}};
+
+    /**
+     * opg-spark rows: throughput (rows per second) of proving and of plain Spark inference at
+     * {@code local[1]} and {@code local[2]} from the two halves of {@code SparkBenchmark.paired},
+     * the scaling from one to two cores, and proving against plain inference (interleaved).
+     */
+    private static final List<Measure> SPARK = spark();
+
+    private static List<Measure> spark() {
+        List<Measure> m = new ArrayList<>();
+        for (String[] model : SPARK_MODELS) {
+            String rows = "spark." + model[0] + ".rows";
+            for (int cores : new int[] {1, 2}) {
+                String p = ":cores=" + cores + ":model=" + model[0];
+                m.add(new Measure("rows proven per second, opg-spark FULL (block), " + model[1] + ", local[" + cores + "]",
+                        "SparkBenchmark.paired#subject" + p, null, Goal.ROWS_PER_SECOND, Double.NaN, "(reference)", rows));
+                m.add(new Measure("rows per second, plain Spark inference, " + model[1] + ", local[" + cores + "]",
+                        "SparkBenchmark.paired#baseline" + p, null, Goal.ROWS_PER_SECOND, Double.NaN, "(reference)", rows));
+            }
+            String one = ":cores=1:model=" + model[0];
+            String two = ":cores=2:model=" + model[0];
+            m.add(new Measure("scaling local[1] to local[2], opg-spark FULL (block), " + model[1], "SparkBenchmark.paired#subject" + two,
+                    "SparkBenchmark.paired#subject" + one, Goal.SPEEDUP_AT_LEAST, 1.7, ">= 1.70x"));
+            m.add(new Measure("scaling local[1] to local[2], plain Spark inference, " + model[1], "SparkBenchmark.paired#baseline" + two,
+                    "SparkBenchmark.paired#baseline" + one, Goal.SPEEDUP_AT_LEAST, Double.NaN, "(reference)"));
+            for (int cores : new int[] {1, 2}) {
+                m.add(paired("prove in Spark FULL (block) vs plain Spark inference, interleaved, " + model[1] + ", local[" + cores + "]",
+                        "SparkBenchmark.paired", ":cores=" + cores + ":model=" + model[0], 1.10));
+            }
         }
         return List.copyOf(m);
     }
@@ -397,6 +444,12 @@ public final class ResultsTable {
                 sb.append(overheadRow(m, s, b, scores));
                 continue;
             }
+            if (m.goal() == Goal.ROWS_PER_SECOND) {
+                double perSecond = Double.parseDouble(l) / (s.micros() / 1e6);
+                sb.append("| ").append(m.label()).append(" | ").append(String.format(Locale.ROOT, "%.1f rows/s", perSecond))
+                        .append(" | | | ").append(m.goalText()).append(" | |\n");
+                continue;
+            }
             String ratio = "";
             String goalText = m.goalText();
             boolean met;
@@ -431,6 +484,12 @@ public final class ResultsTable {
                     double r = s.micros() / b.micros();
                     ratio = String.format(Locale.ROOT, "%.3fx", r);
                     met = r <= m.bound();
+                }
+                case SPEEDUP_AT_LEAST -> {
+                    double r = b.micros() / s.micros();
+                    ratio = String.format(Locale.ROOT, "%.2fx", r);
+                    met = r >= m.bound();
+                    judged = !Double.isNaN(m.bound());
                 }
                 case THROUGHPUT_AT_LEAST -> {
                     double r = b.micros() / s.micros();

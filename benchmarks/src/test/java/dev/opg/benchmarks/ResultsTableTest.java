@@ -257,4 +257,38 @@ class ResultsTableTest {
         assertTrue(!merged.contains("3.00 us"), "a row this run measured replaces the earlier one: " + merged);
         assertEquals(now.split("\n").length, merged.split("\n").length, merged);
     }
+
+    @Test
+    void sparkRowsGiveRowsPerSecondScalingAndTheInterleavedRatio() throws Exception {
+        Path json = dir.resolve("jmh.json");
+        // 2 pairs per iteration; local[1]: proving 2 s, plain 1.6 s per job; local[2]: proving 1.25 s, plain 1 s
+        Files.writeString(json, """
+                [
+                 {"benchmark":"dev.opg.benchmarks.SparkBenchmark.paired","params":{"model":"mlp","cores":"1"},
+                  "primaryMetric":{"score":3600.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":4.0E9,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":3.2E9,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":2.0,"scoreError":"NaN","scoreUnit":"#"}}},
+                 {"benchmark":"dev.opg.benchmarks.SparkBenchmark.paired","params":{"model":"mlp","cores":"2"},
+                  "primaryMetric":{"score":2250.0,"scoreError":1.0,"scoreUnit":"ms/op"},
+                  "secondaryMetrics":{"subjectNanos":{"score":2.5E9,"scoreError":"NaN","scoreUnit":"#"},
+                   "baselineNanos":{"score":2.0E9,"scoreError":"NaN","scoreUnit":"#"},
+                   "pairs":{"score":2.0,"scoreError":"NaN","scoreUnit":"#"}}}
+                ]""");
+        String table = ResultsTable.render(ResultsTable.readScores(json), Map.of("spark.mlp.rows", "4000"), "");
+        String mlp = "MNIST MLP (784-128-64-10, PyTorch), 4,000 digits in 4 partitions";
+        assertTrue(table.contains("| rows proven per second, opg-spark FULL (block), " + mlp + ", local[1] | 2000.0 rows/s | | | (reference) | |"),
+                table);
+        assertTrue(table.contains("| rows proven per second, opg-spark FULL (block), " + mlp + ", local[2] | 3200.0 rows/s |"), table);
+        assertTrue(table.contains("| rows per second, plain Spark inference, " + mlp + ", local[2] | 4000.0 rows/s |"), table);
+        assertTrue(table.contains("| scaling local[1] to local[2], opg-spark FULL (block), " + mlp + " | 1.25 s | 2.00 s | 1.60x | >= 1.70x | **no** |"),
+                table);
+        assertTrue(table.contains("| scaling local[1] to local[2], plain Spark inference, " + mlp + " | 1.00 s | 1.60 s | 1.60x | (reference) |  |"),
+                table);
+        assertTrue(table.contains("| prove in Spark FULL (block) vs plain Spark inference, interleaved, " + mlp + ", local[2] | 1.25 s | 1.00 s"
+                + " | 1.250x | <= 1.10x | **no** |"), table);
+        // no row count for MiniLM: its rows-per-second rows are not guessed
+        assertTrue(table.contains("| rows proven per second, opg-spark FULL (block), MiniLM-L6 (ONNX, 128 tokens), 24 rows in 2 partitions,"
+                + " local[1] | not run |"), table);
+    }
 }
