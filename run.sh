@@ -19,7 +19,7 @@ case "${1:-}" in
     ;;
   demo)
     ensure_npm
-    "${MVN[@]}" -q install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
+    "${MVN[@]}" -q install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl opg-cli -am
     shift
     bin/opg demo "$@"
     ;;

@@ -48,6 +48,16 @@ public final class LoadedModel implements AutoCloseable {
     /** File name endings an engine loads as a model. */
     private static final String[] ENGINE_FILES = {".onnx", ".pt", ".pth", ".torchscript"};
 
+    /** A block factory that makes none: the engine loads the model file itself (see {@link #loadFile}). */
+    static final ai.djl.nn.BlockFactory NO_BLOCK = new ai.djl.nn.BlockFactory() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Block newBlock(Model model, Path modelPath, java.util.Map<String, ?> arguments) {
+            return null;
+        }
+    };
+
     private final Kind kind;
     private final Model model;
     private final VerifiableModel verifiable;
@@ -150,6 +160,10 @@ public final class LoadedModel implements AutoCloseable {
                 .optModelPath(file)
                 .optEngine(engine)
                 .optTranslator(new NoopTranslator())
+                // Without a factory given, DJL searches the model's directory (its classes/ folder and
+                // its .jar files) for a BlockFactory and runs it: code from whoever wrote that
+                // directory, run by the verifier. This one makes no block, so the file is loaded as it is.
+                .optArgument("blockFactory", NO_BLOCK)
                 .build();
         try {
             return c.loadModel();
