@@ -93,7 +93,7 @@ final class PartitionProver {
         boolean changed = !reusable;
         long proven = 0;
         long reused = 0;
-        Lazy model = new Lazy(s, partition);
+        Lazy model = new Lazy(s, partition, settings + "/" + modelFiles);
         try {
             try (PartitionFile.Writer w = new PartitionFile.Writer(tmp)) {
                 while (rows.hasNext()) {
@@ -144,8 +144,10 @@ final class PartitionProver {
             LOG.info("partition {}: committed {} rows ({} proven, {} reused) to {}", partition, t.rows(), proven, reused, target);
             return new Summary(partition, t.rows(), proven, reused, false, t.modelId(), t.profile(), t.executor(), t.host());
         } catch (InjectedFault e) {
+            model.discard();
             throw e; // a killed executor deletes nothing: the temporary file stays, as it would
         } catch (IOException | RuntimeException e) {
+            model.discard(); // a model a failed task used is not lent again
             Files.deleteIfExists(tmp);
             throw e;
         } finally {
@@ -181,13 +183,17 @@ final class PartitionProver {
     static final class Lazy implements AutoCloseable {
         private final ProveSettings s;
         private final int partition;
+        private final String key;
+        private ExecutorModels.Entry entry;
         private Model model;
         private VerifiableModel vm;
         private DeterminismProfile profile;
 
-        Lazy(ProveSettings s, int partition) {
+        /** {@code key}: the settings digest and the digest of the model files this task hashed. */
+        Lazy(ProveSettings s, int partition, String key) {
             this.s = s;
             this.partition = partition;
+            this.key = key;
         }
 
         boolean loaded() {
@@ -195,20 +201,30 @@ final class PartitionProver {
         }
 
         private void load() throws IOException {
-            long t0 = System.nanoTime();
-            String engine = s.model().engine();
-            // the profile is applied on this executor before its engine loads the model
-            profile = EngineSupport.of(engine).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
-            model = s.model().load();
-            try {
-                vm = VerifiableModel.wrap(model, profile, s.recordingOptions());
-            } catch (RuntimeException e) {
-                model.close();
-                model = null;
-                throw e;
+            entry = ExecutorModels.borrow(key);
+            if (entry != null) {
+                LOG.info("partition {}: reusing {} loaded by an earlier task of this executor, model id {}", partition,
+                        s.model().path(), entry.verifiable().modelId().hex());
+            } else {
+                long t0 = System.nanoTime();
+                String engine = s.model().engine();
+                // the profile is applied on this executor before its engine loads the model
+                DeterminismProfile p = EngineSupport.of(engine).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
+                Model m = s.model().load();
+                VerifiableModel v;
+                try {
+                    v = VerifiableModel.wrap(m, p, s.recordingOptions());
+                } catch (RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+                entry = new ExecutorModels.Entry(key, m, v, p);
+                LOG.info("partition {}: loaded {} on {} in {} ms, model id {}", partition, s.model().path(), engine,
+                        (System.nanoTime() - t0) / 1_000_000, v.modelId().hex());
             }
-            LOG.info("partition {}: loaded {} on {} in {} ms, model id {}", partition, s.model().path(), engine,
-                    (System.nanoTime() - t0) / 1_000_000, vm.modelId().hex());
+            model = entry.model();
+            vm = entry.verifiable();
+            profile = entry.profile();
         }
 
         PartitionFile.Row prove(byte[] key, List<byte[]> digests, List<WitnessTensor> inputs) throws IOException {
@@ -232,16 +248,20 @@ final class PartitionProver {
             }
         }
 
+        /** Closes the model instead of handing it back (the task failed). */
+        void discard() {
+            if (entry != null) {
+                entry.close();
+                entry = null;
+            }
+        }
+
+        /** Hands the model back to the executor for its next task (closed when evicted or when the JVM ends). */
         @Override
         public void close() {
-            try {
-                if (vm != null) {
-                    vm.close();
-                }
-            } finally {
-                if (model != null) {
-                    model.close();
-                }
+            if (entry != null) {
+                ExecutorModels.giveBack(entry);
+                entry = null;
             }
         }
     }

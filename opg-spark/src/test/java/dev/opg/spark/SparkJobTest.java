@@ -108,6 +108,34 @@ class SparkJobTest {
     }
 
     @Test
+    void anExecutorLendsItsLoadedModelToLaterTasksButNeverAcrossChangedModelFiles(@TempDir Path tmp) throws Exception {
+        ExecutorModels.clear();
+        Path m = Files.createDirectories(tmp.resolve("model"));
+        for (Path f : Files.list(model).toList()) {
+            Files.copy(f, m.resolve(f.getFileName()));
+        }
+        ProvenJob first = SparkProver.builder().model(m).keyColumn("id").input("x", 1, Fixtures.PIXELS).outputDir(tmp.resolve("a"))
+                .build().prove(data(7));
+        assertTrue(ExecutorModels.idleCount() >= 1 && ExecutorModels.idleCount() <= 2,
+                "7 tasks on 2 threads load at most 2 models: " + ExecutorModels.idleCount());
+        Digest before = first.jobRoot().root();
+
+        // the same path, other weights (one byte of the parameter file changed, a valid float still)
+        Path params = Files.list(m).filter(f -> f.toString().endsWith(".params")).findFirst().orElseThrow();
+        byte[] b = Files.readAllBytes(params);
+        b[b.length - 2] ^= 0x01;
+        Files.write(params, b);
+        ProvenJob second = SparkProver.builder().model(m).keyColumn("id").input("x", 1, Fixtures.PIXELS).outputDir(tmp.resolve("b"))
+                .build().prove(data(7));
+        String a = first.modelId();
+        String c = second.modelId();
+        assertTrue(!a.isEmpty() && !a.equals(c), "the changed files were loaded, not the model an earlier task kept: " + a + " " + c);
+        assertTrue(!before.equals(second.jobRoot().root()));
+        ExecutorModels.clear();
+        assertEquals(0, ExecutorModels.idleCount());
+    }
+
+    @Test
     void anchorsOnceChecksARowWithTheOpgCommandAndFindsATamperedTranscript(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("job");
         ProvenJob job = prover(out).prove(data(3));
