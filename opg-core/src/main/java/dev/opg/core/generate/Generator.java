@@ -273,11 +273,20 @@ public final class Generator {
      */
     public Outcome segment(ModelRunner runner, NDManager scope, NDList inputs, int pastLength, List<Digest> pastDigests, int fed,
             SamplingParams sampling, long position, int index, int k) {
-        List<String[]> names = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         List<NDList[]> io = new ArrayList<>();
-        StepSink sink = (name, in, out) -> {
-            names.add(new String[] {name});
-            io.add(new NDList[] {in, out});
+        List<List<String>> partition = new ArrayList<>(1);
+        StepSink sink = new StepSink() {
+            @Override
+            public void step(String name, NDList in, NDList out) {
+                names.add(name);
+                io.add(new NDList[] {in, out});
+            }
+
+            @Override
+            public void partition(List<String> cuts) {
+                partition.add(cuts); // the runner's own partition for this pass, no second plan lookup
+            }
         };
         NDList out = model.run(runner, scope, inputs, sink);
         Map<NDArray, Digest> known = new IdentityHashMap<>();
@@ -319,14 +328,15 @@ public final class Generator {
             for (NDArray a : io.get(s)[1]) {
                 so.add(known.computeIfAbsent(a, model::digest));
             }
-            steps.add(Step.full(s, names.get(s)[0], si, so));
+            steps.add(Step.full(s, names.get(s), si, so));
         }
         NDArray logits = model.output(out, DecoderModel.LOGITS);
         float[] row = model.logitsRow(logits, fed - 1);
         Sampler.Choice choice = Sampler.choose(row, sampling, position);
         short[] sketch = LogitSketch.sketch(row, k);
         TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, choice.token(), sketch);
-        List<String> cutsSeen = runner.granularity() == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
+        List<String> cutsSeen = runner.granularity() != Granularity.BLOCK ? List.of()
+                : partition.isEmpty() ? runner.cuts(inputs) : partition.get(0);
         return new Outcome(new Segment(steps, record), presents, presentDigests, row, cutsSeen);
     }
 
