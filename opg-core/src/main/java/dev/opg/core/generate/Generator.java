@@ -187,40 +187,61 @@ public final class Generator {
         ModelRunner runner = model.runner(header.granularity(), header.granularity() == Granularity.BLOCK ? header.cuts() : null);
         int p = header.promptTokens().size();
         try (NDManager scope = model.manager().newSubManager()) {
-            int[] ids;
-            int pastLength;
-            NDList past = null;
-            if (t == 0) {
-                ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
-                pastLength = 0;
-            } else {
-                ids = new int[] {tokens.get(t - 1)};
-                pastLength = p + t - 1;
-                if (witness == null) {
-                    throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
-                            + " positions before it (a KV witness)");
-                }
-                past = new NDList();
-                List<String> names = model.pastNames();
-                if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
-                    throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
-                            + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
-                }
-                for (int i = 0; i < names.size(); i++) {
-                    Digest d = witness.prefixDigest(i, pastLength);
-                    if (!d.equals(pastDigests.get(i))) {
-                        throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
-                                + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
-                    }
-                    past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
-                            model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
-                }
-            }
-            NDList inputs = model.inputs(scope, ids, pastLength, past);
-            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, header.sampling(), header.position(t), t,
+            NDList inputs = forwardInputs(scope, header, tokens, t, witness, pastDigests);
+            int fed = t == 0 ? p : 1;
+            int pastLength = t == 0 ? 0 : p + t - 1;
+            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, fed, header.sampling(), header.position(t), t,
                     header.sketchDimension());
             return new Rerun(o.segment, o.logits);
         }
+    }
+
+    /**
+     * The model inputs of the forward pass of generated token {@code t} of the generation
+     * {@code header} commits to, as {@link #generate} fed them (arrays of {@code scope}, named by
+     * the model's inputs): the prompt for token 0; else token t-1 fed after the cache of the
+     * positions before it, taken from {@code witness} and checked first against
+     * {@code pastDigests}, the KV digests the transcript commits for the cache token t read. What
+     * a dispute about token t agrees on before anything runs.
+     *
+     * @throws GenerationException if the witness is missing or is not the committed cache
+     */
+    public NDList forwardInputs(NDManager scope, GenerationHeader header, List<Integer> tokens, int t, KvWitness witness,
+            List<Digest> pastDigests) {
+        int p = header.promptTokens().size();
+        if (t < 0 || t > tokens.size()) {
+            throw new GenerationException("the generation has no token " + t + "; it has " + tokens.size());
+        }
+        int[] ids;
+        int pastLength;
+        NDList past = null;
+        if (t == 0) {
+            ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
+            pastLength = 0;
+        } else {
+            ids = new int[] {tokens.get(t - 1)};
+            pastLength = p + t - 1;
+            if (witness == null) {
+                throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
+                        + " positions before it (a KV witness)");
+            }
+            past = new NDList();
+            List<String> names = model.pastNames();
+            if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
+                throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
+                        + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
+            }
+            for (int i = 0; i < names.size(); i++) {
+                Digest d = witness.prefixDigest(i, pastLength);
+                if (!d.equals(pastDigests.get(i))) {
+                    throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
+                            + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
+                }
+                past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
+                        model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
+            }
+        }
+        return model.inputs(scope, ids, pastLength, past);
     }
 
     /** A re-run token: its segment and the logit row its token was drawn from. */
