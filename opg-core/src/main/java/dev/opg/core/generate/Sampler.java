@@ -91,8 +91,8 @@ public final class Sampler {
         if (p.isGreedy()) {
             return new Choice(argmax(logits), 0, 1);
         }
-        int[] order = order(logits);
         int kept = p.topK() == 0 ? logits.length : Math.min(p.topK(), logits.length);
+        int[] order = order(logits, kept); // only the first `kept` are read below
         double m = logits[order[0]];
         double t = p.temperature();
         double[] w = new double[kept];
@@ -145,6 +145,71 @@ public final class Sampler {
 
     /** Token ids by logit, largest first, equal logits by ascending id ({@code -0.0 == 0.0}). */
     static int[] order(float[] logits) {
+        return order(logits, logits.length);
+    }
+
+    /**
+     * The first {@code limit} entries of {@link #order(float[])}, the same ids in the same order:
+     * the keys are distinct (each holds its id), so selecting the {@code limit} smallest keys and
+     * sorting only those gives exactly the prefix a full sort gives, without sorting the whole
+     * vocabulary for every token (top-k sampling reads k entries).
+     */
+    static int[] order(float[] logits, int limit) {
+        long[] keys = keys(logits);
+        int n = keys.length;
+        if (limit < n / 4) {
+            select(keys, limit);
+            Arrays.sort(keys, 0, limit);
+        } else {
+            Arrays.sort(keys);
+            limit = n;
+        }
+        int[] order = new int[limit];
+        for (int i = 0; i < limit; i++) {
+            order[i] = (int) (keys[i] & 0xffffffffL);
+        }
+        return order;
+    }
+
+    /** Rearranges {@code a} so that its {@code k} smallest values come first (in any order): quickselect, median-of-three pivots. */
+    private static void select(long[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            long x = a[lo];
+            long y = a[mid];
+            long z = a[hi];
+            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            // [lo, j] <= pivot <= [i, hi]; the k-th smallest (index k - 1) lies in one of the parts
+            if (k - 1 <= j) {
+                hi = j;
+            } else if (k - 1 >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static long[] keys(float[] logits) {
         // one primitive sort: the high half orders logits from largest down, the low half ids up
         long[] keys = new long[logits.length];
         for (int i = 0; i < keys.length; i++) {
@@ -155,12 +220,7 @@ public final class Sampler {
             // flipping the sign bit makes the signed order of the keys their unsigned order
             keys[i] = ((descending << 32) | i) ^ Long.MIN_VALUE;
         }
-        Arrays.sort(keys);
-        int[] order = new int[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            order[i] = (int) (keys[i] & 0xffffffffL);
-        }
-        return order;
+        return keys;
     }
 
     static void check(float[] logits, long position) {

@@ -299,6 +299,8 @@ public final class GenerationVerifier {
         List<String> presentNames = model.presentNames();
         Digest empty = model.emptyCacheDigest();
         int p = h.promptTokens().size();
+        int[] pastIndex = pastNames.stream().mapToInt(inNames::indexOf).toArray();
+        int[] presentIndex = presentNames.stream().mapToInt(outNames::indexOf).toArray();
         for (int i = 0; i < t.segments().size(); i++) {
             TokenRecord r = t.segments().get(i).record();
             List<String> gotIn = r.inputs().stream().map(NamedDigest::name).toList();
@@ -319,7 +321,8 @@ public final class GenerationVerifier {
                     TensorDigest.ofInt64(pos, 1, pos.length)};
             String[] names = {DecoderModel.INPUT_IDS, DecoderModel.ATTENTION_MASK, DecoderModel.POSITION_IDS};
             for (int j = 0; j < names.length; j++) {
-                if (inNames.contains(names[j]) && !want[j].equals(r.input(names[j]))) {
+                int at0 = inNames.indexOf(names[j]); // the record binds the model's inputs in order (checked above)
+                if (at0 >= 0 && !want[j].equals(r.inputs().get(at0).digest())) {
                     // the pass of token i is fed token i-1: where they disagree, token i-1 is the first that may be wrong
                     int at = j == 0 && i > 0 ? i - 1 : i;
                     return GenerationReport.invalid(check, t.root(), at, "the forward pass of token " + i + " commits " + names[j]
@@ -328,8 +331,8 @@ public final class GenerationVerifier {
                 }
             }
             for (int c = 0; c < pastNames.size(); c++) {
-                Digest read = r.input(pastNames.get(c));
-                Digest written = i == 0 ? empty : t.segments().get(i - 1).record().output(presentNames.get(c));
+                Digest read = r.inputs().get(pastIndex[c]).digest();
+                Digest written = i == 0 ? empty : t.segments().get(i - 1).record().outputs().get(presentIndex[c]).digest();
                 if (!read.equals(written)) {
                     return GenerationReport.invalid(check, t.root(), i, "token " + i + " reads a " + pastNames.get(c) + " that is not the "
                             + (i == 0 ? "empty cache" : "cache token " + (i - 1) + " wrote"));
