@@ -94,9 +94,10 @@ public final class GenerationDispute {
      * ({@link GenerationParty#forwardPass}), which must bind to its committed segment step by step
      * (a value committed by its KV digest binds to the tensor whose KV digest it is); then the
      * {@link dev.opg.verify.Referee} settles the two forward passes against {@code onnx} on those
-     * inputs, bisecting to the block and descending to one node, which it re-runs alone. A party
-     * that cannot re-run the token, or whose forward pass does not bind, loses to one that can; if
-     * neither can, the ruling is the referee's re-run of the whole token, as without {@code onnx}.
+     * inputs, bisecting to the block and descending to one node, which it re-runs alone. Where a
+     * party cannot re-run the token, or its forward pass does not bind, there is no descent: the
+     * ruling is the referee's re-run of the whole token, as without {@code onnx} (the party whose
+     * leaf it reproduces wins; the ruling names the block, not a node).
      *
      * @param onnx the decoder's ONNX file loaded with DJL ({@code LoadedModel.load}), the referee's
      *     model for a descent; null: no descent
@@ -265,9 +266,11 @@ public final class GenerationDispute {
                 return Optional.empty();
             }
             if (fp[0] == null || fp[1] == null) {
-                Party w = fp[0] == null ? Party.B : Party.A;
-                return Optional.of(new Ruling(w, leaf, token, step, block, -1, "", rounds, where + "party " + (w == Party.A ? "B " + failure[1]
-                        : "A " + failure[0]) + ", party " + w + " descended"));
+                // One side alone cannot be bisected against; the referee's own re-run of the token is the truth to hold
+                // the other to (a descending party does not win by its opponent's silence).
+                LOG.info("party {} did not descend into token {} block {} ({}); the referee's re-run of the token decides",
+                        fp[0] == null ? "A" : "B", token, step, fp[0] == null ? failure[0] : failure[1]);
+                return Optional.empty();
             }
             try (DjlReference reference = new DjlReference(onnx, model.profile(), inputs)) {
                 Referee referee = new Referee(reference, TensorSource.firstOf(List.of(fp[0].witness(), fp[1].witness())));

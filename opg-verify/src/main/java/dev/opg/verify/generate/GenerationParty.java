@@ -37,7 +37,8 @@ public interface GenerationParty {
      * with a {@link TranscriptParty} over it that can {@linkplain TranscriptParty#descend descend}
      * into its blocks and the tensors at its block boundaries.
      *
-     * @throws UnsupportedOperationException if the party cannot re-run the token (it then loses a descent the other party makes)
+     * @throws UnsupportedOperationException if the party cannot re-run the token (there is then no descent; the referee's
+     *     re-run of the whole token decides)
      */
     default ForwardPass forwardPass(int t, NDList inputs) {
         throw new UnsupportedOperationException("this party answers from its generation transcript alone and cannot re-run token " + t);

@@ -128,12 +128,51 @@ class GenerationDescentTest {
         assertEquals("", r.nodeName());
     }
 
+    /** Without the other side's re-run there is nothing to bisect: the referee's re-run of the whole token decides, for the honest party. */
     @Test
-    void aForgerThatCannotReRunTheTokenLosesToOneThatDescends() {
+    void aPartyThatCannotReRunTheTokenLeavesTheRulingToTheRefereesReRun() {
         GenerationParty h = GenerationParty.withModel(honestVm, honest, witness);
         GenerationParty f = GenerationParty.of(forged, null);
-        assertEquals(GenerationDispute.Party.A, GenerationDispute.settle(model, refereeOnnx, h, f).winner());
-        assertEquals(GenerationDispute.Party.B, GenerationDispute.settle(model, refereeOnnx, f, h).winner());
+        for (boolean honestFirst : new boolean[] {true, false}) {
+            GenerationDispute.Ruling r = honestFirst ? GenerationDispute.settle(model, refereeOnnx, h, f)
+                    : GenerationDispute.settle(model, refereeOnnx, f, h);
+            assertEquals(honestFirst ? GenerationDispute.Party.A : GenerationDispute.Party.B, r.winner(), r.reason());
+            assertEquals(-1, r.node());
+            assertEquals(layer1Block(), r.step());
+        }
+        // the forger descends, the honest party cannot: the forger's consistent re-run does not win it the dispute
+        GenerationParty forgerWithModel = GenerationParty.withModel(alteredVm, forged, null);
+        GenerationParty honestAlone = GenerationParty.of(honest, witness);
+        assertEquals(GenerationDispute.Party.A, GenerationDispute.settle(model, refereeOnnx, honestAlone, forgerWithModel).winner());
+        assertEquals(GenerationDispute.Party.B, GenerationDispute.settle(model, refereeOnnx, forgerWithModel, honestAlone).winner());
+    }
+
+    /** The binding rule of spec 4.12 step 3: the honest forward pass binds to the honest segment (KV digests included) and to no other. */
+    @Test
+    void anHonestForwardPassBindsToItsSegmentAndNotToAChangedOne() {
+        GenerationParty h = GenerationParty.withModel(honestVm, honest, witness);
+        List<Digest> past = new ArrayList<>();
+        for (String n : model.pastNames()) {
+            past.add(honest.segments().get(TOKEN - 1).record().output(n.replace("past_key_values.", "present.")));
+        }
+        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+            ai.djl.ndarray.NDList in = new Generator(model).forwardInputs(m, honest.header(), honest.tokens(), TOKEN, witness, past);
+            GenerationParty.ForwardPass fp = h.forwardPass(TOKEN, in);
+            java.util.Map<Digest, dev.opg.core.witness.WitnessTensor> given = new java.util.HashMap<>();
+            for (ai.djl.ndarray.NDArray x : in) {
+                dev.opg.core.witness.WitnessTensor t = dev.opg.core.witness.WitnessTensor.of(x);
+                given.put(t.digest(), t);
+            }
+            dev.opg.verify.TensorSource tensors = dev.opg.verify.TensorSource.firstOf(List.of(dev.opg.verify.TensorSource.of(given),
+                    fp.witness()));
+            // the ordinary transcript commits caches by tensor digest, the segment by KV digest: they differ, and still bind
+            assertNotEquals(fp.transcript().steps().get(1).inputs(), honest.segments().get(TOKEN).steps().get(1).inputs());
+            assertEquals(null, GenerationDispute.binds(fp, honest, TOKEN, tensors));
+            String off = GenerationDispute.binds(fp, forged, TOKEN, tensors);
+            assertTrue(off != null && off.contains("step " + layer1Block()), off);
+            // and without the tensors a KV digest cannot be bound at all
+            assertTrue(GenerationDispute.binds(fp, honest, TOKEN, d -> java.util.Optional.empty()) != null);
+        }
     }
 
     /**
@@ -149,7 +188,7 @@ class GenerationDescentTest {
             GenerationDispute.Ruling r = honestFirst ? GenerationDispute.settle(model, refereeOnnx, h, f)
                     : GenerationDispute.settle(model, refereeOnnx, f, h);
             assertEquals(honestFirst ? GenerationDispute.Party.A : GenerationDispute.Party.B, r.winner(), r.reason());
-            assertTrue(r.reason().contains("does not bind"), r.reason());
+            assertEquals(-1, r.node(), "no descent with a forward pass that does not bind: " + r.reason());
         }
     }
 }
