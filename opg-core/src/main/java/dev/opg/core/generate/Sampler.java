@@ -149,74 +149,76 @@ public final class Sampler {
     }
 
     /**
-     * The first {@code limit} entries of {@link #order(float[])}, the same ids in the same order:
-     * the keys are distinct (each holds its id), so selecting the {@code limit} smallest keys and
-     * sorting only those gives exactly the prefix a full sort gives, without sorting the whole
-     * vocabulary for every token (top-k sampling reads k entries).
+     * The first {@code limit} entries of {@link #order(float[])} (at least those; all of them where
+     * {@code limit} is not small), the same ids in the same order: the keys are distinct (each
+     * holds its id), so the {@code limit} smallest keys, sorted, are exactly the prefix a full sort
+     * gives, without sorting the whole vocabulary for every token (top-k sampling reads k entries).
      */
     static int[] order(float[] logits, int limit) {
         long[] keys = keys(logits);
         int n = keys.length;
+        long[] first;
         if (limit < n / 4) {
-            select(keys, limit);
-            Arrays.sort(keys, 0, limit);
+            first = smallest(keys, limit);
         } else {
             Arrays.sort(keys);
+            first = keys;
             limit = n;
         }
         int[] order = new int[limit];
         for (int i = 0; i < limit; i++) {
-            order[i] = (int) (keys[i] & 0xffffffffL);
+            order[i] = (int) (first[i] & 0xffffffffL);
         }
         return order;
     }
 
-    /** Rearranges {@code a} so that its {@code k} smallest values come first (in any order): quickselect, median-of-three pivots. */
-    private static void select(long[] a, int k) {
-        int lo = 0;
-        int hi = a.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            long x = a[lo];
-            long y = a[mid];
-            long z = a[hi];
-            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    long t = a[i];
-                    a[i] = a[j];
-                    a[j] = t;
-                    i++;
-                    j--;
-                }
-            }
-            // [lo, j] <= pivot <= [i, hi]; the k-th smallest (index k - 1) lies in one of the parts
-            if (k - 1 <= j) {
-                hi = j;
-            } else if (k - 1 >= i) {
-                lo = i;
-            } else {
-                return;
+    /**
+     * The {@code k} smallest of {@code keys} ({@code 1 <= k <= keys.length}), ascending: a max-heap
+     * of the k smallest so far, which most keys leave after one comparison with its top.
+     */
+    private static long[] smallest(long[] keys, int k) {
+        long[] heap = Arrays.copyOf(keys, k);
+        for (int i = k / 2 - 1; i >= 0; i--) {
+            siftDown(heap, i, k);
+        }
+        for (int i = k; i < keys.length; i++) {
+            if (keys[i] < heap[0]) {
+                heap[0] = keys[i];
+                siftDown(heap, 0, k);
             }
         }
+        Arrays.sort(heap);
+        return heap;
+    }
+
+    private static void siftDown(long[] h, int i, int n) {
+        long x = h[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && h[c + 1] > h[c]) {
+                c++;
+            }
+            if (h[c] <= x) {
+                break;
+            }
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = x;
     }
 
     private static long[] keys(float[] logits) {
         // one primitive sort: the high half orders logits from largest down, the low half ids up
         long[] keys = new long[logits.length];
         for (int i = 0; i < keys.length; i++) {
-            float v = logits[i] == 0f ? 0f : logits[i]; // -0.0 sorts as 0.0
-            int bits = Float.floatToRawIntBits(v);
-            int ascending = bits < 0 ? ~bits : bits | 0x80000000; // unsigned order = numeric order
-            long descending = 0xffffffffL - Integer.toUnsignedLong(ascending);
+            // + 0.0f turns -0.0 into 0.0 (so they sort as equal) and leaves every other non-NaN value as it is
+            int bits = Float.floatToRawIntBits(logits[i] + 0.0f);
+            // unsigned order = numeric order: negative values have every bit flipped, others the sign bit set (no branch)
+            int ascending = bits ^ ((bits >> 31) | 0x80000000);
+            long descending = ~ascending & 0xffffffffL;
             // flipping the sign bit makes the signed order of the keys their unsigned order
             keys[i] = ((descending << 32) | i) ^ Long.MIN_VALUE;
         }

@@ -74,6 +74,38 @@ class FixedCostTest {
         }
     }
 
+    /** The order is the spec's: larger logits first, -0.0 equal to 0.0, equal logits by ascending id (a naive comparator sort). */
+    @Test
+    void theOrderIsLogitsDescendingThenIdsAscending() {
+        Random r = new Random(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + r.nextInt(300);
+            float[] logits = new float[n];
+            for (int i = 0; i < n; i++) {
+                int kind = r.nextInt(8);
+                logits[i] = switch (kind) {
+                    case 0 -> Float.NEGATIVE_INFINITY;
+                    case 1 -> -0.0f;
+                    case 2 -> 0.0f;
+                    case 3 -> Float.MIN_VALUE * (r.nextBoolean() ? 1 : -1);
+                    case 4 -> -Float.MAX_VALUE;
+                    default -> (float) r.nextGaussian() * (r.nextBoolean() ? 1e-3f : 10f);
+                };
+            }
+            Integer[] ids = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = i;
+            }
+            Arrays.sort(ids, (x, y) -> {
+                float a = logits[x] == 0f ? 0f : logits[x];
+                float b = logits[y] == 0f ? 0f : logits[y];
+                return a != b ? Float.compare(b, a) : Integer.compare(x, y);
+            });
+            int[] want = Arrays.stream(ids).mapToInt(Integer::intValue).toArray();
+            assertArrayEquals(want, Sampler.order(logits), "trial " + trial);
+        }
+    }
+
     @Test
     void asciiNamesEncodeAsTheStrictEncoderDoes() {
         for (String s : List.of("", "/layers.0/attn/MatMul", "present.1.value", "a\u007f")) {

@@ -291,6 +291,19 @@ public final class GenerationVerifier {
     }
 
     /** FULL: each forward pass's bound inputs are the ones the model is fed, and each token reads the cache the previous one wrote. */
+    /** Whether {@code bound} names exactly {@code names}, in order. */
+    private static boolean namesAre(List<NamedDigest> bound, List<String> names) {
+        if (bound.size() != names.size()) {
+            return false;
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (!bound.get(i).name().equals(names.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private GenerationReport dataflow(GenerationTranscript t, String check) {
         GenerationHeader h = t.header();
         List<String> inNames = model.nodeRunner().inputNames();
@@ -303,9 +316,9 @@ public final class GenerationVerifier {
         int[] presentIndex = presentNames.stream().mapToInt(outNames::indexOf).toArray();
         for (int i = 0; i < t.segments().size(); i++) {
             TokenRecord r = t.segments().get(i).record();
-            List<String> gotIn = r.inputs().stream().map(NamedDigest::name).toList();
-            List<String> gotOut = r.outputs().stream().map(NamedDigest::name).toList();
-            if (!gotIn.equals(inNames) || !gotOut.equals(outNames)) {
+            if (!namesAre(r.inputs(), inNames) || !namesAre(r.outputs(), outNames)) {
+                List<String> gotIn = r.inputs().stream().map(NamedDigest::name).toList();
+                List<String> gotOut = r.outputs().stream().map(NamedDigest::name).toList();
                 return GenerationReport.invalid(check, t.root(), i, "token " + i + " binds inputs " + gotIn + " and outputs " + gotOut
                         + "; the model's are " + inNames + " and " + outNames);
             }
