@@ -323,10 +323,10 @@ public final class Generator {
         List<Digest> presentDigests = new ArrayList<>();
         for (int c = 0; c < presents.size(); c++) {
             NDArray a = presents.get(c);
-            long[] shape = a.getShape().getShape();
+            long[] shape = DecoderModel.shapeOf(a);
             if (shape.length != 4 || shape[0] != 1 || shape[1] != model.heads() || shape[3] != model.headDim()
                     || shape[2] != pastLength + fed) {
-                throw new GenerationException("cache output " + a.getName() + " has shape " + a.getShape() + "; expected [1, "
+                throw new GenerationException("cache output " + a.getName() + " has shape " + java.util.Arrays.toString(shape) + "; expected [1, "
                         + model.heads() + ", " + (pastLength + fed) + ", " + model.headDim() + "] (generation.json numHeads/headDim)");
             }
             Digest d = KvDigest.extend(pastDigests.get(c), DType.fromDjl(a.getDataType()), shape,
