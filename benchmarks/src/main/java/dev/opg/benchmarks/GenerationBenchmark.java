@@ -38,9 +38,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       segment per token, at each granularity;
  *   <li>{@code verifyFast}: the fast check of the block transcript (one teacher-forced prefill of
  *       259 positions); {@code verifyExact}: exact replay;
- *   <li>{@code pairedBlock}, {@code pairedFast}: {@code proveBlock} and {@code verifyFast} each
- *       against {@code plain} in the same call, timed apart ({@link Interleaved}): the ratios
- *       RESULTS.md judges, robust to a load that drifts between forks.
+ *   <li>{@code plainExposed}: {@code plain} through the block-granularity session (the block
+ *       boundaries exposed by ONNX Runtime, nothing hashed): the part of the proving overhead that
+ *       is exposing the boundaries;
+ *   <li>{@code pairedBlock}, {@code pairedFast}, {@code pairedExposed}: {@code proveBlock},
+ *       {@code verifyFast} and {@code plainExposed} each against {@code plain} in the same call,
+ *       timed apart ({@link Interleaved}): the ratios RESULTS.md judges, robust to a load that
+ *       drifts between forks.
  * </ul>
  *
  * One operation is a whole 256-token generation (or its check): per-token cost is the score / 256.
@@ -80,6 +84,8 @@ public class GenerationBenchmark {
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         if (method.equals("pairedBlock")) {
             pairsPerCall = Interleaved.pairsPerCall(this::plain, this::proveBlock);
+        } else if (method.equals("pairedExposed")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, this::plainExposed);
         } else if (method.equals("pairedFast")) {
             pairsPerCall = Interleaved.pairsPerCall(this::plain, this::verifyFast);
         }
@@ -176,6 +182,12 @@ public class GenerationBenchmark {
         return generator.generatePlain(prompt, request.sampling());
     }
 
+    /** {@link #plain} through the block session: the block boundaries exposed by ONNX Runtime, nothing hashed. */
+    @Benchmark
+    public List<Integer> plainExposed() {
+        return generator.generatePlain(prompt, request.sampling(), Granularity.BLOCK, transcript.header().cuts());
+    }
+
     @Benchmark
     public GenerationTranscript proveBlock() {
         return generator.generate(request, null);
@@ -209,6 +221,12 @@ public class GenerationBenchmark {
     @Benchmark
     public GenerationTranscript pairedBlock(Interleaved pair) {
         return pair.pairs(pairsPerCall, this::plain, this::proveBlock);
+    }
+
+    /** {@link #plainExposed} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public List<Integer> pairedExposed(Interleaved pair) {
+        return pair.pairs(pairsPerCall, this::plain, this::plainExposed);
     }
 
     /** {@link #verifyFast} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */

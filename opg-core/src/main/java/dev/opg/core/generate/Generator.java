@@ -394,7 +394,16 @@ public final class Generator {
      * (output granularity, no hashing): the baseline of the proving overhead. Returns the tokens.
      */
     public List<Integer> generatePlain(List<Integer> prompt, SamplingParams sampling) {
-        ModelRunner runner = model.runner(Granularity.OUTPUT, null);
+        return generatePlain(prompt, sampling, Granularity.OUTPUT, null);
+    }
+
+    /**
+     * {@link #generatePlain(List, SamplingParams)} through the model's runner at {@code g} with
+     * {@code cuts} (at block granularity: the one ONNX Runtime session that exposes the block
+     * boundaries), nothing hashed or recorded: what exposing the boundaries costs by itself.
+     */
+    public List<Integer> generatePlain(List<Integer> prompt, SamplingParams sampling, Granularity g, List<String> cuts) {
+        ModelRunner runner = model.runner(g, cuts);
         List<Integer> tokens = new ArrayList<>();
         NDManager prev = null;
         NDManager scope = model.manager().newSubManager();
