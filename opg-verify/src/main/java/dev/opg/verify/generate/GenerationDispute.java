@@ -1,36 +1,36 @@
 package dev.opg.verify.generate;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import dev.opg.core.Digest;
 import dev.opg.core.generate.Commitment;
 import dev.opg.core.generate.DecoderModel;
 import dev.opg.core.generate.GenerationException;
+import dev.opg.core.generate.GenerationHeader;
 import dev.opg.core.generate.GenerationTranscript;
 import dev.opg.core.generate.Generator;
+import dev.opg.core.generate.KvDigest;
 import dev.opg.core.generate.KvWitness;
 import dev.opg.core.generate.Segment;
 import dev.opg.core.merkle.MerkleTree;
-import dev.opg.verify.DisputeRefusedException;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.Model;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import dev.opg.core.generate.GenerationHeader;
-import dev.opg.core.generate.KvDigest;
 import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.witness.WitnessTensor;
+import dev.opg.verify.DisputeRefusedException;
 import dev.opg.verify.DjlReference;
 import dev.opg.verify.Referee;
 import dev.opg.verify.TensorSource;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Settles a dispute between two generation transcripts of the same header (spec section 4.12):
