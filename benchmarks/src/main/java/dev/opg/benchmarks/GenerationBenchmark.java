@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Verifiable text generation with the committed decoder (opg-examples/models/kjv-gpt), 256 new
@@ -36,11 +37,18 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code proveBlock}, {@code proveNode}, {@code proveOutput}: {@code Generator.generate}, one
  *       segment per token, at each granularity;
  *   <li>{@code verifyFast}: the fast check of the block transcript (one teacher-forced prefill of
- *       259 positions); {@code verifyExact}: exact replay.
+ *       259 positions); {@code verifyExact}: exact replay;
+ *   <li>{@code plainExposed}: {@code plain} through the block-granularity session (the block
+ *       boundaries exposed by ONNX Runtime, nothing hashed): the part of the proving overhead that
+ *       is exposing the boundaries;
+ *   <li>{@code pairedBlock}, {@code pairedFast}, {@code pairedExposed}: {@code proveBlock},
+ *       {@code verifyFast} and {@code plainExposed} each against {@code plain} in the same call,
+ *       timed apart ({@link Interleaved}): the ratios RESULTS.md judges, robust to a load that
+ *       drifts between forks.
  * </ul>
  *
  * One operation is a whole 256-token generation (or its check): per-token cost is the score / 256.
- * Bytes per token of each commitment are printed by the setup (and measured in opg-verify's
+ * Bytes per token of each commitment are facts recorded by the setup (and measured in opg-verify's
  * CompactCommitmentTest).
  */
 @State(Scope.Thread)
@@ -67,7 +75,28 @@ public class GenerationBenchmark {
         throw new IllegalStateException("opg-examples/models/kjv-gpt not found; run from the repository root");
     }
 
+    /** Pairs per call of a {@code paired*} benchmark ({@link Interleaved#pairsPerCall}). */
+    private int pairsPerCall = 1;
+
     @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) {
+        setUp();
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        if (method.equals("pairedBlock")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, this::proveBlock);
+        } else if (method.equals("pairedExposed")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, this::plainExposed);
+        } else if (method.equals("pairedFast")) {
+            pairsPerCall = Interleaved.pairsPerCall(this::plain, this::verifyFast);
+        }
+    }
+
+    /**
+     * Opens the model, generates the transcript the checks check, and records the bytes per token
+     * of each commitment as facts ({@link Facts}): the full transcript's JSON at each granularity,
+     * the compact transcript's JSON, and the compact commitment itself (the root and the
+     * per-token sketches, 32 + 2k n bytes for n tokens).
+     */
     public void setUp() {
         model = DecoderModel.open(modelDir(), OnnxProfiles.apply(1, 1, 0));
         generator = new Generator(model);
@@ -77,9 +106,15 @@ public class GenerationBenchmark {
         transcript = generator.generate(request, null);
         for (Granularity g : Granularity.values()) {
             GenerationTranscript t = generator.generate(request.at(g), null);
-            System.err.printf("bytes/token at %s: full JSON %.1f, compact JSON %.1f, compact commitment %.3f%n", g.specName(),
-                    (double) GenerationCodec.encode(t).length / TOKENS, (double) GenerationCodec.encode(t.toCompact()).length / TOKENS,
-                    (32.0 + 2.0 * t.header().sketchDimension() * TOKENS) / TOKENS);
+            int n = t.tokens().size();
+            double full = (double) GenerationCodec.encode(t).length / n;
+            double compactJson = (double) GenerationCodec.encode(t.toCompact()).length / n;
+            double compact = (32.0 + 2.0 * t.header().sketchDimension() * n) / n;
+            Facts.put("generation." + g.specName() + ".fullJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", full));
+            Facts.put("generation." + g.specName() + ".compactJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", compactJson));
+            Facts.put("generation.compactCommitmentBytesPerToken", String.format(java.util.Locale.ROOT, "%.3f", compact));
+            System.err.printf("bytes/token at %s: full JSON %.1f, compact JSON %.1f, compact commitment %.3f%n", g.specName(), full,
+                    compactJson, compact);
         }
     }
 
@@ -147,6 +182,12 @@ public class GenerationBenchmark {
         return generator.generatePlain(prompt, request.sampling());
     }
 
+    /** {@link #plain} through the block session: the block boundaries exposed by ONNX Runtime, nothing hashed. */
+    @Benchmark
+    public List<Integer> plainExposed() {
+        return generator.generatePlain(prompt, request.sampling(), Granularity.BLOCK, transcript.header().cuts());
+    }
+
     @Benchmark
     public GenerationTranscript proveBlock() {
         return generator.generate(request, null);
@@ -174,5 +215,23 @@ public class GenerationBenchmark {
     @Benchmark
     public GenerationReport verifyExact() {
         return verifier.exact(transcript);
+    }
+
+    /** {@link #proveBlock} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public GenerationTranscript pairedBlock(Interleaved pair) {
+        return pair.pairs(pairsPerCall, this::plain, this::proveBlock);
+    }
+
+    /** {@link #plainExposed} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public List<Integer> pairedExposed(Interleaved pair) {
+        return pair.pairs(pairsPerCall, this::plain, this::plainExposed);
+    }
+
+    /** {@link #verifyFast} and {@link #plain} alternately in one call, timed apart ({@link Interleaved}). */
+    @Benchmark
+    public GenerationReport pairedFast(Interleaved pair) {
+        return pair.pairs(pairsPerCall, this::plain, this::verifyFast);
     }
 }

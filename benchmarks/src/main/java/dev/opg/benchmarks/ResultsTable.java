@@ -217,6 +217,30 @@ public final class ResultsTable {
                         Goal.RATIO_AT_MOST_K_OVER_L, 2, "<= 2/L", "steps." + MODELS[i]));
             }
         }
+        // Text generation (GenerationBenchmark): 256 new tokens of the example decoder, one operation per generation
+        String gen = "GenerationBenchmark.";
+        m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved", gen + "pairedBlock", "", 1.10));
+        m.add(paired("generate 256 tokens: plain through the block session (boundaries exposed, nothing hashed) vs plain, interleaved",
+                gen + "pairedExposed", "", Double.POSITIVE_INFINITY));
+        m.add(paired("fast check of a 256-token generation vs generating it, interleaved", gen + "pairedFast", "", 0.20));
+        m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation", gen + "proveBlock", gen + "plain",
+                Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+        m.add(new Measure("generate 256 tokens: prove FULL (output) vs plain generation", gen + "proveOutput", gen + "plain", Goal.INFO,
+                Double.NaN, "(reference)"));
+        m.add(new Measure("generate 256 tokens: prove FULL (node) vs plain generation", gen + "proveNode", gen + "plain", Goal.INFO,
+                Double.NaN, "(reference)"));
+        m.add(new Measure("fast check of a 256-token generation vs generating it", gen + "verifyFast", gen + "plain", Goal.RATIO_AT_MOST,
+                0.20, "<= 0.2x"));
+        m.add(new Measure("exact replay of a 256-token generation vs generating it", gen + "verifyExact", gen + "plain", Goal.INFO,
+                Double.NaN, "(reference)"));
+        for (String g : new String[] {"block", "output", "node"}) {
+            m.add(new Measure("generation, bytes per token: FULL transcript JSON (" + g + ")", "bytes", null, Goal.FACT, Double.NaN,
+                    "(reference)", "generation." + g + ".fullJsonBytesPerToken"));
+        }
+        m.add(new Measure("generation, bytes per token: compact transcript JSON (block)", "bytes", null, Goal.FACT, Double.NaN,
+                "(reference)", "generation.block.compactJsonBytesPerToken"));
+        m.add(new Measure("generation, bytes per token: compact commitment (root + sketches), 256 tokens", "bytes", null, Goal.FACT,
+                Double.NaN, "<= 8", "generation.compactCommitmentBytesPerToken"));
         // Dispute rows (DisputeBenchmark, to come) go here, after verification and before bisection.
         m.add(new Measure("bisection, two 1,000-step transcripts (vs comparing them leaf by leaf)", "BisectionBenchmark.bisect",
                 "BisectionBenchmark.linearCompare", Goal.INFO, Double.NaN, "(reference)"));

@@ -41,6 +41,11 @@ public final class Digest implements Comparable<Digest> {
         return bytes[index];
     }
 
+    /** Copies the 32 bytes into {@code dst} from {@code offset} on. */
+    public void copyTo(byte[] dst, int offset) {
+        System.arraycopy(bytes, 0, dst, offset, SIZE);
+    }
+
     public String hex() {
         return Hex.encode(bytes);
     }

@@ -455,7 +455,21 @@ public final class DecoderModel implements AutoCloseable {
         if (b == null) {
             return TensorDigest.of(a);
         }
-        return TensorDigest.of(DType.fromDjl(a.getDataType()), a.getShape().getShape(), b);
+        return TensorDigest.of(DType.fromDjl(a.getDataType()), shapeOf(a), b);
+    }
+
+    /**
+     * The dimensions of {@code a}: read from ONNX Runtime's tensor where it is one (DJL builds a
+     * {@code Shape} object for each new array, a fixed cost per value hashed per token), else from DJL.
+     */
+    static long[] shapeOf(NDArray a) {
+        if (a instanceof ai.djl.onnxruntime.engine.OrtNDArray o) {
+            ai.onnxruntime.OnnxTensor t = o.getTensor();
+            if (t != null) {
+                return t.getInfo().getShape();
+            }
+        }
+        return a.getShape().getShape();
     }
 
     @Override

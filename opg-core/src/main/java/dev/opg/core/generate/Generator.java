@@ -187,40 +187,61 @@ public final class Generator {
         ModelRunner runner = model.runner(header.granularity(), header.granularity() == Granularity.BLOCK ? header.cuts() : null);
         int p = header.promptTokens().size();
         try (NDManager scope = model.manager().newSubManager()) {
-            int[] ids;
-            int pastLength;
-            NDList past = null;
-            if (t == 0) {
-                ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
-                pastLength = 0;
-            } else {
-                ids = new int[] {tokens.get(t - 1)};
-                pastLength = p + t - 1;
-                if (witness == null) {
-                    throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
-                            + " positions before it (a KV witness)");
-                }
-                past = new NDList();
-                List<String> names = model.pastNames();
-                if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
-                    throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
-                            + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
-                }
-                for (int i = 0; i < names.size(); i++) {
-                    Digest d = witness.prefixDigest(i, pastLength);
-                    if (!d.equals(pastDigests.get(i))) {
-                        throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
-                                + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
-                    }
-                    past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
-                            model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
-                }
-            }
-            NDList inputs = model.inputs(scope, ids, pastLength, past);
-            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, header.sampling(), header.position(t), t,
+            NDList inputs = forwardInputs(scope, header, tokens, t, witness, pastDigests);
+            int fed = t == 0 ? p : 1;
+            int pastLength = t == 0 ? 0 : p + t - 1;
+            Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, fed, header.sampling(), header.position(t), t,
                     header.sketchDimension());
             return new Rerun(o.segment, o.logits);
         }
+    }
+
+    /**
+     * The model inputs of the forward pass of generated token {@code t} of the generation
+     * {@code header} commits to, as {@link #generate} fed them (arrays of {@code scope}, named by
+     * the model's inputs): the prompt for token 0; else token t-1 fed after the cache of the
+     * positions before it, taken from {@code witness} and checked first against
+     * {@code pastDigests}, the KV digests the transcript commits for the cache token t read. What
+     * a dispute about token t agrees on before anything runs.
+     *
+     * @throws GenerationException if the witness is missing or is not the committed cache
+     */
+    public NDList forwardInputs(NDManager scope, GenerationHeader header, List<Integer> tokens, int t, KvWitness witness,
+            List<Digest> pastDigests) {
+        int p = header.promptTokens().size();
+        if (t < 0 || t > tokens.size()) {
+            throw new GenerationException("the generation has no token " + t + "; it has " + tokens.size());
+        }
+        int[] ids;
+        int pastLength;
+        NDList past = null;
+        if (t == 0) {
+            ids = header.promptTokens().stream().mapToInt(Integer::intValue).toArray();
+            pastLength = 0;
+        } else {
+            ids = new int[] {tokens.get(t - 1)};
+            pastLength = p + t - 1;
+            if (witness == null) {
+                throw new GenerationException("re-running token " + t + " needs the cache of the " + pastLength
+                        + " positions before it (a KV witness)");
+            }
+            past = new NDList();
+            List<String> names = model.pastNames();
+            if (witness.tensors() != names.size() || witness.heads() != model.heads() || witness.headDim() != model.headDim()) {
+                throw new GenerationException("the KV witness holds " + witness.tensors() + " caches of " + witness.heads() + " heads of "
+                        + witness.headDim() + "; this model has " + names.size() + " of " + model.heads() + " heads of " + model.headDim());
+            }
+            for (int i = 0; i < names.size(); i++) {
+                Digest d = witness.prefixDigest(i, pastLength);
+                if (!d.equals(pastDigests.get(i))) {
+                    throw new GenerationException("the witness's " + names.get(i) + " over " + pastLength + " positions has KV digest "
+                            + d.hex() + "; the transcript commits " + pastDigests.get(i).hex() + " for token " + t);
+                }
+                past.add(scope.create(witness.prefix(i, pastLength), new ai.djl.ndarray.types.Shape(1, model.heads(), pastLength,
+                        model.headDim()), ai.djl.ndarray.types.DataType.FLOAT32));
+            }
+        }
+        return model.inputs(scope, ids, pastLength, past);
     }
 
     /** A re-run token: its segment and the logit row its token was drawn from. */
@@ -273,11 +294,20 @@ public final class Generator {
      */
     public Outcome segment(ModelRunner runner, NDManager scope, NDList inputs, int pastLength, List<Digest> pastDigests, int fed,
             SamplingParams sampling, long position, int index, int k) {
-        List<String[]> names = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         List<NDList[]> io = new ArrayList<>();
-        StepSink sink = (name, in, out) -> {
-            names.add(new String[] {name});
-            io.add(new NDList[] {in, out});
+        List<List<String>> partition = new ArrayList<>(1);
+        StepSink sink = new StepSink() {
+            @Override
+            public void step(String name, NDList in, NDList out) {
+                names.add(name);
+                io.add(new NDList[] {in, out});
+            }
+
+            @Override
+            public void partition(List<String> cuts) {
+                partition.add(cuts); // the runner's own partition for this pass, no second plan lookup
+            }
         };
         NDList out = model.run(runner, scope, inputs, sink);
         Map<NDArray, Digest> known = new IdentityHashMap<>();
@@ -293,10 +323,10 @@ public final class Generator {
         List<Digest> presentDigests = new ArrayList<>();
         for (int c = 0; c < presents.size(); c++) {
             NDArray a = presents.get(c);
-            long[] shape = a.getShape().getShape();
+            long[] shape = DecoderModel.shapeOf(a);
             if (shape.length != 4 || shape[0] != 1 || shape[1] != model.heads() || shape[3] != model.headDim()
                     || shape[2] != pastLength + fed) {
-                throw new GenerationException("cache output " + a.getName() + " has shape " + a.getShape() + "; expected [1, "
+                throw new GenerationException("cache output " + a.getName() + " has shape " + java.util.Arrays.toString(shape) + "; expected [1, "
                         + model.heads() + ", " + (pastLength + fed) + ", " + model.headDim() + "] (generation.json numHeads/headDim)");
             }
             Digest d = KvDigest.extend(pastDigests.get(c), DType.fromDjl(a.getDataType()), shape,
@@ -319,14 +349,15 @@ public final class Generator {
             for (NDArray a : io.get(s)[1]) {
                 so.add(known.computeIfAbsent(a, model::digest));
             }
-            steps.add(Step.full(s, names.get(s)[0], si, so));
+            steps.add(Step.full(s, names.get(s), si, so));
         }
         NDArray logits = model.output(out, DecoderModel.LOGITS);
         float[] row = model.logitsRow(logits, fed - 1);
         Sampler.Choice choice = Sampler.choose(row, sampling, position);
         short[] sketch = LogitSketch.sketch(row, k);
         TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, choice.token(), sketch);
-        List<String> cutsSeen = runner.granularity() == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
+        List<String> cutsSeen = runner.granularity() != Granularity.BLOCK ? List.of()
+                : partition.isEmpty() ? runner.cuts(inputs) : partition.get(0);
         return new Outcome(new Segment(steps, record), presents, presentDigests, row, cutsSeen);
     }
 
@@ -363,7 +394,16 @@ public final class Generator {
      * (output granularity, no hashing): the baseline of the proving overhead. Returns the tokens.
      */
     public List<Integer> generatePlain(List<Integer> prompt, SamplingParams sampling) {
-        ModelRunner runner = model.runner(Granularity.OUTPUT, null);
+        return generatePlain(prompt, sampling, Granularity.OUTPUT, null);
+    }
+
+    /**
+     * {@link #generatePlain(List, SamplingParams)} through the model's runner at {@code g} with
+     * {@code cuts} (at block granularity: the one ONNX Runtime session that exposes the block
+     * boundaries), nothing hashed or recorded: what exposing the boundaries costs by itself.
+     */
+    public List<Integer> generatePlain(List<Integer> prompt, SamplingParams sampling, Granularity g, List<String> cuts) {
+        ModelRunner runner = model.runner(g, cuts);
         List<Integer> tokens = new ArrayList<>();
         NDManager prev = null;
         NDManager scope = model.manager().newSubManager();

@@ -25,21 +25,44 @@ public final class LogitSketch {
     public static double[] project(float[] logits, int k) {
         double[] y = new double[k];
         for (int j = 0; j < k; j++) {
+            boolean[] negative = signs(j, logits.length);
             double acc = 0;
-            byte[] signs = null;
             for (int i = 0; i < logits.length; i++) {
-                if (i % 256 == 0) {
-                    signs = signBlock(j, i / 256);
-                }
-                int bit = (signs[(i % 256) / 8] >> (i % 8)) & 1;
-                if (logits[i] == Float.NEGATIVE_INFINITY) {
+                float v = logits[i];
+                if (v == Float.NEGATIVE_INFINITY) {
                     continue; // a masked token is left out
                 }
-                acc += bit == 1 ? -(double) logits[i] : (double) logits[i];
+                acc += negative[i] ? -(double) v : (double) v;
             }
             y[j] = acc;
         }
         return y;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Long, boolean[]> EXPANDED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The signs of value {@code j} for logits 0..n-1, one flag a logit (true: -1), expanded from
+     * {@link #signBlock} once per (j, n) and kept: the sketch is drawn for every generated token
+     * over the same vocabulary, and reading the bits again for each was a fixed cost per token.
+     */
+    static boolean[] signs(int j, int n) {
+        long key = ((long) j << 32) | n;
+        boolean[] s = EXPANDED.get(key);
+        if (s == null) {
+            s = new boolean[n];
+            byte[] block = null;
+            for (int i = 0; i < n; i++) {
+                if (i % 256 == 0) {
+                    block = signBlock(j, i / 256);
+                }
+                s[i] = ((block[(i % 256) / 8] >> (i % 8)) & 1) == 1;
+            }
+            if (EXPANDED.size() < 256) {
+                EXPANDED.put(key, s);
+            }
+        }
+        return s;
     }
 
     /** The committed form: each value rounded to float32, then to float16, as raw bits. */

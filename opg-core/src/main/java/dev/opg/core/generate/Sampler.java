@@ -91,8 +91,8 @@ public final class Sampler {
         if (p.isGreedy()) {
             return new Choice(argmax(logits), 0, 1);
         }
-        int[] order = order(logits);
         int kept = p.topK() == 0 ? logits.length : Math.min(p.topK(), logits.length);
+        int[] order = order(logits, kept); // only the first `kept` are read below
         double m = logits[order[0]];
         double t = p.temperature();
         double[] w = new double[kept];
@@ -145,22 +145,84 @@ public final class Sampler {
 
     /** Token ids by logit, largest first, equal logits by ascending id ({@code -0.0 == 0.0}). */
     static int[] order(float[] logits) {
+        return order(logits, logits.length);
+    }
+
+    /**
+     * The first {@code limit} entries of {@link #order(float[])} (at least those; all of them where
+     * {@code limit} is not small), the same ids in the same order: the keys are distinct (each
+     * holds its id), so the {@code limit} smallest keys, sorted, are exactly the prefix a full sort
+     * gives, without sorting the whole vocabulary for every token (top-k sampling reads k entries).
+     */
+    static int[] order(float[] logits, int limit) {
+        long[] keys = keys(logits);
+        int n = keys.length;
+        long[] first;
+        if (limit < n / 4) {
+            first = smallest(keys, limit);
+        } else {
+            Arrays.sort(keys);
+            first = keys;
+            limit = n;
+        }
+        int[] order = new int[limit];
+        for (int i = 0; i < limit; i++) {
+            order[i] = (int) (first[i] & 0xffffffffL);
+        }
+        return order;
+    }
+
+    /**
+     * The {@code k} smallest of {@code keys} ({@code 1 <= k <= keys.length}), ascending: a max-heap
+     * of the k smallest so far, which most keys leave after one comparison with its top.
+     */
+    private static long[] smallest(long[] keys, int k) {
+        long[] heap = Arrays.copyOf(keys, k);
+        for (int i = k / 2 - 1; i >= 0; i--) {
+            siftDown(heap, i, k);
+        }
+        for (int i = k; i < keys.length; i++) {
+            if (keys[i] < heap[0]) {
+                heap[0] = keys[i];
+                siftDown(heap, 0, k);
+            }
+        }
+        Arrays.sort(heap);
+        return heap;
+    }
+
+    private static void siftDown(long[] h, int i, int n) {
+        long x = h[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && h[c + 1] > h[c]) {
+                c++;
+            }
+            if (h[c] <= x) {
+                break;
+            }
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = x;
+    }
+
+    private static long[] keys(float[] logits) {
         // one primitive sort: the high half orders logits from largest down, the low half ids up
         long[] keys = new long[logits.length];
         for (int i = 0; i < keys.length; i++) {
-            float v = logits[i] == 0f ? 0f : logits[i]; // -0.0 sorts as 0.0
-            int bits = Float.floatToRawIntBits(v);
-            int ascending = bits < 0 ? ~bits : bits | 0x80000000; // unsigned order = numeric order
-            long descending = 0xffffffffL - Integer.toUnsignedLong(ascending);
+            // + 0.0f turns -0.0 into 0.0 (so they sort as equal) and leaves every other non-NaN value as it is
+            int bits = Float.floatToRawIntBits(logits[i] + 0.0f);
+            // unsigned order = numeric order: negative values have every bit flipped, others the sign bit set (no branch)
+            int ascending = bits ^ ((bits >> 31) | 0x80000000);
+            long descending = ~ascending & 0xffffffffL;
             // flipping the sign bit makes the signed order of the keys their unsigned order
             keys[i] = ((descending << 32) | i) ^ Long.MIN_VALUE;
         }
-        Arrays.sort(keys);
-        int[] order = new int[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            order[i] = (int) (keys[i] & 0xffffffffL);
-        }
-        return order;
+        return keys;
     }
 
     static void check(float[] logits, long position) {

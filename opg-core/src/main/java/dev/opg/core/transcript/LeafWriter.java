@@ -3,12 +3,12 @@ package dev.opg.core.transcript;
 import dev.opg.core.Digest;
 import dev.opg.core.LimitExceededException;
 import dev.opg.core.MalformedInputException;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Writes the primitive fields of the spec's byte encodings: unsigned little-endian integers,
@@ -16,29 +16,41 @@ import java.nio.charset.StandardCharsets;
  * surrogates) are rejected rather than replaced, so that no two strings encode alike.
  */
 public final class LeafWriter {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    // A plain growable array: leaves are written a byte or a digest at a time, once or more per
+    // generated token, and ByteArrayOutputStream takes a lock for every byte.
+    private byte[] buf = new byte[256];
+    private int size;
 
     /** Starts an encoding with an ASCII domain tag and a one-byte version. */
     public LeafWriter(String tag, int version) {
-        out.writeBytes(tag.getBytes(StandardCharsets.US_ASCII));
+        bytes(tag.getBytes(StandardCharsets.US_ASCII));
         u8(version);
     }
 
+    private void room(int more) {
+        if (size + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, Math.addExact(size, more)));
+        }
+    }
+
     public LeafWriter u8(int v) {
-        out.write(v & 0xff);
+        room(1);
+        buf[size++] = (byte) v;
         return this;
     }
 
     public LeafWriter u32(long v) {
+        room(4);
         for (int i = 0; i < 4; i++) {
-            out.write((int) (v >>> (8 * i)) & 0xff);
+            buf[size++] = (byte) (v >>> (8 * i));
         }
         return this;
     }
 
     public LeafWriter u64(long v) {
+        room(8);
         for (int i = 0; i < 8; i++) {
-            out.write((int) (v >>> (8 * i)) & 0xff);
+            buf[size++] = (byte) (v >>> (8 * i));
         }
         return this;
     }
@@ -48,14 +60,16 @@ public final class LeafWriter {
     }
 
     public LeafWriter digest(Digest d) {
-        for (int i = 0; i < Digest.SIZE; i++) {
-            out.write(d.byteAt(i));
-        }
+        room(Digest.SIZE);
+        d.copyTo(buf, size);
+        size += Digest.SIZE;
         return this;
     }
 
     public LeafWriter bytes(byte[] b) {
-        out.writeBytes(b);
+        room(b.length);
+        System.arraycopy(b, 0, buf, size, b.length);
+        size += b.length;
         return this;
     }
 
@@ -63,12 +77,11 @@ public final class LeafWriter {
     public LeafWriter string(String s, int maxBytes, String what) {
         byte[] b = utf8(s, maxBytes, what);
         u32(b.length);
-        out.writeBytes(b);
-        return this;
+        return bytes(b);
     }
 
     public byte[] toByteArray() {
-        return out.toByteArray();
+        return Arrays.copyOf(buf, size);
     }
 
     /**
@@ -80,6 +93,14 @@ public final class LeafWriter {
     public static byte[] utf8(String s, int maxBytes, String what) {
         if (s == null) {
             throw new MalformedInputException(what + " is missing (null)");
+        }
+        if (s.length() <= maxBytes && isAscii(s)) {
+            // ASCII is its own UTF-8, one byte a char (the common case: step and value names)
+            byte[] a = new byte[s.length()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (byte) s.charAt(i);
+            }
+            return a;
         }
         byte[] b;
         try {
@@ -96,5 +117,14 @@ public final class LeafWriter {
             throw new LimitExceededException(what + " has " + b.length + " UTF-8 bytes; the cap is " + maxBytes);
         }
         return b;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 }

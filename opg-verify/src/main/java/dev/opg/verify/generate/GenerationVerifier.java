@@ -291,6 +291,19 @@ public final class GenerationVerifier {
     }
 
     /** FULL: each forward pass's bound inputs are the ones the model is fed, and each token reads the cache the previous one wrote. */
+    /** Whether {@code bound} names exactly {@code names}, in order. */
+    private static boolean namesAre(List<NamedDigest> bound, List<String> names) {
+        if (bound.size() != names.size()) {
+            return false;
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (!bound.get(i).name().equals(names.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private GenerationReport dataflow(GenerationTranscript t, String check) {
         GenerationHeader h = t.header();
         List<String> inNames = model.nodeRunner().inputNames();
@@ -299,11 +312,13 @@ public final class GenerationVerifier {
         List<String> presentNames = model.presentNames();
         Digest empty = model.emptyCacheDigest();
         int p = h.promptTokens().size();
+        int[] pastIndex = pastNames.stream().mapToInt(inNames::indexOf).toArray();
+        int[] presentIndex = presentNames.stream().mapToInt(outNames::indexOf).toArray();
         for (int i = 0; i < t.segments().size(); i++) {
             TokenRecord r = t.segments().get(i).record();
-            List<String> gotIn = r.inputs().stream().map(NamedDigest::name).toList();
-            List<String> gotOut = r.outputs().stream().map(NamedDigest::name).toList();
-            if (!gotIn.equals(inNames) || !gotOut.equals(outNames)) {
+            if (!namesAre(r.inputs(), inNames) || !namesAre(r.outputs(), outNames)) {
+                List<String> gotIn = r.inputs().stream().map(NamedDigest::name).toList();
+                List<String> gotOut = r.outputs().stream().map(NamedDigest::name).toList();
                 return GenerationReport.invalid(check, t.root(), i, "token " + i + " binds inputs " + gotIn + " and outputs " + gotOut
                         + "; the model's are " + inNames + " and " + outNames);
             }
@@ -319,7 +334,8 @@ public final class GenerationVerifier {
                     TensorDigest.ofInt64(pos, 1, pos.length)};
             String[] names = {DecoderModel.INPUT_IDS, DecoderModel.ATTENTION_MASK, DecoderModel.POSITION_IDS};
             for (int j = 0; j < names.length; j++) {
-                if (inNames.contains(names[j]) && !want[j].equals(r.input(names[j]))) {
+                int at0 = inNames.indexOf(names[j]); // the record binds the model's inputs in order (checked above)
+                if (at0 >= 0 && !want[j].equals(r.inputs().get(at0).digest())) {
                     // the pass of token i is fed token i-1: where they disagree, token i-1 is the first that may be wrong
                     int at = j == 0 && i > 0 ? i - 1 : i;
                     return GenerationReport.invalid(check, t.root(), at, "the forward pass of token " + i + " commits " + names[j]
@@ -328,8 +344,8 @@ public final class GenerationVerifier {
                 }
             }
             for (int c = 0; c < pastNames.size(); c++) {
-                Digest read = r.input(pastNames.get(c));
-                Digest written = i == 0 ? empty : t.segments().get(i - 1).record().output(presentNames.get(c));
+                Digest read = r.inputs().get(pastIndex[c]).digest();
+                Digest written = i == 0 ? empty : t.segments().get(i - 1).record().outputs().get(presentIndex[c]).digest();
                 if (!read.equals(written)) {
                     return GenerationReport.invalid(check, t.root(), i, "token " + i + " reads a " + pastNames.get(c) + " that is not the "
                             + (i == 0 ? "empty cache" : "cache token " + (i - 1) + " wrote"));
