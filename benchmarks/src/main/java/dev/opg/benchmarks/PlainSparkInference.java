@@ -96,7 +96,13 @@ final class PlainSparkInference {
             }
             types[i] = a.elementType();
         }
-        try (Model model = load(s, engine, profile)) {
+        String key = s.digest();
+        Model model = IDLE.computeIfAbsent(key, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).pollLast();
+        if (model == null) {
+            model = load(s, engine, profile);
+        }
+        boolean ok = false;
+        try {
             while (rows.hasNext()) {
                 Row row = rows.next();
                 try (NDManager m = model.getNDManager().newSubManager()) {
@@ -114,8 +120,21 @@ final class PlainSparkInference {
                     sink.accept(row.get(keyIndex), out);
                 }
             }
+            ok = true;
+        } finally {
+            if (ok) {
+                IDLE.get(key).addLast(model); // kept for the executor's next task, as opg-spark keeps its models
+            } else {
+                model.close();
+            }
         }
     }
+
+    /**
+     * Models this JVM's earlier tasks loaded, per settings digest: the baseline keeps its models
+     * between tasks as opg-spark does (ExecutorModels), so that the two differ only in proving.
+     */
+    private static final java.util.Map<String, java.util.Deque<Model>> IDLE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The model as opg-spark loads it, except that an ONNX session gets opg's session options. */
     private static Model load(ProveSettings s, String engine, DeterminismProfile profile) {
