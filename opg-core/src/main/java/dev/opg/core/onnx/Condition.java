@@ -17,13 +17,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The condition of one {@code If} node of a {@link Plan}: evaluated by a session over just the
  * nodes it depends on (its prefix), or read from the model input itself where it is one. The
- * answer is remembered per value of the model inputs the prefix reads, when those are small
- * ({@link #MAX_KEY_BYTES}): the nodes before the If are deterministic (random operators are
- * refused), so equal inputs give equal conditions.
+ * nodes before the If are deterministic (random operators are refused), so equal inputs give
+ * equal conditions, and the answer is remembered by what determines it:
+ * <ul>
+ *   <li>where {@link ShapeDependence} proves from the prefix that the condition is a function of
+ *       the dtypes and shapes of the model inputs alone (Silero VAD's nested conditions test the
+ *       shape of an intermediate), by the dtypes and shapes of the model inputs the prefix reads;</li>
+ *   <li>else by their dtypes, shapes and bytes, when those are small ({@link #MAX_KEY_BYTES}), and
+ *       not at all otherwise (the condition session runs on every input).</li>
+ * </ul>
  */
 final class Condition {
     /** Model inputs a condition depends on are remembered by value up to this many bytes in all. */
@@ -41,6 +48,10 @@ final class Condition {
     private final List<Proto> inits;
     /** The model inputs the prefix reads, in the order of the model's inputs. */
     private final List<String> inputs;
+    /** Null where the condition is proven a function of input dtypes and shapes alone; else why not. */
+    private final String valueDependence;
+    /** Condition sessions run so far (a test's view of what the cache saves). */
+    private final AtomicLong runs = new AtomicLong();
     /** Answers by {@link #key}. */
     private final Map<String, Boolean> answers = new ConcurrentHashMap<>();
     private OrtSession session;
@@ -67,15 +78,37 @@ final class Condition {
         }
         this.prefix = List.copyOf(pre);
         this.inputs = graph.inputNames.stream().filter(needed::contains).toList();
+        List<String> initNames = inits.stream().map(t -> t.string(OnnxGraph.T_NAME)).toList();
+        this.valueDependence = ShapeDependence.unproven(prefix, value, initNames, inputs);
+    }
+
+    /** Whether answers are remembered by input dtypes and shapes (proven to determine them), not bytes. */
+    boolean keyedByShapes() {
+        return valueDependence == null;
+    }
+
+    /** Why the answer is not keyed by shapes ({@code null} where it is). */
+    String valueDependence() {
+        return valueDependence;
+    }
+
+    /** How many times the condition session ran. */
+    long sessionRuns() {
+        return runs.get();
     }
 
     /** The branch the If takes on the model inputs {@code feeds}. */
     boolean evaluate(Map<String, OnnxTensor> feeds) throws OrtException {
+        return evaluate(feeds, true);
+    }
+
+    /** As {@link #evaluate(Map)}, without reading or filling the cache where {@code cached} is false (tests). */
+    boolean evaluate(Map<String, OnnxTensor> feeds, boolean cached) throws OrtException {
         OnnxTensor given = feeds.get(value);
         if (given != null) {
             return truth(given);
         }
-        String key = key(feeds);
+        String key = cached ? key(feeds) : null;
         if (key != null) {
             Boolean known = answers.get(key);
             if (known != null) {
@@ -83,6 +116,7 @@ final class Condition {
             }
         }
         boolean answer;
+        runs.incrementAndGet();
         try (OrtSession.Result r = session().run(feeds)) {
             OnnxValue v = r.get(value).orElseThrow(() -> new OpgException("ONNX Runtime returned no condition '" + value + "'"));
             answer = truth(v);
@@ -101,16 +135,21 @@ final class Condition {
     }
 
     /**
-     * The values of the model inputs the condition depends on (dtype, shape and bytes of each),
-     * or null where they are too large to remember.
+     * What determines the answer on {@code feeds}: the dtype and shape of each model input the
+     * prefix reads where the condition is proven to depend on nothing else, else also their bytes
+     * (null where those are too large to remember).
      */
     private String key(Map<String, OnnxTensor> feeds) {
-        StringBuilder k = new StringBuilder();
+        StringBuilder k = new StringBuilder(valueDependence == null ? "shapes:" : "values:");
         long bytes = 0;
         for (String in : inputs) {
             OnnxTensor t = feeds.get(in);
             if (t == null || t.getInfo().type == OnnxJavaType.STRING) {
                 return null;
+            }
+            if (valueDependence == null) {
+                k.append(in).append('|').append(t.getInfo().type).append(Arrays.toString(t.getInfo().getShape())).append(';');
+                continue;
             }
             long n = t.getInfo().getNumElements() * t.getInfo().type.size;
             bytes += n;

@@ -316,6 +316,11 @@ public final class OnnxRunner implements ModelRunner {
         return TensorBridge.view(array);
     }
 
+    /** The planner (tests look at the If conditions it resolves). */
+    Planner planner() {
+        return planner;
+    }
+
     /** Closes every ONNX Runtime session this runner opened. */
     @Override
     public void close() {

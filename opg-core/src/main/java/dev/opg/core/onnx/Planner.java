@@ -52,11 +52,21 @@ final class Planner {
 
     /** The plan with every If condition evaluated on the model inputs {@code feeds}. */
     Plan resolve(Map<String, OnnxTensor> feeds) throws OrtException {
+        return resolve(feeds, true);
+    }
+
+    /** As {@link #resolve(Map)}; where {@code cached} is false every condition is evaluated afresh (tests compare the two). */
+    Plan resolve(Map<String, OnnxTensor> feeds, boolean cached) throws OrtException {
         Plan p = root;
         while (p.ifIndex >= 0) {
-            p = p.child(p.condition().evaluate(feeds));
+            p = p.child(p.condition().evaluate(feeds, cached));
         }
         return p;
+    }
+
+    /** The plan of the model's own graph (before any If is resolved). */
+    Plan root() {
+        return root;
     }
 
     /** The plan for {@code inputs} bound to the model inputs {@code bound}. */
