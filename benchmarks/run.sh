@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the JMH suite in a short but honest configuration (1 fork, 2 warm-up and 3 measured
-# iterations of 1 s each; about 25 minutes on 2 cores, about 95 forks) and writes benchmarks/RESULTS.md.
+# iterations of 1 s each; about 30 minutes on 2 cores, about 100 forks) and writes benchmarks/RESULTS.md.
 #   benchmarks/run.sh                  everything
 #   benchmarks/run.sh 'Hashing|Merkle' a regular expression of benchmark classes; the rows it does
 #                                      not measure are kept from the previous RESULTS.md, each marked
