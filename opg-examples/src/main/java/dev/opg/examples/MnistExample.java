@@ -149,7 +149,7 @@ public final class MnistExample {
                 if (anchor && !transcripts.isEmpty()) {
                     batchRoot = anchorAll(transcripts, log);
                 }
-                log.println("the CLI checks the same files, e.g.:");
+                log.println("the CLI checks the same files (opg-examples/run.sh mnist DIR keeps them in DIR), e.g.:");
                 log.printf("  bin/opg verify %s --model %s --input %s%n", outDir.resolve("digit-0.json"), modelDir,
                         outDir.resolve("digit-0.npz"));
                 return new Result(accuracy, transcripts.size(), valid, batchRoot, outDir);

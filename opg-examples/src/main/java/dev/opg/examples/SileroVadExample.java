@@ -156,7 +156,7 @@ public final class SileroVadExample {
         log.printf("%d frames proven, %d ONNX nodes each; state chained frame to frame: %s%n", frames, stepsPerFrame, chained);
         log.printf("verified by re-execution: %d of %d sampled frames VALID%n", valid, verified);
         log.printf("batch root over all %d frame roots (what `opg anchor` would put on chain): %s%n", frames, batch.hex());
-        log.println("the CLI checks the saved frames, e.g.:");
+        log.println("the CLI checks the saved frames (opg-examples/run.sh vad DIR keeps them in DIR), e.g.:");
         log.printf("  bin/opg verify %s --model %s --input %s%n", outDir.resolve("frame-000.json"), onnx, outDir.resolve("frame-000.npz"));
         return new Result(frames, stepsPerFrame, probs, verified, valid, chained, batch);
     }
