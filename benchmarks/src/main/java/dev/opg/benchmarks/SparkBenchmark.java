@@ -22,11 +22,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -283,13 +281,11 @@ public class SparkBenchmark {
     }
 
     private static void delete(Path p) {
-        if (p == null || !Files.exists(p)) {
+        if (p == null) {
             return;
         }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
+        try {
+            dev.opg.core.io.FileTrees.delete(p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + p + ": " + e.getMessage(), e);
         }

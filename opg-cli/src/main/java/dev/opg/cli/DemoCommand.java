@@ -74,19 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
             return demo(dir);
         } finally {
             if (workDir == null) {
-                deleteTree(dir);
-            }
-        }
-    }
-
-    /** Removes a temporary tree the demo made (it holds only the demo's files). */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                dev.opg.core.io.FileTrees.delete(dir); // it holds only the demo's files
             }
         }
     }

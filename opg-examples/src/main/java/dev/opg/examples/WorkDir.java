@@ -3,8 +3,6 @@ package dev.opg.examples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** The directory an example writes into: the one its first argument names (kept), or a temporary one (removed at the end). */
 final class WorkDir implements AutoCloseable {
@@ -32,13 +30,8 @@ final class WorkDir implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (!temporary || !Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(path)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        if (temporary) {
+            dev.opg.core.io.FileTrees.delete(path);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.opg.spark;
 
-import ai.djl.Model;
-import dev.opg.core.djl.VerifiableModel;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.profile.DeterminismProfile;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,15 +26,11 @@ final class ExecutorModels {
     /** Idle models kept per executor JVM. */
     static final int MAX_IDLE = 4;
 
-    /** One loaded model with what it was loaded under. */
-    record Entry(String key, Model model, VerifiableModel verifiable, DeterminismProfile profile) implements AutoCloseable {
+    /** One loaded model with the profile it was loaded under. */
+    record Entry(String key, LoadedModel loaded, DeterminismProfile profile) implements AutoCloseable {
         @Override
         public void close() {
-            try {
-                verifiable.close();
-            } finally {
-                model.close();
-            }
+            loaded.close();
         }
     }
 

@@ -8,6 +8,7 @@ import dev.opg.core.OpgException;
 import dev.opg.core.djl.Prediction;
 import dev.opg.core.djl.VerifiableModel;
 import dev.opg.core.engine.EngineSupport;
+import dev.opg.core.model.LoadedModel;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
@@ -204,26 +205,18 @@ final class PartitionProver {
             entry = ExecutorModels.borrow(key);
             if (entry != null) {
                 LOG.info("partition {}: reusing {} loaded by an earlier task of this executor, model id {}", partition,
-                        s.model().path(), entry.verifiable().modelId().hex());
+                        s.model().path(), entry.loaded().verifiable().modelId().hex());
             } else {
                 long t0 = System.nanoTime();
                 String engine = s.model().engine();
                 // the profile is applied on this executor before its engine loads the model
                 DeterminismProfile p = EngineSupport.of(engine).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
-                Model m = s.model().load();
-                VerifiableModel v;
-                try {
-                    v = VerifiableModel.wrap(m, p, s.recordingOptions());
-                } catch (RuntimeException e) {
-                    m.close();
-                    throw e;
-                }
-                entry = new ExecutorModels.Entry(key, m, v, p);
+                entry = new ExecutorModels.Entry(key, LoadedModel.open(Path.of(s.model().path()), p, s.recordingOptions()), p);
                 LOG.info("partition {}: loaded {} on {} in {} ms, model id {}", partition, s.model().path(), engine,
-                        (System.nanoTime() - t0) / 1_000_000, v.modelId().hex());
+                        (System.nanoTime() - t0) / 1_000_000, entry.loaded().verifiable().modelId().hex());
             }
-            model = entry.model();
-            vm = entry.verifiable();
+            model = entry.loaded().model();
+            vm = entry.loaded().verifiable();
             profile = entry.profile();
         }
 
