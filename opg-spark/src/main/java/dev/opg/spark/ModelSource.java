@@ -13,7 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -57,39 +63,108 @@ public record ModelSource(String path) implements Serializable {
      * SHA-256 over the model's files (each regular file under the path, in order of relative name:
      * the name, its length and its bytes), hex: what lets a re-run tell that a partition file was
      * written for the same model without loading it. Not the model id (which needs the engine).
+     *
+     * <p>Each executor computes it once per model and keeps it while no file under the path
+     * changes: the answer is reused only where every file still has the same name, size,
+     * modification time, change time and file key (inode) as when it was hashed, and where the
+     * newest of those times lay more than {@value #SETTLE_SECONDS} s before the hashing began, so
+     * that a write within one timestamp tick of the hashing is never missed (the rule git applies
+     * to its index). A file system without change times ({@code unix:ctime}) hashes every time.
      */
     public String filesDigest() {
         Path root = Path.of(path);
         try {
-            MessageDigest sha = PartitionFile.sha256();
-            List<Path> files;
-            if (Files.isDirectory(root)) {
-                try (Stream<Path> s = Files.walk(root)) {
-                    files = s.filter(Files::isRegularFile).sorted().toList();
-                }
-            } else if (Files.isRegularFile(root)) {
-                files = List.of(root);
+            List<Path> files = files(root);
+            List<Stamp> before = stamps(root, files);
+            Cached c = DIGESTS.get(path);
+            if (before != null && c != null && c.stamps().equals(before)) {
+                return c.digest();
+            }
+            long started = System.currentTimeMillis();
+            String digest = hash(root, files);
+            List<Stamp> after = stamps(root, files(root));
+            if (before != null && before.equals(after) && settled(before, started)) {
+                DIGESTS.put(path, new Cached(before, digest));
             } else {
-                throw new MalformedInputException("model " + path + " does not exist on this machine (" + host() + ")");
+                DIGESTS.remove(path);
             }
-            byte[] buf = new byte[1 << 16];
-            for (Path f : files) {
-                String rel = Files.isDirectory(root) ? root.relativize(f).toString() : f.getFileName().toString();
-                byte[] name = rel.getBytes(StandardCharsets.UTF_8);
-                sha.update(ByteBuffer.allocate(4).putInt(name.length).array());
-                sha.update(name);
-                sha.update(ByteBuffer.allocate(8).putLong(Files.size(f)).array());
-                try (InputStream in = Files.newInputStream(f)) {
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        sha.update(buf, 0, n);
-                    }
-                }
-            }
-            return Hex.encode(sha.digest());
+            return digest;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Seconds a file's times must lie before the hashing for its digest to be kept. */
+    static final int SETTLE_SECONDS = 2;
+
+    /** The file digests this JVM (executor) keeps, by model path. */
+    private static final Map<String, Cached> DIGESTS = new ConcurrentHashMap<>();
+
+    private record Stamp(String name, long size, long modifiedNanos, long changedNanos, Object fileKey) {}
+
+    private record Cached(List<Stamp> stamps, String digest) {}
+
+    private List<Path> files(Path root) throws IOException {
+        if (Files.isDirectory(root)) {
+            try (Stream<Path> s = Files.walk(root)) {
+                return s.filter(Files::isRegularFile).sorted().toList();
+            }
+        } else if (Files.isRegularFile(root)) {
+            return List.of(root);
+        }
+        throw new MalformedInputException("model " + path + " does not exist on this machine (" + host() + ")");
+    }
+
+    /** Each file's stamp, or null where the file system has no change time. */
+    private static List<Stamp> stamps(Path root, List<Path> files) {
+        List<Stamp> out = new ArrayList<>(files.size());
+        try {
+            for (Path f : files) {
+                Map<String, Object> a = Files.readAttributes(f, "unix:size,lastModifiedTime,ctime,fileKey", LinkOption.NOFOLLOW_LINKS);
+                Object key = a.get("fileKey");
+                if (!(a.get("ctime") instanceof FileTime changed) || !(a.get("lastModifiedTime") instanceof FileTime modified)
+                        || key == null) {
+                    return null;
+                }
+                out.add(new Stamp(name(root, f), (Long) a.get("size"), modified.to(TimeUnit.NANOSECONDS),
+                        changed.to(TimeUnit.NANOSECONDS), key));
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+        return out;
+    }
+
+    private static boolean settled(List<Stamp> stamps, long startedMillis) {
+        long limit = TimeUnit.MILLISECONDS.toNanos(startedMillis) - TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
+        for (Stamp s : stamps) {
+            if (s.modifiedNanos() > limit || s.changedNanos() > limit) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String name(Path root, Path f) {
+        return Files.isDirectory(root) ? root.relativize(f).toString() : f.getFileName().toString();
+    }
+
+    private static String hash(Path root, List<Path> files) throws IOException {
+        MessageDigest sha = PartitionFile.sha256();
+        byte[] buf = new byte[1 << 16];
+        for (Path f : files) {
+            byte[] name = name(root, f).getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(4).putInt(name.length).array());
+            sha.update(name);
+            sha.update(ByteBuffer.allocate(8).putLong(Files.size(f)).array());
+            try (InputStream in = Files.newInputStream(f)) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                }
+            }
+        }
+        return Hex.encode(sha.digest());
     }
 
     static String host() {

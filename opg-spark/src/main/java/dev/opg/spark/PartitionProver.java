@@ -101,9 +101,9 @@ final class PartitionProver {
                     Row row = rows.next();
                     byte[] key = KeyBytes.of(row.get(keyIndex), schema.fields()[keyIndex].dataType(), s.keyColumn());
                     List<WitnessTensor> inputs = TensorColumns.inputs(row, schema, s);
-                    List<byte[]> digests = new ArrayList<>(inputs.size());
-                    inputs.forEach(t -> digests.add(t.digest().toByteArray()));
                     PartitionFile.Row stored = previous != null ? previous.next() : null;
+                    // the input digests are needed up front only to compare with a stored row; a proven row takes them from its transcript
+                    List<byte[]> digests = stored == null ? null : digests(inputs);
                     if (stored != null && stored.sameInput(key, digests)) {
                         w.write(stored);
                         reused++;
@@ -157,6 +157,12 @@ final class PartitionProver {
             }
             model.close();
         }
+    }
+
+    private static List<byte[]> digests(List<WitnessTensor> inputs) {
+        List<byte[]> out = new ArrayList<>(inputs.size());
+        inputs.forEach(t -> out.add(t.digest().toByteArray()));
+        return out;
     }
 
     private static int[] failAfter(TaskContext tc, int partition, int attempt) {
@@ -220,6 +226,7 @@ final class PartitionProver {
             profile = entry.profile();
         }
 
+        /** {@code digests}: the inputs' digests where the caller has them, else null (taken from the transcript's header). */
         PartitionFile.Row prove(byte[] key, List<byte[]> digests, List<WitnessTensor> inputs) throws IOException {
             if (vm == null) {
                 load();
@@ -234,10 +241,17 @@ final class PartitionProver {
                             + dev.opg.core.Hex.encode(key) + ": " + e.getMessage(), e);
                 }
                 Transcript t = p.transcript();
+                List<byte[]> ds = digests;
+                if (ds == null) {
+                    ds = new ArrayList<>(inputs.size());
+                    for (dev.opg.core.Digest d : t.header().inputs()) {
+                        ds.add(d.toByteArray());
+                    }
+                }
                 List<byte[]> outs = new ArrayList<>(p.output().size());
                 p.output().forEach(a -> outs.add(WitnessTensor.of(a).encode()));
                 byte[] witness = p.witness().map(WitnessBytes::encode).orElse(null);
-                return new PartitionFile.Row(key, t.root().toByteArray(), digests, TranscriptCodec.encode(t), outs, witness);
+                return new PartitionFile.Row(key, t.root().toByteArray(), ds, TranscriptCodec.encode(t), outs, witness);
             }
         }
 

@@ -1,6 +1,7 @@
 package dev.opg.core.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.profile.DeterminismProfile;
@@ -70,17 +71,14 @@ final class Hasher implements AutoCloseable {
      * the array is also copied into it under its digest.
      */
     Future<Digest> submit(NDArray array, Map<Digest, WitnessTensor> witness) {
-        if (dataBytes(array) <= INLINE_BYTES) {
-            return CompletableFuture.completedFuture(hash(array, witness));
+        Shape shape = array.getShape(); // asked of the engine once: each call is a native call
+        if (shape.size() * array.getDataType().getNumOfBytes() <= INLINE_BYTES) {
+            return CompletableFuture.completedFuture(hash(array, shape, witness));
         }
-        return pool.submit(() -> hash(array, witness));
+        return pool.submit(() -> hash(array, shape, witness));
     }
 
-    private static long dataBytes(NDArray array) {
-        return array.getShape().size() * array.getDataType().getNumOfBytes();
-    }
-
-    private Digest hash(NDArray array, Map<Digest, WitnessTensor> witness) {
+    private Digest hash(NDArray array, Shape shape, Map<Digest, WitnessTensor> witness) {
         if (witness != null) {
             WitnessTensor t = WitnessTensor.of(array);
             Digest d = t.digest();
@@ -94,7 +92,7 @@ final class Hasher implements AutoCloseable {
         if (array.isSparse()) {
             throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");
         }
-        return TensorDigest.of(DType.fromDjl(array.getDataType()), array.getShape().getShape(), data);
+        return TensorDigest.of(DType.fromDjl(array.getDataType()), shape.getShape(), data);
     }
 
     /** Stops the pool, waiting for hashes still running. */

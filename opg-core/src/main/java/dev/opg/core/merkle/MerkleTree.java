@@ -29,6 +29,8 @@ public final class MerkleTree {
     private final int size;
     /** levels[l] holds the hashes of the (size >> l) perfect subtrees of 2^l leaves, left to right. */
     private final byte[][] levels;
+    /** {@link #root()}, once asked for: a model id or transcript root is read on every prediction. */
+    private volatile Digest root;
 
     private MerkleTree(int size, byte[][] levels) {
         this.size = size;
@@ -108,9 +110,14 @@ public final class MerkleTree {
         return size;
     }
 
-    /** The tree head: {@code MTH(D[0:size])}. */
+    /** The tree head: {@code MTH(D[0:size])}, computed once. */
     public Digest root() {
-        return rootAt(size);
+        Digest r = root;
+        if (r == null) {
+            r = rootAt(size);
+            root = r; // a race computes the same value twice, nothing worse
+        }
+        return r;
     }
 
     /** The root the tree had when it held only its first {@code m} leaves, {@code 0 <= m <= size}. */
