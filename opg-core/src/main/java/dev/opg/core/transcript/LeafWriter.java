@@ -119,6 +119,17 @@ public final class LeafWriter {
         return b;
     }
 
+    /**
+     * Checks what {@link #utf8} checks without keeping the bytes, and builds the name used in a
+     * message ({@code whatPrefix + index + whatSuffix}) only when there is something to report:
+     * validation runs on every step of every prediction.
+     */
+    public static void check(String s, int maxBytes, String whatPrefix, long index, String whatSuffix) {
+        if (s == null || s.length() > maxBytes || !isAscii(s)) {
+            utf8(s, maxBytes, whatPrefix + index + whatSuffix);
+        }
+    }
+
     private static boolean isAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) >= 0x80) {

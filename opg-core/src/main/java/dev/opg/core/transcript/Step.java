@@ -26,10 +26,10 @@ public record Step(long index, String name, List<Digest> inputs, List<Digest> ou
         if (index < 0 || index >= TranscriptLimits.MAX_STEPS) {
             throw new LimitExceededException("step index " + index + " is outside 0.." + (TranscriptLimits.MAX_STEPS - 1));
         }
-        LeafWriter.utf8(name, TranscriptLimits.MAX_NAME_BYTES, "step " + index + " name");
-        inputs = copy(inputs, "step " + index + " inputs");
-        outputs = copy(outputs, "step " + index + " outputs");
-        sketches = copy(sketches, "step " + index + " sketches");
+        LeafWriter.check(name, TranscriptLimits.MAX_NAME_BYTES, "step ", index, " name");
+        inputs = copy(inputs, "step ", index, " inputs");
+        outputs = copy(outputs, "step ", index, " outputs");
+        sketches = copy(sketches, "step ", index, " sketches");
     }
 
     /** A FULL-mode step. */
@@ -45,6 +45,18 @@ public record Step(long index, String name, List<Digest> inputs, List<Digest> ou
     /** The spec's byte encoding of this step, the data of its Merkle leaf. */
     public byte[] leafData() {
         return LeafEncoding.step(this);
+    }
+
+    /** {@link #copy(List, String)}, naming the list {@code whatPrefix + index + whatSuffix} only in a message. */
+    static <T> List<T> copy(List<T> list, String whatPrefix, long index, String whatSuffix) {
+        if (list != null && list.size() <= TranscriptLimits.MAX_TENSORS) {
+            try {
+                return List.copyOf(list);
+            } catch (NullPointerException e) {
+                // a null entry: reported in words below
+            }
+        }
+        return copy(list, whatPrefix + index + whatSuffix);
     }
 
     static <T> List<T> copy(List<T> list, String what) {

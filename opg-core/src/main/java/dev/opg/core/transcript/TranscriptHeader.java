@@ -60,7 +60,7 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         }
         java.util.Set<String> cutSeen = new java.util.HashSet<>();
         for (int i = 0; i < cuts.size(); i++) {
-            LeafWriter.utf8(cuts.get(i), TranscriptLimits.MAX_NAME_BYTES, "header cut " + i);
+            LeafWriter.check(cuts.get(i), TranscriptLimits.MAX_NAME_BYTES, "header cut ", i, "");
             if (!cutSeen.add(cuts.get(i))) {
                 throw new MalformedInputException("header cut '" + cuts.get(i) + "' appears twice; a block starts at a node once");
             }
@@ -81,7 +81,7 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < inputNames.size(); i++) {
             String n = inputNames.get(i);
-            LeafWriter.utf8(n, TranscriptLimits.MAX_NAME_BYTES, "header input name " + i);
+            LeafWriter.check(n, TranscriptLimits.MAX_NAME_BYTES, "header input name ", i, "");
             if (n.isEmpty()) {
                 throw new MalformedInputException("header input " + i + " has an empty name; every input is bound to a named model input");
             }
