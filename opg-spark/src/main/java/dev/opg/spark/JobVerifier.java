@@ -15,17 +15,15 @@ import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.witness.WitnessTensor;
 import dev.opg.verify.VerificationReport;
 import dev.opg.verify.Verifier;
-import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -54,6 +52,13 @@ import org.slf4j.LoggerFactory;
  * position, and re-executing the verifier's model on the verifier's input must give that
  * transcript bit for bit ({@link Verifier}). Missing rows, receipts or duplicated keys are
  * INVALID; a profile this executor cannot reproduce is INCONCLUSIVE, never VALID.
+ *
+ * <p>The prover's directory is read on its Hadoop file system ({@code hdfs://}, {@code s3a://},
+ * local), resolved with the verifier's session's Hadoop configuration. Only files under their
+ * final names are read ({@code parts/part-NNNNN.opgpart} and {@code .receipts.jsonl}); a
+ * temporary file a dead task left is never one. Every read is bounded: a partition file's
+ * lengths by their caps and by the file's own size ({@link PartitionFile}), a receipt line by
+ * {@code 1 MiB}; a file that breaks a bound counts as missing or malformed, never as VALID.
  */
 public final class JobVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(JobVerifier.class);
@@ -64,7 +69,8 @@ public final class JobVerifier {
 
     /**
      * @param settings the model, key and input columns and determinism settings the verifier
-     *     uses; {@code outputDir} is the prover's job directory under examination
+     *     uses; {@code outputDir} is the prover's job directory under examination (a Hadoop URI
+     *     such as {@code hdfs://nn:8020/jobs/42}, or a local path)
      */
     public JobVerifier(ProveSettings settings) {
         this.settings = settings;
@@ -145,16 +151,19 @@ public final class JobVerifier {
         }
 
         // the prover's committed rows and receipts, by key (duplicates kept visible)
+        JobDir dir = JobDir.of(s.outputDir(), spark);
         List<String> files = new ArrayList<>();
         List<String> receiptFiles = new ArrayList<>();
-        try (var ds = Files.newDirectoryStream(s.partsDir(), "part-*.opgpart")) {
-            ds.forEach(p -> files.add(p.toString()));
+        try {
+            if (!dir.fs().getFileStatus(dir.parts()).isDirectory()) {
+                throw new MalformedInputException("the prover's " + dir.parts() + " is not a directory");
+            }
+            for (FileStatus f : dir.list(dir.parts(), PartitionFile::isPartitionFileName)) {
+                files.add(f.getPath().toString());
+                receiptFiles.add(JobFiles.receipts(dir.parts(), PartitionFile.Reader.partitionOf(f.getPath())).toString());
+            }
         } catch (IOException e) {
-            throw new MalformedInputException("cannot list the prover's partition files in " + s.partsDir() + ": " + e.getMessage(), e);
-        }
-        files.sort(null);
-        for (String f : files) {
-            receiptFiles.add(JobFiles.receipts(s.partsDir(), PartitionFile.Reader.partitionOf(Path.of(f))).toString());
+            throw new MalformedInputException("cannot list the prover's partition files in " + dir.parts() + ": " + e.getMessage(), e);
         }
         int slices = Math.max(1, files.size());
         StructType pSchema = new StructType(new StructField[] {
@@ -165,7 +174,7 @@ public final class JobVerifier {
             List<Row> out = new ArrayList<>();
             int[] i = {0};
             try {
-                PartitionFile.scan(Path.of(f), r -> out.add(RowFactory.create(r.key(), f, i[0]++)));
+                PartitionFile.scan(dir.fs(), new org.apache.hadoop.fs.Path(f), r -> out.add(RowFactory.create(r.key(), f, i[0]++)));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("prover file {} is unreadable or damaged; its rows count as missing: {}", f, e.getMessage());
                 return new ArrayList<Row>().iterator();
@@ -179,19 +188,21 @@ public final class JobVerifier {
                 DataTypes.createStructField("receipt", DataTypes.StringType, false)});
         JavaRDD<Row> receiptRows = jsc.parallelize(receiptFiles, slices).flatMap(f -> {
             List<Row> out = new ArrayList<>();
-            Path p = Path.of(f);
-            if (!Files.isRegularFile(p)) {
-                return out.iterator();
-            }
-            try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f);
+            try (JobFiles.Lines r = new JobFiles.Lines(dir.fs().open(p), f)) {
                 String line;
-                while ((line = r.readLine()) != null) {
+                while ((line = r.next()) != null) {
                     try {
                         out.add(RowFactory.create(JobFiles.RowReceipt.parse(line).keyBytes(), line));
                     } catch (RuntimeException e) {
                         LOG.warn("a malformed receipt line in {} is ignored: {}", f, e.getMessage());
                     }
                 }
+            } catch (FileNotFoundException e) {
+                return new ArrayList<Row>().iterator(); // no receipts: its rows have none
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("receipts file {} is unreadable or breaks a bound; none of its receipts count: {}", f, e.getMessage());
+                return new ArrayList<Row>().iterator();
             }
             return out.iterator();
         });
@@ -213,7 +224,7 @@ public final class JobVerifier {
                 DataTypes.createStructField("detail", DataTypes.StringType, true)});
         int tasks = Math.max(1, Math.min(files.size(), jsc.defaultParallelism() * 4));
         JavaRDD<Row> results = joined.repartition(tasks, joined.col("file")).javaRDD()
-                .mapPartitions(it -> checkPartition(s, js, keyIndex, keyType, Digest.of(root), anchoredCount, n, it));
+                .mapPartitions(it -> checkPartition(s, dir, js, keyIndex, keyType, Digest.of(root), anchoredCount, n, it));
         Dataset<Row> res = spark.createDataFrame(results, outSchema).persist(StorageLevel.MEMORY_AND_DISK());
         Map<String, Long> counts = new HashMap<>();
         for (Row r : res.groupBy("verdict").count().collectAsList()) {
@@ -235,8 +246,8 @@ public final class JobVerifier {
     }
 
     /** Checks the rows of one task, reading each partition file it needs once, in row order. */
-    private static java.util.Iterator<Row> checkPartition(ProveSettings s, StructType js, int keyIndex, DataType keyType, Digest jobRoot,
-            long anchoredCount, long n, java.util.Iterator<Row> it) throws IOException {
+    private static java.util.Iterator<Row> checkPartition(ProveSettings s, JobDir dir, StructType js, int keyIndex, DataType keyType,
+            Digest jobRoot, long anchoredCount, long n, java.util.Iterator<Row> it) throws IOException {
         List<Row> rows = new ArrayList<>();
         it.forEachRemaining(rows::add);
         int fileCol = js.fieldIndex("file");
@@ -261,7 +272,7 @@ public final class JobVerifier {
                                 if (reader != null) {
                                     reader.close();
                                 }
-                                reader = new PartitionFile.Reader(Path.of(f));
+                                reader = new PartitionFile.Reader(dir.fs(), new org.apache.hadoop.fs.Path(f));
                                 readerFile = f;
                                 readerPos = 0;
                             }

@@ -26,6 +26,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Syncable;
 
 /**
  * The file one partition of a proving job writes: every row's key, transcript root, model input
@@ -40,8 +42,13 @@ import java.util.List;
  * witness), witness single-file form; then u8 0, u64 row count, u32 length, trailer JSON (UTF-8),
  * and 32 bytes SHA-256 over everything before them.
  *
- * <p>Reading is bounded and fails closed: a length above its cap, a truncated file, bytes after
- * the hash, or a hash that does not match give {@link MalformedInputException}.
+ * <p>Reading is bounded and fails closed: a length above its cap or beyond the end of the file
+ * ({@link LimitExceededException}), a truncated file, bytes after the hash, or a hash that does
+ * not match give {@link MalformedInputException}. Nothing is allocated for a length the file
+ * cannot hold, so a hostile file costs at most its own size in memory.
+ *
+ * <p>Files are read and written through {@code java.nio} (a local path) or a Hadoop
+ * {@link FileSystem} ({@code hdfs://}, {@code s3a://}, ...); the bytes are the same.
  */
 public final class PartitionFile {
     static final byte[] MAGIC = "OPG-SPARK-PART".getBytes(StandardCharsets.US_ASCII);
@@ -125,19 +132,42 @@ public final class PartitionFile {
 
     /** The final name of partition {@code p}'s file in {@code dir}. */
     public static Path name(Path dir, int partition) {
-        return dir.resolve(String.format("part-%05d.opgpart", partition));
+        return dir.resolve(fileName(partition));
+    }
+
+    /** The final name of partition {@code p}'s file in {@code dir}, on a Hadoop file system. */
+    public static org.apache.hadoop.fs.Path name(org.apache.hadoop.fs.Path dir, int partition) {
+        return new org.apache.hadoop.fs.Path(dir, fileName(partition));
+    }
+
+    /** {@code part-NNNNN.opgpart}. */
+    static String fileName(int partition) {
+        return String.format("part-%05d.opgpart", partition);
+    }
+
+    /** Whether {@code name} is a partition file's final name. */
+    static boolean isPartitionFileName(String name) {
+        return name.matches("part-\\d{5,}\\.opgpart");
     }
 
     /** Writes a partition file. Not thread-safe. */
     static final class Writer implements AutoCloseable {
+        private final OutputStream sink;
         private final DataOutputStream out;
         private final MessageDigest sha;
         private long rows;
         private boolean finished;
+        private boolean closed;
 
         Writer(Path file) throws IOException {
+            this(Files.newOutputStream(file));
+        }
+
+        /** Writes to {@code sink} (closed with the writer); a Hadoop stream is synced to disk by {@link #finish}. */
+        Writer(OutputStream sink) throws IOException {
+            this.sink = sink;
             this.sha = sha256();
-            OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+            OutputStream raw = new BufferedOutputStream(sink, 1 << 16);
             this.out = new DataOutputStream(new DigestOutputStream(raw, sha));
             out.write(MAGIC);
             out.writeByte(VERSION);
@@ -183,6 +213,9 @@ public final class PartitionFile {
             byte[] h = sha.digest();
             out.write(h); // hashed into a spent digest: harmless, the digest was already taken
             out.flush();
+            if (sink instanceof Syncable s) {
+                s.hsync(); // on HDFS: on the datanodes' disks before the rename makes it the committed file
+            }
             finished = true;
         }
 
@@ -192,7 +225,10 @@ public final class PartitionFile {
 
         @Override
         public void close() throws IOException {
-            out.close();
+            if (!closed) {
+                closed = true;
+                out.close();
+            }
         }
     }
 
@@ -210,12 +246,23 @@ public final class PartitionFile {
      */
     public static Trailer scan(Path file, RowSink sink) throws IOException {
         try (Reader r = new Reader(file)) {
-            Row row;
-            while ((row = r.next()) != null) {
-                sink.accept(row);
-            }
-            return r.trailer();
+            return scan(r, sink);
         }
+    }
+
+    /** {@link #scan(Path, RowSink)} for a file on a Hadoop file system. */
+    public static Trailer scan(FileSystem fs, org.apache.hadoop.fs.Path file, RowSink sink) throws IOException {
+        try (Reader r = new Reader(fs, file)) {
+            return scan(r, sink);
+        }
+    }
+
+    private static Trailer scan(Reader r, RowSink sink) throws IOException {
+        Row row;
+        while ((row = r.next()) != null) {
+            sink.accept(row);
+        }
+        return r.trailer();
     }
 
     /**
@@ -223,17 +270,35 @@ public final class PartitionFile {
      * which is only returned once the hash over the whole file matched.
      */
     public static final class Reader implements AutoCloseable {
-        private final Path file;
+        private final String file;
+        private final long length;
         private final MessageDigest sha = sha256();
         private final InputStream raw;
+        private final Counting counted;
         private final DataInputStream in;
         private long count;
         private Trailer trailer;
 
+        /** Reads a local file. */
         public Reader(Path file) throws IOException {
-            this.file = file;
-            this.raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-            this.in = new DataInputStream(new DigestInputStream(raw, sha));
+            this(Files.size(file), Files.newInputStream(file), file.toString()); // the size first: no stream left open if it fails
+        }
+
+        /** Reads a file on a Hadoop file system. */
+        public Reader(FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
+            this(fs.getFileStatus(file).getLen(), fs.open(file), file.toString());
+        }
+
+        /**
+         * Reads {@code length} bytes of {@code source} (closed with the reader), named {@code name}
+         * in messages; a negative length when it is not known (lengths are then checked against their caps only).
+         */
+        Reader(long length, InputStream source, String name) throws IOException {
+            this.file = name;
+            this.length = length;
+            this.raw = new BufferedInputStream(source, 1 << 16);
+            this.counted = new Counting(new DigestInputStream(raw, sha));
+            this.in = new DataInputStream(counted);
             try {
                 byte[] magic = in.readNBytes(MAGIC.length);
                 if (!Arrays.equals(magic, MAGIC)) {
@@ -258,11 +323,23 @@ public final class PartitionFile {
 
         /** The partition index in a partition file's name ({@code part-NNNNN.opgpart}). */
         public static int partitionOf(Path file) {
-            String n = file.getFileName().toString();
-            if (!n.matches("part-\\d{5,}\\.opgpart")) {
-                throw new MalformedInputException(file + " is not named part-NNNNN.opgpart");
+            return partitionOf(file.getFileName().toString());
+        }
+
+        /** The partition index in a partition file's name on a Hadoop file system. */
+        public static int partitionOf(org.apache.hadoop.fs.Path file) {
+            return partitionOf(file.getName());
+        }
+
+        static int partitionOf(String n) {
+            if (!isPartitionFileName(n)) {
+                throw new MalformedInputException(n + " is not named part-NNNNN.opgpart");
             }
-            return Integer.parseInt(n.substring(5, n.indexOf('.')));
+            try {
+                return Integer.parseInt(n.substring(5, n.indexOf('.')));
+            } catch (NumberFormatException e) {
+                throw new MalformedInputException(n + ": the partition index is out of range", e);
+            }
         }
 
         /** The next row, or null after the last (the trailer and hash are then checked). */
@@ -279,18 +356,18 @@ public final class PartitionFile {
                 if (tag != 1) {
                     throw new MalformedInputException("partition file " + file + ": row " + count + " starts with tag " + tag + "; expected 0 or 1");
                 }
-                byte[] key = block(in, MAX_KEY_BYTES, "key", file);
-                byte[] root = exact(in, Digest.SIZE, file);
-                int nIn = count(in, TranscriptLimits.MAX_TENSORS, "input digests", file);
+                byte[] key = block(MAX_KEY_BYTES, "key");
+                byte[] root = exact(Digest.SIZE, "transcript root");
+                int nIn = count(TranscriptLimits.MAX_TENSORS, "input digests", Digest.SIZE);
                 List<byte[]> ins = new ArrayList<>(nIn);
                 for (int i = 0; i < nIn; i++) {
-                    ins.add(exact(in, Digest.SIZE, file));
+                    ins.add(exact(Digest.SIZE, "input digest"));
                 }
-                byte[] transcript = block(in, (int) Math.min(Integer.MAX_VALUE - 64, TranscriptLimits.MAX_JSON_BYTES), "transcript", file);
-                int nOut = count(in, TranscriptLimits.MAX_TENSORS, "outputs", file);
+                byte[] transcript = block((int) Math.min(Integer.MAX_VALUE - 64, TranscriptLimits.MAX_JSON_BYTES), "transcript");
+                int nOut = count(TranscriptLimits.MAX_TENSORS, "outputs", 4);
                 List<byte[]> outs = new ArrayList<>(nOut);
                 for (int i = 0; i < nOut; i++) {
-                    outs.add(block(in, MAX_BLOB_BYTES, "output tensor", file));
+                    outs.add(block(MAX_BLOB_BYTES, "output tensor"));
                 }
                 int wLen = in.readInt();
                 byte[] witness = null;
@@ -298,7 +375,7 @@ public final class PartitionFile {
                     if (wLen < 0 || wLen > MAX_BLOB_BYTES) {
                         throw new LimitExceededException("partition file " + file + ": witness length " + wLen + " is outside 0.." + MAX_BLOB_BYTES);
                     }
-                    witness = exact(in, wLen, file);
+                    witness = exact(wLen, "witness");
                 }
                 count++;
                 return new Row(key, root, ins, transcript, outs, witness);
@@ -312,7 +389,7 @@ public final class PartitionFile {
             if (rows != count) {
                 throw new MalformedInputException("partition file " + file + " says it holds " + rows + " rows; it holds " + count);
             }
-            byte[] json = block(in, MAX_TRAILER_BYTES, "trailer", file);
+            byte[] json = block(MAX_TRAILER_BYTES, "trailer");
             byte[] expected = sha.digest();
             byte[] stored = raw.readNBytes(Digest.SIZE);
             if (stored.length != Digest.SIZE || raw.read() != -1 || !MessageDigest.isEqual(expected, stored)) {
@@ -324,6 +401,40 @@ public final class PartitionFile {
                 throw new MalformedInputException("partition file " + file + ": the trailer says " + t.rows() + " rows; it holds " + count);
             }
             trailer = t;
+        }
+
+        private int count(int cap, String what, int bytesEach) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > cap) {
+                throw new LimitExceededException("partition file " + file + ": " + n + " " + what + " is outside 0.." + cap);
+            }
+            fits((long) n * bytesEach, n + " " + what);
+            return n;
+        }
+
+        private byte[] block(int cap, String what) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > cap) {
+                throw new LimitExceededException("partition file " + file + ": a " + what + " of " + n + " bytes is outside 0.." + cap);
+            }
+            return exact(n, what);
+        }
+
+        private byte[] exact(int n, String what) throws IOException {
+            fits(n, "a " + what + " of " + n + " bytes");
+            byte[] b = in.readNBytes(n);
+            if (b.length != n) {
+                throw new MalformedInputException("partition file " + file + " is truncated (in a " + what + ")");
+            }
+            return b;
+        }
+
+        /** Refuses, before allocating, a length the rest of the file cannot hold (with the 32-byte hash after it). */
+        private void fits(long n, String what) {
+            if (length >= 0 && n > length - counted.position - Digest.SIZE) {
+                throw new LimitExceededException("partition file " + file + ": " + what + " at byte " + counted.position
+                        + " runs past the end of the file (" + length + " bytes); the file is truncated or its lengths are false");
+            }
         }
 
         /** The trailer, after {@link #next()} returned null. */
@@ -347,6 +458,13 @@ public final class PartitionFile {
         return new Contents(rows, t);
     }
 
+    /** Reads a whole file on a Hadoop file system into memory (for small partitions and tests). */
+    public static Contents read(FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        Trailer t = scan(fs, file, rows::add);
+        return new Contents(rows, t);
+    }
+
     /** The trailer of an intact file, or null where the file is missing or damaged. */
     static Trailer validTrailer(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -359,28 +477,55 @@ public final class PartitionFile {
         }
     }
 
-    private static int count(DataInputStream in, int cap, String what, Path file) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > cap) {
-            throw new LimitExceededException("partition file " + file + ": " + n + " " + what + " is outside 0.." + cap);
+    /** The trailer of an intact file on a Hadoop file system, or null where the file is missing or damaged. */
+    static Trailer validTrailer(FileSystem fs, org.apache.hadoop.fs.Path file) {
+        try {
+            if (!fs.getFileStatus(file).isFile()) {
+                return null;
+            }
+            return scan(fs, file, r -> {});
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
-        return n;
     }
 
-    private static byte[] block(DataInputStream in, int cap, String what, Path file) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > cap) {
-            throw new LimitExceededException("partition file " + file + ": a " + what + " of " + n + " bytes is outside 0.." + cap);
-        }
-        return exact(in, n, file);
-    }
+    /** Counts the bytes read through it. */
+    private static final class Counting extends java.io.FilterInputStream {
+        long position;
 
-    private static byte[] exact(DataInputStream in, int n, Path file) throws IOException {
-        byte[] b = in.readNBytes(n);
-        if (b.length != n) {
-            throw new MalformedInputException("partition file " + file + " is truncated");
+        Counting(InputStream in) {
+            super(in);
         }
-        return b;
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                position++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            position += k;
+            return k;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
     }
 
     static MessageDigest sha256() {

@@ -17,12 +17,11 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
@@ -39,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * the same settings and model files, each row whose key and input digests equal the stored row at
  * the same position is taken from it instead of being proven again; a partition whose rows all
  * match is left untouched. A task that dies mid-partition leaves only a temporary file
- * ({@code .part-NNNNN.opgpart.*.tmp}), never a file under the final name.
+ * ({@code .part-NNNNN.opgpart.*.tmp}), never a file under the final name: the file is written
+ * (and on HDFS synced to the datanodes' disks) completely before one rename gives it its final
+ * name, on whichever Hadoop file system holds the job directory.
  */
 final class PartitionProver {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionProver.class);
@@ -59,30 +60,29 @@ final class PartitionProver {
 
     private PartitionProver() {}
 
-    static Iterator<Summary> run(ProveSettings s, StructType schema, int partition, Iterator<Row> rows) {
+    static Iterator<Summary> run(ProveSettings s, JobDir jobDir, StructType schema, int partition, Iterator<Row> rows) {
         try {
-            return List.of(prove(s, schema, partition, rows)).iterator();
+            return List.of(prove(s, jobDir, schema, partition, rows)).iterator();
         } catch (IOException e) {
-            throw new UncheckedIOException("partition " + partition + ": cannot write its file under " + s.partsDir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("partition " + partition + ": cannot write its file under " + jobDir.parts() + ": " + e.getMessage(), e);
         }
     }
 
-    private static Summary prove(ProveSettings s, StructType schema, int partition, Iterator<Row> rows) throws IOException {
-        Path dir = s.partsDir();
-        Files.createDirectories(dir);
-        Path target = PartitionFile.name(dir, partition);
+    private static Summary prove(ProveSettings s, JobDir jobDir, StructType schema, int partition, Iterator<Row> rows) throws IOException {
+        FileSystem fs = jobDir.fs();
+        org.apache.hadoop.fs.Path target = PartitionFile.name(jobDir.parts(), partition);
         TaskContext tc = TaskContext.get();
         int attempt = tc == null ? 0 : tc.attemptNumber();
         long taskId = tc == null ? 0 : tc.taskAttemptId();
-        Path tmp = dir.resolve("." + target.getFileName() + "." + attempt + "-" + taskId + ".tmp");
+        org.apache.hadoop.fs.Path tmp = JobDir.tmp(target, attempt + "-" + taskId);
         String settings = s.digest();
         String modelFiles = s.model().filesDigest();
         String keyType = schema.apply(s.keyColumn()).dataType().typeName();
         int keyIndex = schema.fieldIndex(s.keyColumn());
         int[] fail = failAfter(tc, partition, attempt);
 
-        PartitionFile.Trailer old = PartitionFile.validTrailer(target);
-        if (old == null && Files.exists(target)) {
+        PartitionFile.Trailer old = PartitionFile.validTrailer(fs, target);
+        if (old == null && jobDir.isFile(target)) {
             LOG.warn("partition {}: {} is damaged; proving the partition again", partition, target);
         }
         boolean reusable = old != null && old.partition() == partition && settings.equals(old.settings())
@@ -90,13 +90,14 @@ final class PartitionProver {
         if (old != null && !reusable) {
             LOG.info("partition {}: {} was written under other settings or model files; proving again", partition, target);
         }
-        PartitionFile.Reader previous = reusable ? new PartitionFile.Reader(target) : null;
+        PartitionFile.Reader previous = reusable ? new PartitionFile.Reader(fs, target) : null;
         boolean changed = !reusable;
         long proven = 0;
         long reused = 0;
         Lazy model = new Lazy(s, partition, settings + "/" + modelFiles);
         try {
-            try (PartitionFile.Writer w = new PartitionFile.Writer(tmp)) {
+            Summary untouched = null;
+            try (PartitionFile.Writer w = new PartitionFile.Writer(jobDir.create(tmp))) {
                 while (rows.hasNext()) {
                     Row row = rows.next();
                     byte[] key = KeyBytes.of(row.get(keyIndex), schema.fields()[keyIndex].dataType(), s.keyColumn());
@@ -132,13 +133,20 @@ final class PartitionProver {
                         executor, ModelSource.host());
                 w.finish(t);
                 if (!changed) {
-                    Files.deleteIfExists(tmp);
-                    LOG.info("partition {}: all {} rows already committed in {}; left untouched", partition, w.rows(), target);
-                    return new Summary(partition, w.rows(), 0, reused, true, old.modelId(), old.profile(), old.executor(), old.host());
+                    untouched = new Summary(partition, w.rows(), 0, reused, true, old.modelId(), old.profile(), old.executor(), old.host());
                 }
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            PartitionFile.Trailer t = PartitionFile.validTrailer(target);
+            if (untouched != null) {
+                jobDir.deleteIfExists(tmp); // closed first: HDFS completes a file on close
+                LOG.info("partition {}: all {} rows already committed in {}; left untouched", partition, untouched.rows(), target);
+                return untouched;
+            }
+            if (previous != null) {
+                previous.close(); // before the rename replaces the file it reads
+                previous = null;
+            }
+            jobDir.commit(tmp, target);
+            PartitionFile.Trailer t = PartitionFile.validTrailer(fs, target);
             if (t == null) {
                 throw new OpgException("partition " + partition + ": " + target + " does not read back intact after it was written");
             }
@@ -149,7 +157,11 @@ final class PartitionProver {
             throw e; // a killed executor deletes nothing: the temporary file stays, as it would
         } catch (IOException | RuntimeException e) {
             model.discard(); // a model a failed task used is not lent again
-            Files.deleteIfExists(tmp);
+            try {
+                jobDir.deleteIfExists(tmp);
+            } catch (IOException | RuntimeException x) {
+                e.addSuppressed(x);
+            }
             throw e;
         } finally {
             if (previous != null) {

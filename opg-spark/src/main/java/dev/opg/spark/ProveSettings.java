@@ -30,7 +30,10 @@ import java.util.TreeMap;
  * @param intraOpThreads intra-op threads of the engine on each executor
  * @param interOpThreads inter-op threads
  * @param seed the engine seed
- * @param outputDir the job's directory, as every executor and the driver see it
+ * @param outputDir the job's directory, as every executor and the driver see it: a Hadoop URI
+ *     ({@code hdfs://nn:8020/jobs/42}, {@code s3a://bucket/jobs/42}, {@code file:/shared/jobs/42}),
+ *     or a path, which is resolved as Spark and Hadoop resolve one (against {@code fs.defaultFS}
+ *     of the session's Hadoop configuration) when a job starts
  */
 public record ProveSettings(ModelSource model, String keyColumn, List<String> inputColumns, Map<String, List<Long>> shapes,
         String mode, int sketchDimension, boolean witness, String granularity, int intraOpThreads, int interOpThreads, long seed,
@@ -60,6 +63,15 @@ public record ProveSettings(ModelSource model, String keyColumn, List<String> in
         if (intraOpThreads < 1 || interOpThreads < 1) {
             throw new MalformedInputException("thread counts must be >= 1; got " + intraOpThreads + " and " + interOpThreads);
         }
+        hadoopPath(outputDir); // validates
+    }
+
+    private static org.apache.hadoop.fs.Path hadoopPath(String dir) {
+        try {
+            return new org.apache.hadoop.fs.Path(dir);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedInputException("the job directory '" + dir + "' is not a valid Hadoop path or URI: " + e.getMessage(), e);
+        }
     }
 
     private static RecordingOptions options(String mode, int sketchDimension, boolean witness, String granularity) {
@@ -82,14 +94,40 @@ public record ProveSettings(ModelSource model, String keyColumn, List<String> in
         return s == null ? null : s.stream().mapToLong(Long::longValue).toArray();
     }
 
-    /** The job directory. */
+    /**
+     * The job directory as a local path, for a job directory on the local file system
+     * ({@code file:} or a path without a scheme); see {@link #jobPath()} for any file system.
+     *
+     * @throws MalformedInputException for a job directory on another file system ({@code hdfs://}, ...)
+     */
     public Path dir() {
-        return Path.of(outputDir);
+        org.apache.hadoop.fs.Path p = jobPath();
+        String scheme = p.toUri().getScheme();
+        if (scheme != null && !scheme.equals("file")) {
+            throw new MalformedInputException("the job directory " + outputDir + " is on " + scheme + ", not a local path; use jobPath()");
+        }
+        return Path.of(p.toUri().getPath());
     }
 
-    /** Where partition files go. */
+    /** Where partition files go, as a local path; see {@link #dir()}. */
     public Path partsDir() {
         return dir().resolve("parts");
+    }
+
+    /** The job directory as a Hadoop path (not yet qualified where {@code outputDir} has no scheme). */
+    public org.apache.hadoop.fs.Path jobPath() {
+        return hadoopPath(outputDir);
+    }
+
+    /** Where partition files go, as a Hadoop path. */
+    public org.apache.hadoop.fs.Path partsPath() {
+        return new org.apache.hadoop.fs.Path(jobPath(), "parts");
+    }
+
+    /** These settings with the job directory {@code dir}. */
+    ProveSettings withOutputDir(String dir) {
+        return new ProveSettings(model, keyColumn, inputColumns, shapes, mode, sketchDimension, witness, granularity, intraOpThreads,
+                interOpThreads, seed, dir);
     }
 
     /**

@@ -16,19 +16,19 @@ import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -55,6 +55,9 @@ import scala.Tuple2;
  * <p>The job root is computed from the committed files alone (never from what a task returned),
  * so an anchored root always has every transcript it covers on disk: a task that died
  * mid-partition committed nothing, and its retry's file is the only one read.
+ *
+ * <p>Every file is read and written on the Hadoop file system of the job directory
+ * ({@link ProveSettings#jobPath()}), by the driver and the executors alike.
  */
 public final class ProvenJob {
     private static final Logger LOG = LoggerFactory.getLogger(ProvenJob.class);
@@ -75,6 +78,7 @@ public final class ProvenJob {
 
     private final transient SparkSession spark;
     private final ProveSettings settings;
+    private final JobDir dir;
     private final DataType keyType;
     private final int partitions;
     private final List<PartitionProver.Summary> summaries;
@@ -85,10 +89,11 @@ public final class ProvenJob {
     private List<JobTree.Node> covers;
     private JobRoot jobRoot;
 
-    ProvenJob(SparkSession spark, ProveSettings settings, DataType keyType, int partitions, List<PartitionProver.Summary> summaries,
-            String modelId, double seconds) {
+    ProvenJob(SparkSession spark, ProveSettings settings, JobDir dir, DataType keyType, int partitions,
+            List<PartitionProver.Summary> summaries, String modelId, double seconds) {
         this.spark = spark;
         this.settings = settings;
+        this.dir = dir;
         this.keyType = keyType;
         this.partitions = partitions;
         this.summaries = List.copyOf(summaries);
@@ -141,15 +146,24 @@ public final class ProvenJob {
         return m;
     }
 
-    /** The partition file of partition {@code p}. */
+    /**
+     * The partition file of partition {@code p}, for a job directory on the local file system.
+     *
+     * @throws MalformedInputException for a job directory on another file system; see {@link #partitionPath}
+     */
     public Path partitionFile(int p) {
         return PartitionFile.name(settings.partsDir(), p);
+    }
+
+    /** The partition file of partition {@code p}, on the job directory's file system. */
+    public org.apache.hadoop.fs.Path partitionPath(int p) {
+        return PartitionFile.name(dir.parts(), p);
     }
 
     private List<String> files() {
         List<String> out = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
-            out.add(partitionFile(p).toString());
+            out.add(partitionPath(p).toString());
         }
         return out;
     }
@@ -170,16 +184,19 @@ public final class ProvenJob {
      * The proven rows, read lazily from the committed partition files (nothing is proven again):
      * the key, the model outputs (each a tensor in its file form; {@link TensorColumns#floats}
      * reads one), the transcript root (hex), and where the transcript and witness are (partition
-     * file and row index in it; the witness is in the same file, null when none was recorded).
+     * file as a Hadoop URI, e.g. {@code hdfs://nn:8020/jobs/42/parts/part-00003.opgpart}, and row
+     * index in it; the witness is in the same file, null when none was recorded).
      */
     public Dataset<Row> rows() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         DataType kt = keyType;
+        JobDir d = dir;
         JavaRDD<Row> rdd = jsc.parallelize(files(), Math.max(1, partitions)).flatMap(f -> {
             List<Row> out = new ArrayList<>();
             int[] i = {0};
-            int part = PartitionFile.Reader.partitionOf(Path.of(f));
-            PartitionFile.scan(Path.of(f), r -> {
+            org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(f);
+            int part = PartitionFile.Reader.partitionOf(file);
+            PartitionFile.scan(d.fs(), file, r -> {
                 out.add(RowFactory.create(KeyBytes.decode(r.key(), kt), r.outputs().toArray(new byte[0][]), Hex.encode(r.root()), part,
                         i[0]++, f, r.witness() == null ? null : f));
             });
@@ -207,11 +224,13 @@ public final class ProvenJob {
                 DataTypes.createStructField("root", DataTypes.BinaryType, false),
                 DataTypes.createStructField("part", DataTypes.IntegerType, false),
                 DataTypes.createStructField("idx", DataTypes.IntegerType, false)});
+        JobDir d = dir;
         JavaRDD<Row> leaves = jsc.parallelize(files(), Math.max(1, partitions)).flatMap(f -> {
             List<Row> out = new ArrayList<>();
             int[] i = {0};
-            int part = PartitionFile.Reader.partitionOf(Path.of(f));
-            PartitionFile.scan(Path.of(f), r -> {
+            org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(f);
+            int part = PartitionFile.Reader.partitionOf(file);
+            PartitionFile.scan(d.fs(), file, r -> {
                 Transcript t = TranscriptCodec.decode(r.transcript()); // the root as the transcript gives it, not as stored
                 if (!Arrays.equals(t.root().toByteArray(), r.root())) {
                     throw new MalformedInputException(f + ": row " + i[0] + " stores root " + Hex.encode(r.root())
@@ -291,8 +310,9 @@ public final class ProvenJob {
      * Anchors the job root once, as {@code client}'s account, with the row count as the batch
      * count ({@code anchorBatch(jobRoot, rows)}), then writes every row's receipt beside its
      * transcript ({@code parts/part-NNNNN.receipts.jsonl}, one {@code opg-anchor-receipt} per line,
-     * in the partition file's row order). Re-running finds the root already anchored by this
-     * account (on chain) and sends nothing.
+     * in the partition file's row order; written by the executors on the job directory's file
+     * system, each under a temporary name and renamed into place). Re-running finds the root
+     * already anchored by this account (on chain) and sends nothing.
      *
      * @throws OpgException if this account anchored the same root with another count
      */
@@ -374,18 +394,30 @@ public final class ProvenJob {
             }
             return out.iterator();
         }, true).mapToPair(t -> t);
-        String parts = settings.partsDir().toString();
+        JobDir d = dir;
         lines.repartitionAndSortWithinPartitions(new FilePartitioner(partitions)).foreachPartition(it -> {
             int part = TaskContext.getPartitionId();
-            Path target = JobFiles.receipts(Path.of(parts), part);
-            Path tmp = Path.of(parts).resolve("." + target.getFileName() + "." + TaskContext.get().taskAttemptId() + ".tmp");
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                while (it.hasNext()) {
-                    w.write(it.next()._2());
-                    w.write('\n');
+            org.apache.hadoop.fs.Path target = JobFiles.receipts(d.parts(), part);
+            org.apache.hadoop.fs.Path tmp = JobDir.tmp(target, String.valueOf(TaskContext.get().taskAttemptId()));
+            try {
+                try (FSDataOutputStream raw = d.create(tmp);
+                        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw, StandardCharsets.UTF_8), 1 << 16)) {
+                    while (it.hasNext()) {
+                        w.write(it.next()._2());
+                        w.write('\n');
+                    }
+                    w.flush();
+                    raw.hsync();
                 }
+                d.commit(tmp, target);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    d.deleteIfExists(tmp);
+                } catch (IOException x) {
+                    e.addSuppressed(x);
+                }
+                throw e;
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         });
         bext.destroy();
         return n;
@@ -414,13 +446,13 @@ public final class ProvenJob {
         }
     }
 
-    static void removeReceipts(Path parts) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts, "part-*.receipts.jsonl")) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
+    static void removeReceipts(JobDir dir) {
+        try {
+            for (FileStatus f : dir.list(dir.parts(), JobFiles::isReceiptsName)) {
+                dir.deleteIfExists(f.getPath());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove stale receipts in " + parts + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot remove stale receipts in " + dir.parts() + ": " + e.getMessage(), e);
         }
     }
 
@@ -429,13 +461,13 @@ public final class ProvenJob {
     /**
      * Writes the transcript of the row with key {@code key} to {@code dir/NAME.json} and its anchor
      * receipt to {@code dir/NAME.json.anchor.json}, where {@code opg check-anchor dir/NAME.json}
-     * finds it; returns the transcript's path. Reads one partition file and its receipts on the
-     * driver.
+     * finds it; returns the transcript's path. Reads the receipts and one partition file on the
+     * driver, from the job directory's file system ({@code hdfs://} too); {@code dir} is local.
      *
      * @throws MalformedInputException if no row has that key, or the job has not been anchored
      */
     public Path exportRow(Object key, Path dir) throws IOException {
-        return JobFiles.exportRow(settings.partsDir(), partitions, KeyBytes.of(key, keyType, settings.keyColumn()), keyType, dir);
+        return JobFiles.exportRow(this.dir, KeyBytes.of(key, keyType, settings.keyColumn()), keyType, dir);
     }
 
     // ------------------------------------------------------------------ job.json
@@ -460,7 +492,7 @@ public final class ProvenJob {
         for (PartitionProver.Summary s : summaries) {
             ObjectNode p = ps.addObject();
             p.put("partition", s.partition());
-            p.put("file", partitionFile(s.partition()).getFileName().toString());
+            p.put("file", PartitionFile.fileName(s.partition()));
             p.put("rows", s.rows());
             p.put("proven", s.proven());
             p.put("reused", s.reused());
@@ -486,12 +518,20 @@ public final class ProvenJob {
             a.put("blockNumber", anchor.receipt().blockNumber());
             a.put("count", anchor.receipt().count());
         }
-        Path f = settings.dir().resolve("job.json");
-        Path tmp = settings.dir().resolve(".job.json.tmp");
+        org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(dir.path(), "job.json");
+        org.apache.hadoop.fs.Path tmp = JobDir.tmp(f, "driver");
         try {
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
-            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FSDataOutputStream out = dir.create(tmp)) {
+                out.write((JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
+                out.hsync();
+            }
+            dir.commit(tmp, f);
         } catch (IOException e) {
+            try {
+                dir.deleteIfExists(tmp);
+            } catch (IOException x) {
+                e.addSuppressed(x);
+            }
             throw new UncheckedIOException("cannot write " + f + ": " + e.getMessage(), e);
         }
     }

@@ -4,13 +4,12 @@ import dev.opg.core.MalformedInputException;
 import dev.opg.core.OpgException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *         .model(Path.of("/models/mnist-mlp"))      // seen at the same path by every executor
  *         .keyColumn("id")                           // orders the job root (spec section 3.15)
  *         .input("x", 1, 784)                        // array<float> column, reshaped
- *         .outputDir(Path.of("/shared/jobs/42"))
+ *         .outputDir("hdfs://nn:8020/jobs/42")     // any Hadoop file system, or a local Path
  *         .build()
  *         .prove(dataset);
  * job.rows();                                        // key, outputs, root, where each transcript is
@@ -40,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * ({@link PartitionFile}) atomically and closes the model; transcripts and witnesses stay on the
  * executors' side of the shared directory and are never collected on the driver. Re-running the
  * same job over the same directory re-proves nothing already committed.
+ *
+ * <p>The job directory is a Hadoop path: {@code hdfs://}, {@code s3a://} or any file system the
+ * session's Hadoop configuration knows, or a local directory (a {@code java.nio.file.Path}, which
+ * must then be the same shared directory on every executor). The driver resolves it with
+ * {@code spark.sparkContext().hadoopConfiguration()} and ships that configuration with the tasks,
+ * so the executors open the same file system. Every file is written under a temporary name
+ * ({@code .NAME.*.tmp}) and renamed into place when complete.
  */
 public final class SparkProver {
     private static final Logger LOG = LoggerFactory.getLogger(SparkProver.class);
@@ -71,7 +77,7 @@ public final class SparkProver {
         private int intraOpThreads = 1;
         private int interOpThreads = 1;
         private long seed;
-        private Path outputDir;
+        private String outputDir;
 
         public Builder model(Path path) {
             this.model = ModelSource.of(path);
@@ -139,9 +145,26 @@ public final class SparkProver {
             return this;
         }
 
-        /** The job's directory, as the driver and every executor see it. */
+        /** A local job directory ({@code file:}), the same shared directory on the driver and every executor. */
         public Builder outputDir(Path dir) {
-            this.outputDir = dir.toAbsolutePath();
+            this.outputDir = new org.apache.hadoop.fs.Path("file", null, dir.toAbsolutePath().normalize().toString()).toString();
+            return this;
+        }
+
+        /**
+         * The job directory as a Hadoop path string ({@code hdfs://nn:8020/jobs/42},
+         * {@code s3a://bucket/jobs/42}, {@code file:/shared/jobs/42}; as {@code hdfs dfs} takes it,
+         * not %-escaped); a path without a scheme is resolved against the session's
+         * {@code fs.defaultFS}, as Spark resolves paths.
+         */
+        public Builder outputDir(String uri) {
+            this.outputDir = uri;
+            return this;
+        }
+
+        /** The job directory as a Hadoop path; see {@link #outputDir(String)}. */
+        public Builder outputDir(org.apache.hadoop.fs.Path dir) {
+            this.outputDir = dir.toString();
             return this;
         }
 
@@ -153,14 +176,16 @@ public final class SparkProver {
                 throw new MalformedInputException("no output directory: call outputDir(dir)");
             }
             return new SparkProver(new ProveSettings(model, keyColumn, inputs, shapes, mode, sketchDimension, witness, granularity,
-                    intraOpThreads, interOpThreads, seed, outputDir.toString()));
+                    intraOpThreads, interOpThreads, seed, outputDir));
         }
     }
 
     /**
      * Proves every row of {@code input} (one Spark job; returns when every partition's file is
      * committed). The dataset's partitions are kept as they are: partition i writes
-     * {@code parts/part-i.opgpart}.
+     * {@code parts/part-i.opgpart}. The job directory is resolved with the session's Hadoop
+     * configuration; the returned job's {@link ProvenJob#settings()} name it qualified
+     * ({@code hdfs://host:port/...}, {@code file:/...}).
      *
      * @throws MalformedInputException if the dataset lacks the key or an input column, or a column has an unsupported type
      * @throws OpgException if the executors loaded different models (their model ids differ)
@@ -169,26 +194,29 @@ public final class SparkProver {
         StructType schema = input.schema();
         TensorColumns.checkSchema(schema, settings);
         SparkSession spark = input.sparkSession();
-        ProveSettings s = settings;
+        JobDir dir = JobDir.of(settings.outputDir(), spark);
+        ProveSettings s = settings.withOutputDir(dir.uri());
         try {
-            Files.createDirectories(s.partsDir());
+            if (!dir.fs().mkdirs(dir.parts())) {
+                throw new IOException("the file system's mkdirs returned false");
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + s.partsDir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create " + dir.parts() + ": " + e.getMessage(), e);
         }
         JavaRDD<Row> rdd = input.javaRDD();
         int partitions = rdd.getNumPartitions();
         long t0 = System.nanoTime();
-        spark.sparkContext().setJobDescription("opg-spark: prove " + partitions + " partitions into " + s.dir());
+        spark.sparkContext().setJobDescription("opg-spark: prove " + partitions + " partitions into " + dir);
         List<PartitionProver.Summary> summaries;
         try {
-            summaries = rdd.mapPartitionsWithIndex((idx, it) -> PartitionProver.run(s, schema, idx, it), false).collect();
+            summaries = rdd.mapPartitionsWithIndex((idx, it) -> PartitionProver.run(s, dir, schema, idx, it), false).collect();
         } finally {
             spark.sparkContext().setJobDescription(null);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        removeStale(s.partsDir(), partitions);
+        removeStale(dir, partitions);
         if (summaries.stream().anyMatch(p -> !p.untouched())) {
-            ProvenJob.removeReceipts(s.partsDir()); // any changed row changes the job tree: every old proof is stale
+            ProvenJob.removeReceipts(dir); // any changed row changes the job tree: every old proof is stale
         }
         String modelId = null;
         for (PartitionProver.Summary p : summaries) {
@@ -203,7 +231,7 @@ public final class SparkProver {
                         + s.model().path());
             }
         }
-        ProvenJob job = new ProvenJob(spark, s, schema.apply(s.keyColumn()).dataType(), partitions, summaries, modelId, seconds);
+        ProvenJob job = new ProvenJob(spark, s, dir, schema.apply(s.keyColumn()).dataType(), partitions, summaries, modelId, seconds);
         job.writeManifest();
         LOG.info("proved {} rows in {} partitions ({} proven, {} taken from committed files) in {} s", job.rowCount(), partitions,
                 job.rowsProven(), job.rowsReused(), String.format("%.1f", seconds));
@@ -211,23 +239,24 @@ public final class SparkProver {
     }
 
     /** Removes partition files beyond this run's partition count and temporary files left by dead tasks. */
-    private static void removeStale(Path parts, int partitions) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                boolean tmp = n.startsWith(".part-") && n.endsWith(".tmp");
-                boolean beyond = false;
-                if (n.startsWith("part-") && (n.endsWith(".opgpart") || n.endsWith(".receipts.jsonl"))) {
-                    int idx = Integer.parseInt(n.substring(5, 10));
-                    beyond = idx >= partitions;
+    private static void removeStale(JobDir dir, int partitions) {
+        try {
+            for (FileStatus f : dir.list(dir.parts(), n -> n.startsWith("."))) {
+                String n = f.getPath().getName();
+                if (n.startsWith(".part-") && n.endsWith(".tmp")) {
+                    LOG.info("removing {} (left by a task that did not finish)", f.getPath());
+                    dir.deleteIfExists(f.getPath());
                 }
-                if (tmp || beyond) {
-                    LOG.info("removing {} ({})", p, tmp ? "left by a task that did not finish" : "from an earlier run with more partitions");
-                    Files.deleteIfExists(p);
+            }
+            for (FileStatus f : dir.list(dir.parts(), n -> PartitionFile.isPartitionFileName(n) || JobFiles.isReceiptsName(n))) {
+                String n = f.getPath().getName();
+                if (Integer.parseInt(n.substring(5, n.indexOf('.'))) >= partitions) {
+                    LOG.info("removing {} (from an earlier run with more partitions)", f.getPath());
+                    dir.deleteIfExists(f.getPath());
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            LOG.warn("cannot tidy {}: {}", parts, e.getMessage());
+            LOG.warn("cannot tidy {}: {}", dir.parts(), e.getMessage());
         }
     }
 }

@@ -1,0 +1,219 @@
+package dev.opg.spark;
+
+import dev.opg.core.MalformedInputException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A job directory on a Hadoop {@link FileSystem} ({@code hdfs://}, {@code s3a://}, {@code file:},
+ * ...) together with the Hadoop configuration that reaches it, serializable so that every task
+ * opens the same file system the driver resolved: the driver's configuration (Spark's
+ * {@code hadoopConfiguration()}, with every {@code spark.hadoop.*} setting) travels with the task,
+ * so an executor needs no Hadoop configuration files of its own.
+ *
+ * <p>On a checksummed file system ({@code file:} is Hadoop's {@code LocalFileSystem}) the raw
+ * file system under it is used: a partition file carries its own SHA-256, and a local job
+ * directory keeps the layout it always had (no {@code .crc} side files).
+ *
+ * <p>Commits are a rename of a complete temporary file ({@link #commit}). Hadoop's plain
+ * {@code rename} does not replace an existing file on HDFS and reports failure by returning
+ * false; the commit replaces, and a failure is an {@link IOException}, never ignored.
+ */
+final class JobDir implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uri;
+    private final byte[] conf;
+    private transient Configuration configuration;
+    private transient FileSystem fs;
+
+    private JobDir(String uri, byte[] conf, Configuration configuration, FileSystem fs) {
+        this.uri = uri;
+        this.conf = conf;
+        this.configuration = configuration;
+        this.fs = fs;
+    }
+
+    /**
+     * The directory {@code dir} (a URI, or a path resolved as Hadoop resolves it: against
+     * {@code fs.defaultFS} and the working directory), qualified, with {@code conf}.
+     *
+     * @throws MalformedInputException for a directory that is not a valid Hadoop path or whose scheme has no file system
+     */
+    static JobDir of(String dir, Configuration conf) {
+        Path p;
+        try {
+            p = new Path(dir);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedInputException("the job directory '" + dir + "' is not a valid Hadoop path or URI: " + e.getMessage(), e);
+        }
+        Configuration copy = new Configuration(conf);
+        FileSystem f;
+        try {
+            f = open(p, copy);
+        } catch (IOException e) {
+            throw new MalformedInputException("no Hadoop file system for the job directory '" + dir + "': " + e.getMessage()
+                    + " (expected hdfs://, s3a://, file: or another scheme this Hadoop configuration knows)", e);
+        }
+        Path q = f.makeQualified(p);
+        return new JobDir(q.toString(), write(copy), copy, f);
+    }
+
+    /** {@code dir} with the Hadoop configuration of {@code spark}. */
+    static JobDir of(String dir, SparkSession spark) {
+        return of(dir, spark.sparkContext().hadoopConfiguration());
+    }
+
+    private static FileSystem open(Path p, Configuration c) throws IOException {
+        FileSystem f = p.getFileSystem(c); // cached and shared in this JVM: never closed here
+        return f instanceof ChecksumFileSystem cfs ? cfs.getRawFileSystem() : f;
+    }
+
+    private static byte[] write(Configuration c) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            c.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    /** The qualified URI of the directory. */
+    String uri() {
+        return uri;
+    }
+
+    /** The directory. */
+    Path path() {
+        return new Path(uri);
+    }
+
+    /** {@code parts/} under it, where partition and receipt files go. */
+    Path parts() {
+        return new Path(path(), "parts");
+    }
+
+    /** {@code name} in {@code parts/}. */
+    Path part(String name) {
+        return new Path(parts(), name);
+    }
+
+    /** The Hadoop configuration the driver resolved the directory with. */
+    synchronized Configuration configuration() {
+        if (configuration == null) {
+            Configuration c = new Configuration(false);
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(conf))) {
+                c.readFields(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the job's Hadoop configuration: " + e.getMessage(), e);
+            }
+            configuration = c;
+        }
+        return configuration;
+    }
+
+    /** The file system holding the directory. */
+    synchronized FileSystem fs() throws IOException {
+        if (fs == null) {
+            fs = open(path(), configuration());
+        }
+        return fs;
+    }
+
+    /**
+     * A fresh temporary name beside {@code target}: {@code .NAME.TAG-RANDOM.tmp}, hidden from
+     * Hadoop's input formats and never read as a committed file; random, so that no run meets a
+     * file (or an open HDFS lease) an earlier run's dead task left under the same name.
+     */
+    static Path tmp(Path target, String tag) {
+        return new Path(target.getParent(), "." + target.getName() + "." + tag + "-"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp");
+    }
+
+    /** Creates a new file (failing if it exists), creating missing parent directories. */
+    FSDataOutputStream create(Path file) throws IOException {
+        return fs().create(file, false);
+    }
+
+    boolean isFile(Path file) throws IOException {
+        try {
+            return fs().getFileStatus(file).isFile();
+        } catch (FileNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** Deletes a file if it is there. */
+    void deleteIfExists(Path file) throws IOException {
+        FileSystem f = fs();
+        if (!f.delete(file, false) && f.exists(file)) {
+            throw new IOException("cannot delete " + file + ": the file system's delete returned false");
+        }
+    }
+
+    /** The files in {@code dir} whose names {@code accept} (an empty list for a missing directory), sorted by name. */
+    List<FileStatus> list(Path dir, Predicate<String> accept) throws IOException {
+        FileStatus[] all;
+        try {
+            all = fs().listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return List.of();
+        }
+        List<FileStatus> out = new ArrayList<>();
+        for (FileStatus s : all) {
+            if (s.isFile() && accept.test(s.getPath().getName())) {
+                out.add(s);
+            }
+        }
+        out.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+        return out;
+    }
+
+    /**
+     * Moves the complete file {@code tmp} to {@code target}, replacing what is there
+     * ({@code FileUtil.rename} with {@code OVERWRITE}): on HDFS one atomic NameNode operation, on
+     * the local file system one {@code rename(2)}; on a file system without an atomic replace
+     * (Hadoop's default, e.g. an object store) the old target is deleted first, so that in
+     * between there is no file under the final name, never a partial one. A rename the file
+     * system refuses (where plain {@code rename} would return false) is an exception, never
+     * ignored.
+     *
+     * @throws IOException when the rename failed
+     */
+    void commit(Path tmp, Path target) throws IOException {
+        FileSystem f = fs();
+        if (f instanceof RawLocalFileSystem) {
+            // rename(2) replaces atomically; Hadoop's generic replace would delete first
+            if (!f.rename(tmp, target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target + ": the file system's rename returned false");
+            }
+            return;
+        }
+        FileUtil.rename(f, tmp, target, Options.Rename.OVERWRITE);
+    }
+
+    @Override
+    public String toString() {
+        return uri;
+    }
+}
