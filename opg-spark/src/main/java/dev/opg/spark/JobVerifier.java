@@ -7,11 +7,14 @@ import dev.opg.chain.BatchRoots;
 import dev.opg.core.Digest;
 import dev.opg.core.Hex;
 import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
+import dev.opg.core.djl.RecordingOptions;
 import dev.opg.core.engine.EngineSupport;
 import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.Transcript;
 import dev.opg.core.transcript.TranscriptCodec;
+import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import dev.opg.verify.VerificationReport;
 import dev.opg.verify.Verifier;
@@ -50,15 +53,29 @@ import org.slf4j.LoggerFactory;
  * verifier's row count and must equal the anchored count, the transcript (decoded strictly) must
  * hash to the root that the receipt's inclusion proof leads from to the anchored job root at that
  * position, and re-executing the verifier's model on the verifier's input must give that
- * transcript bit for bit ({@link Verifier}). Missing rows, receipts or duplicated keys are
- * INVALID; a profile this executor cannot reproduce is INCONCLUSIVE, never VALID.
+ * transcript bit for bit ({@link Verifier}), recorded under the verifier's commitment mode, sketch
+ * dimension and granularity; and what the partition file stores beside the transcript (the key,
+ * the root, the output tensors every reader of the job's rows gets) must be the transcript's.
+ * Missing rows, receipts or duplicated keys are INVALID; a profile this executor cannot reproduce is
+ * INCONCLUSIVE, never VALID.
+ *
+ * <p>Over the whole dataset, sampled or not, the report counts the verifier's keys that have no
+ * committed row, those committed more than once, and the committed keys the dataset lacks; a job
+ * is {@link Report#allValid() all valid} only where all three are zero, so no sample can miss them.
+ * Which rows a {@link Sample} checks depends on its seed and the verifier's keys alone.
+ *
+ * <p>Failures are told apart: what the prover's bytes break (a damaged file, a false claim) makes
+ * its rows INVALID; a prover's file that cannot be read for another reason (an I/O error) makes a
+ * row INCONCLUSIVE; and a failure of the verifier's own side (its model does not load, its own row
+ * cannot be made a model input) fails the verification, never a row's verdict.
  *
  * <p>The prover's directory is read on its Hadoop file system ({@code hdfs://}, {@code s3a://},
  * local), resolved with the verifier's session's Hadoop configuration. Only files under their
  * final names are read ({@code parts/part-NNNNN.opgpart} and {@code .receipts.jsonl}); a
  * temporary file a dead task left is never one. Every read is bounded: a partition file's
  * lengths by their caps and by the file's own size ({@link PartitionFile}), a receipt line by
- * {@code 1 MiB}; a file that breaks a bound counts as missing or malformed, never as VALID.
+ * {@code 1 MiB}; output tensors and witnesses are read through without being held; a file that
+ * breaks a bound counts as missing or malformed, never as VALID.
  */
 public final class JobVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(JobVerifier.class);
@@ -85,6 +102,8 @@ public final class JobVerifier {
      * @param datasetRows rows in the verifier's dataset
      * @param anchoredRows the count anchored with the job root
      * @param missing verifier rows without a committed transcript (all rows counted, not only the sample)
+     * @param duplicated verifier rows whose key the prover committed more than once (all rows counted)
+     * @param extra keys the prover committed that the verifier's dataset lacks
      * @param checked rows re-executed
      * @param valid rows VALID
      * @param invalid rows INVALID
@@ -92,17 +111,22 @@ public final class JobVerifier {
      * @param findings the non-VALID rows by key (at most {@link #MAX_LISTED})
      * @param sample what the sample proves
      */
-    public record Report(long datasetRows, long anchoredRows, long missing, long checked, long valid, long invalid, long inconclusive,
-            List<RowFinding> findings, String sample) {
-        /** True when the anchored root covers exactly the verifier's rows and every checked row is VALID. */
+    public record Report(long datasetRows, long anchoredRows, long missing, long duplicated, long extra, long checked, long valid,
+            long invalid, long inconclusive, List<RowFinding> findings, String sample) {
+        /**
+         * True when the anchored root covers exactly the verifier's rows, the prover committed each
+         * of them once and nothing else, and every checked row is VALID.
+         */
         public boolean allValid() {
-            return datasetRows == anchoredRows && missing == 0 && invalid == 0 && inconclusive == 0 && checked > 0;
+            return datasetRows == anchoredRows && missing == 0 && duplicated == 0 && extra == 0 && invalid == 0 && inconclusive == 0
+                    && checked > 0;
         }
 
         public String summary() {
             return String.format("%s: %d of %d rows checked (%s): %d VALID, %d INVALID, %d INCONCLUSIVE; %d rows anchored, %d in the "
-                    + "dataset, %d without a committed transcript", allValid() ? "VALID" : "NOT VALID", checked, datasetRows, sample, valid,
-                    invalid, inconclusive, anchoredRows, datasetRows, missing);
+                    + "dataset, %d without a committed transcript, %d committed more than once, %d committed keys not in the dataset",
+                    allValid() ? "VALID" : "NOT VALID", checked, datasetRows, sample, valid, invalid, inconclusive, anchoredRows,
+                    datasetRows, missing, duplicated, extra);
         }
     }
 
@@ -174,15 +198,20 @@ public final class JobVerifier {
             List<Row> out = new ArrayList<>();
             int[] i = {0};
             try {
-                PartitionFile.scan(dir.fs(), new org.apache.hadoop.fs.Path(f), r -> out.add(RowFactory.create(r.key(), f, i[0]++)));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("prover file {} is unreadable or damaged; its rows count as missing: {}", f, e.getMessage());
+                PartitionFile.scanLean(dir.fs(), new org.apache.hadoop.fs.Path(f), r -> out.add(RowFactory.create(r.key(), f, i[0]++)));
+            } catch (OpgException e) {
+                LOG.warn("prover file {} is damaged or breaks a bound; its rows count as missing: {}", f, e.getMessage());
                 return new ArrayList<Row>().iterator();
+            } catch (IOException e) {
+                // not the prover's bytes but reading them: the task fails (and is retried), no row is counted missing for it
+                throw new java.io.UncheckedIOException("cannot read the prover's file " + f + ": " + e.getMessage(), e);
             }
             return out.iterator();
         });
+        // one reading of the prover's files for every count and for the check (kept: the prover may change them meanwhile)
         Dataset<Row> pdf = spark.createDataFrame(committed, pSchema).groupBy("kb")
-                .agg(functions.count("*").as("pn"), functions.first("file").as("file"), functions.first("idx").as("idx"));
+                .agg(functions.count("*").as("pn"), functions.first("file").as("file"), functions.first("idx").as("idx"))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         StructType rcSchema = new StructType(new StructField[] {
                 DataTypes.createStructField("kb", DataTypes.BinaryType, false),
                 DataTypes.createStructField("receipt", DataTypes.StringType, false)});
@@ -200,9 +229,11 @@ public final class JobVerifier {
                 }
             } catch (FileNotFoundException e) {
                 return new ArrayList<Row>().iterator(); // no receipts: its rows have none
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("receipts file {} is unreadable or breaks a bound; none of its receipts count: {}", f, e.getMessage());
+            } catch (OpgException e) {
+                LOG.warn("receipts file {} breaks a bound; none of its receipts count: {}", f, e.getMessage());
                 return new ArrayList<Row>().iterator();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the prover's receipts file " + f + ": " + e.getMessage(), e);
             }
             return out.iterator();
         });
@@ -210,6 +241,9 @@ public final class JobVerifier {
                 .agg(functions.count("*").as("rn"), functions.first("receipt").as("receipt"));
 
         long missing = rdf.select("kb").join(pdf.select("kb"), rdf.col("kb").equalTo(pdf.col("kb")), "left_anti").count();
+        Dataset<Row> twice = pdf.filter(pdf.col("pn").gt(1)).select("kb");
+        long duplicated = rdf.select("kb").join(twice, rdf.col("kb").equalTo(twice.col("kb")), "left_semi").count();
+        long extra = pdf.select("kb").join(rdf.select("kb"), pdf.col("kb").equalTo(rdf.col("kb")), "left_anti").count();
 
         Dataset<Row> checkedRows = rdf.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r ->
                 sample.includes((byte[]) r.getAs("kb")));
@@ -238,9 +272,10 @@ public final class JobVerifier {
         long invalid = counts.getOrDefault("INVALID", 0L);
         long inconclusive = counts.getOrDefault("INCONCLUSIVE", 0L);
         res.unpersist();
+        pdf.unpersist();
         rdf.unpersist();
-        Report report = new Report(n, anchoredCount, missing, valid + invalid + inconclusive, valid, invalid, inconclusive, findings,
-                sample.statement());
+        Report report = new Report(n, anchoredCount, missing, duplicated, extra, valid + invalid + inconclusive, valid, invalid, inconclusive,
+                findings, sample.statement());
         LOG.info(report.summary());
         return report;
     }
@@ -264,7 +299,7 @@ public final class JobVerifier {
                     String key = KeyBytes.display(r.getAs("kb"), keyType);
                     String[] verdict;
                     try {
-                        byte[] transcript = null;
+                        PartitionFile.Row pr = null;
                         if (!r.isNullAt(fileCol)) {
                             String f = r.getString(fileCol);
                             int idx = r.getInt(idxCol);
@@ -272,20 +307,22 @@ public final class JobVerifier {
                                 if (reader != null) {
                                     reader.close();
                                 }
-                                reader = new PartitionFile.Reader(dir.fs(), new org.apache.hadoop.fs.Path(f));
+                                reader = PartitionFile.Reader.lean(dir.fs(), new org.apache.hadoop.fs.Path(f));
                                 readerFile = f;
                                 readerPos = 0;
                             }
-                            PartitionFile.Row pr = null;
                             while (readerPos <= idx) {
                                 pr = reader.next();
                                 readerPos++;
                             }
-                            transcript = pr == null ? null : pr.transcript();
                         }
-                        verdict = check(s, js, r, keyIndex, keyType, jobRoot, anchoredCount, n, transcript, re);
+                        verdict = check(s, js, r, keyIndex, keyType, jobRoot, anchoredCount, n, pr, re);
+                    } catch (VerifierFailure e) {
+                        throw e; // the verifier's side: no verdict on the prover's row
+                    } catch (OpgException e) {
+                        verdict = new String[] {"INVALID", "the prover's files for this row are damaged or false: " + e.getMessage()};
                     } catch (IOException | RuntimeException e) {
-                        verdict = new String[] {"INVALID", "the prover's files for this row cannot be read: " + e.getMessage()};
+                        verdict = new String[] {"INCONCLUSIVE", "the prover's files for this row cannot be read: " + e};
                     }
                     out.add(RowFactory.create(key, verdict[0], verdict[1]));
                 }
@@ -299,8 +336,8 @@ public final class JobVerifier {
     }
 
     private static String[] check(ProveSettings s, StructType js, Row r, int keyIndex, DataType keyType, Digest jobRoot, long anchoredCount,
-            long n, byte[] transcriptBytes, Reexecutor re) {
-        if (r.isNullAt(js.fieldIndex("file")) || transcriptBytes == null) {
+            long n, PartitionFile.Row stored, Reexecutor re) {
+        if (r.isNullAt(js.fieldIndex("file")) || stored == null) {
             return new String[] {"INVALID", "no committed transcript for this key"};
         }
         if (r.<Long>getAs("pn") > 1) {
@@ -314,9 +351,20 @@ public final class JobVerifier {
         }
         Transcript t;
         try {
-            t = TranscriptCodec.decode(transcriptBytes);
+            t = TranscriptCodec.decode(stored.transcript());
         } catch (RuntimeException e) {
             return new String[] {"INVALID", "the committed transcript is malformed: " + e.getMessage()};
+        }
+        String beside = besideTheTranscript(stored, r.getAs("kb"), t);
+        if (beside != null) {
+            return new String[] {"INVALID", beside};
+        }
+        RecordingOptions want = s.recordingOptions();
+        TranscriptHeader h = t.header();
+        if (h.mode() != want.mode() || h.sketchDimension() != want.sketchDimension() || h.granularity() != want.granularity()) {
+            return new String[] {"INVALID", "the transcript was recorded in " + h.mode() + " mode (sketch dimension " + h.sketchDimension()
+                    + ") at " + h.granularity().specName() + " granularity; the job's settings are " + want.mode() + " (sketch dimension "
+                    + want.sketchDimension() + ") at " + want.granularity().specName()};
         }
         JobFiles.RowReceipt rc = JobFiles.RowReceipt.parse(r.getAs("receipt"));
         long rank = r.<Long>getAs("rank");
@@ -333,9 +381,51 @@ public final class JobVerifier {
         if (!MerkleProofs.verifyInclusion(rank, n, BatchRoots.leafHash(t.root()), rc.proof().path(), jobRoot)) {
             return new String[] {"INVALID", "the transcript's root " + t.root().hex() + " is not under the anchored job root at leaf " + rank};
         }
-        List<WitnessTensor> inputs = TensorColumns.inputs(r, js, s);
+        List<WitnessTensor> inputs;
+        try {
+            inputs = TensorColumns.inputs(r, js, s);
+        } catch (RuntimeException e) {
+            throw new VerifierFailure("the verifier's own row with key " + KeyBytes.display(r.getAs("kb"), keyType)
+                    + " is not a model input: " + e.getMessage(), e);
+        }
         VerificationReport report = re.verify(t, inputs);
         return new String[] {report.verdict().name(), report.isValid() ? null : report.summary()};
+    }
+
+    /**
+     * What a partition file stores beside a row's transcript, read by a lean reader (outputs as
+     * their SHA-256), against the transcript and the key the row was found under: null when it
+     * agrees, else what differs. The outputs a reader of the job's rows gets are the transcript's
+     * only where each one's SHA-256 (its tensor digest, the tensor's file form being the digest's
+     * preimage) is the header's.
+     */
+    private static String besideTheTranscript(PartitionFile.Row stored, byte[] key, Transcript t) {
+        if (!java.util.Arrays.equals(stored.key(), key)) {
+            return "the partition file's row holds key bytes " + Hex.encode(stored.key()) + ", not this key's (the file changed while it was read)";
+        }
+        if (!java.util.Arrays.equals(stored.root(), t.root().toByteArray())) {
+            return "the partition file stores root " + Hex.encode(stored.root()) + " beside a transcript whose root is " + t.root().hex();
+        }
+        List<Digest> outs = t.header().outputs();
+        if (stored.outputs().size() != outs.size()) {
+            return "the partition file stores " + stored.outputs().size() + " output tensors beside a transcript with " + outs.size();
+        }
+        for (int i = 0; i < outs.size(); i++) {
+            if (!java.util.Arrays.equals(stored.outputs().get(i), outs.get(i).toByteArray())) {
+                return "the output tensor " + i + " stored beside the transcript (digest " + Hex.encode(stored.outputs().get(i))
+                        + ") is not the transcript's output " + outs.get(i).hex();
+            }
+        }
+        return null;
+    }
+
+    /** A failure on the verifier's side (its model, its own rows): the verification fails, no row is judged. */
+    private static final class VerifierFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        VerifierFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The verifier's model for one task, loaded on first use (profile applied first), closed at the end. */
@@ -350,16 +440,21 @@ public final class JobVerifier {
 
         VerificationReport verify(Transcript t, List<WitnessTensor> inputs) {
             if (verifier == null) {
-                DeterminismProfile profile = EngineSupport.of(s.model().engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
                 try {
+                    DeterminismProfile profile = EngineSupport.of(s.model().engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
                     model = s.model().load();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("cannot load the verifier's model " + s.model().path() + ": " + e.getMessage(), e);
+                    verifier = new Verifier(model, profile);
+                } catch (IOException | RuntimeException e) {
+                    throw new VerifierFailure("cannot load the verifier's model " + s.model().path() + ": " + e.getMessage(), e);
                 }
-                verifier = new Verifier(model, profile);
             }
             try (NDManager m = model.getNDManager().newSubManager()) {
-                NDList x = TensorColumns.toNDList(inputs, s.inputColumns(), m);
+                NDList x;
+                try {
+                    x = TensorColumns.toNDList(inputs, s.inputColumns(), m);
+                } catch (RuntimeException e) {
+                    throw new VerifierFailure("the verifier's own input is not one its model takes: " + e.getMessage(), e);
+                }
                 return verifier.verify(t, x);
             }
         }

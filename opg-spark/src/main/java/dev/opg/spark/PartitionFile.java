@@ -45,7 +45,9 @@ import org.apache.hadoop.fs.Syncable;
  * <p>Reading is bounded and fails closed: a length above its cap or beyond the end of the file
  * ({@link LimitExceededException}), a truncated file, bytes after the hash, or a hash that does
  * not match give {@link MalformedInputException}. Nothing is allocated for a length the file
- * cannot hold, so a hostile file costs at most its own size in memory.
+ * cannot hold, so a hostile file costs at most its own size in memory; a lean reader (what a
+ * verifier reads with) holds no output tensor or witness at all, only a transcript at a time
+ * (at most {@link TranscriptLimits#MAX_JSON_BYTES}), however large the file.
  *
  * <p>Files are read and written through {@code java.nio} (a local path) or a Hadoop
  * {@link FileSystem} ({@code hdfs://}, {@code s3a://}, ...); the bytes are the same.
@@ -257,6 +259,13 @@ public final class PartitionFile {
         }
     }
 
+    /** {@code scan} of a file on a Hadoop file system with a lean reader ({@code Reader.lean}). */
+    static Trailer scanLean(FileSystem fs, org.apache.hadoop.fs.Path file, RowSink sink) throws IOException {
+        try (Reader r = Reader.lean(fs, file)) {
+            return scan(r, sink);
+        }
+    }
+
     private static Trailer scan(Reader r, RowSink sink) throws IOException {
         Row row;
         while ((row = r.next()) != null) {
@@ -276,6 +285,7 @@ public final class PartitionFile {
         private final InputStream raw;
         private final Counting counted;
         private final DataInputStream in;
+        private final boolean lean;
         private long count;
         private Trailer trailer;
 
@@ -294,8 +304,13 @@ public final class PartitionFile {
          * in messages; a negative length when it is not known (lengths are then checked against their caps only).
          */
         Reader(long length, InputStream source, String name) throws IOException {
+            this(length, source, name, false);
+        }
+
+        private Reader(long length, InputStream source, String name, boolean lean) throws IOException {
             this.file = name;
             this.length = length;
+            this.lean = lean;
             this.raw = new BufferedInputStream(source, 1 << 16);
             this.counted = new Counting(new DigestInputStream(raw, sha));
             this.in = new DataInputStream(counted);
@@ -312,6 +327,16 @@ public final class PartitionFile {
                 raw.close();
                 throw truncated(e);
             }
+        }
+
+        /**
+         * A reader that holds only what a verifier needs of each row, however large the file: the
+         * key, root, input digests and transcript as stored; each output tensor as the SHA-256 of
+         * its bytes (for a tensor's file form, its tensor digest) in place of the bytes; no witness
+         * (null). Every byte is still read and hashed into the file's hash, a few kB at a time.
+         */
+        static Reader lean(FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
+            return new Reader(fs.getFileStatus(file).getLen(), fs.open(file), file.toString(), true);
         }
 
         private MalformedInputException truncated(Exception e) {
@@ -367,7 +392,7 @@ public final class PartitionFile {
                 int nOut = count(TranscriptLimits.MAX_TENSORS, "outputs", 4);
                 List<byte[]> outs = new ArrayList<>(nOut);
                 for (int i = 0; i < nOut; i++) {
-                    outs.add(block(MAX_BLOB_BYTES, "output tensor"));
+                    outs.add(lean ? through(MAX_BLOB_BYTES, "output tensor") : block(MAX_BLOB_BYTES, "output tensor"));
                 }
                 int wLen = in.readInt();
                 byte[] witness = null;
@@ -375,7 +400,11 @@ public final class PartitionFile {
                     if (wLen < 0 || wLen > MAX_BLOB_BYTES) {
                         throw new LimitExceededException("partition file " + file + ": witness length " + wLen + " is outside 0.." + MAX_BLOB_BYTES);
                     }
-                    witness = exact(wLen, "witness");
+                    if (lean) {
+                        through(wLen, "witness", null);
+                    } else {
+                        witness = exact(wLen, "witness");
+                    }
                 }
                 count++;
                 return new Row(key, root, ins, transcript, outs, witness);
@@ -427,6 +456,34 @@ public final class PartitionFile {
                 throw new MalformedInputException("partition file " + file + " is truncated (in a " + what + ")");
             }
             return b;
+        }
+
+        /** Reads a length-prefixed blob through the file's hash without holding it; returns the blob's own SHA-256. */
+        private byte[] through(int cap, String what) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > cap) {
+                throw new LimitExceededException("partition file " + file + ": a " + what + " of " + n + " bytes is outside 0.." + cap);
+            }
+            MessageDigest d = sha256();
+            through(n, what, d);
+            return d.digest();
+        }
+
+        /** Reads {@code n} bytes through the file's hash (and {@code d}, unless null), 64 kB at a time. */
+        private void through(int n, String what, MessageDigest d) throws IOException {
+            fits(n, "a " + what + " of " + n + " bytes");
+            byte[] buf = new byte[Math.min(n, 1 << 16)];
+            int left = n;
+            while (left > 0) {
+                int k = in.read(buf, 0, Math.min(left, buf.length));
+                if (k < 0) {
+                    throw new MalformedInputException("partition file " + file + " is truncated (in a " + what + ")");
+                }
+                if (d != null) {
+                    d.update(buf, 0, k);
+                }
+                left -= k;
+            }
         }
 
         /** Refuses, before allocating, a length the rest of the file cannot hold (with the 32-byte hash after it). */
