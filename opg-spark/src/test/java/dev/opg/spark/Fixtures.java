@@ -115,4 +115,25 @@ final class Fixtures {
                 .config("spark.sql.shuffle.partitions", "4")
                 .getOrCreate();
     }
+
+    /**
+     * The rows of {@code c} with the transcript of the row keyed {@code key} changed by
+     * {@code change} and its stored root recomputed, as an attacker can; null when no row has
+     * that key.
+     */
+    static List<PartitionFile.Row> withChangedRow(PartitionFile.Contents c, byte[] key,
+            java.util.function.UnaryOperator<dev.opg.core.transcript.Transcript> change) {
+        List<PartitionFile.Row> rows = new ArrayList<>();
+        boolean hit = false;
+        for (PartitionFile.Row r : c.rows()) {
+            if (java.util.Arrays.equals(r.key(), key)) {
+                dev.opg.core.transcript.Transcript t = change.apply(dev.opg.core.transcript.TranscriptCodec.decode(r.transcript()));
+                r = new PartitionFile.Row(r.key(), t.root().toByteArray(), r.inputDigests(),
+                        dev.opg.core.transcript.TranscriptCodec.encode(t), r.outputs(), r.witness());
+                hit = true;
+            }
+            rows.add(r);
+        }
+        return hit ? rows : null;
+    }
 }

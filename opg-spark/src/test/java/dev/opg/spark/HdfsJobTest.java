@@ -319,18 +319,8 @@ class HdfsJobTest {
                 continue;
             }
             PartitionFile.Contents c = PartitionFile.read(hdfs, s.getPath());
-            List<PartitionFile.Row> rows = new ArrayList<>();
-            boolean hit = false;
-            for (PartitionFile.Row r : c.rows()) {
-                if (Arrays.equals(r.key(), key)) {
-                    Transcript t = change.apply(TranscriptCodec.decode(r.transcript()));
-                    r = new PartitionFile.Row(r.key(), t.root().toByteArray(), r.inputDigests(), TranscriptCodec.encode(t), r.outputs(),
-                            r.witness());
-                    hit = true;
-                }
-                rows.add(r);
-            }
-            if (hit) {
+            List<PartitionFile.Row> rows = Fixtures.withChangedRow(c, key, change);
+            if (rows != null) {
                 try (PartitionFile.Writer w = new PartitionFile.Writer(hdfs.create(s.getPath(), true))) {
                     for (PartitionFile.Row r : rows) {
                         w.write(r);

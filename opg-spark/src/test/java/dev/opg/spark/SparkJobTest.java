@@ -331,18 +331,8 @@ class SparkJobTest {
         try (Stream<Path> files = Files.list(job.resolve("parts"))) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".opgpart")).toList()) {
                 PartitionFile.Contents c = PartitionFile.read(f);
-                boolean hit = false;
-                List<PartitionFile.Row> rows = new ArrayList<>();
-                for (PartitionFile.Row r : c.rows()) {
-                    if (java.util.Arrays.equals(r.key(), key)) {
-                        Transcript t = change.apply(TranscriptCodec.decode(r.transcript()));
-                        r = new PartitionFile.Row(r.key(), t.root().toByteArray(), r.inputDigests(), TranscriptCodec.encode(t), r.outputs(),
-                                r.witness());
-                        hit = true;
-                    }
-                    rows.add(r);
-                }
-                if (hit) {
+                List<PartitionFile.Row> rows = Fixtures.withChangedRow(c, key, change);
+                if (rows != null) {
                     try (PartitionFile.Writer w = new PartitionFile.Writer(f)) {
                         for (PartitionFile.Row r : rows) {
                             w.write(r);
