@@ -118,19 +118,36 @@ final class JobDir implements Serializable {
         return new Path(parts(), name);
     }
 
-    /** The Hadoop configuration the driver resolved the directory with. */
+    /**
+     * The Hadoop configuration the driver resolved the directory with. Each task receives its own
+     * copy of this object; the configuration it carries is read once per executor (by the SHA-256
+     * of its bytes) and shared, read-only, by every task that carries the same bytes: reading a
+     * whole Hadoop configuration costs tens of milliseconds, as much as proving a small partition.
+     */
     synchronized Configuration configuration() {
         if (configuration == null) {
-            Configuration c = new Configuration(false);
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(conf))) {
-                c.readFields(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the job's Hadoop configuration: " + e.getMessage(), e);
+            String key = dev.opg.core.Hex.encode(PartitionFile.sha256().digest(conf));
+            Configuration c = READ.get(key);
+            if (c == null) {
+                c = new Configuration(false);
+                try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(conf))) {
+                    c.readFields(in);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the job's Hadoop configuration: " + e.getMessage(), e);
+                }
+                if (READ.size() >= MAX_READ) {
+                    READ.clear(); // a long-lived executor serving many differently configured jobs
+                }
+                READ.put(key, c);
             }
             configuration = c;
         }
         return configuration;
     }
+
+    /** Configurations this executor has read, by the SHA-256 of their serialized bytes. */
+    private static final java.util.Map<String, Configuration> READ = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_READ = 16;
 
     /** The file system holding the directory. */
     synchronized FileSystem fs() throws IOException {
