@@ -119,6 +119,11 @@ public final class LeafWriter {
         return b;
     }
 
+    /** Whether {@code s} is ASCII of at most {@code maxBytes} characters: what {@link #utf8} accepts without encoding. */
+    static boolean isShortAscii(String s, int maxBytes) {
+        return s.length() <= maxBytes && isAscii(s);
+    }
+
     private static boolean isAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) >= 0x80) {

@@ -26,10 +26,25 @@ public record Step(long index, String name, List<Digest> inputs, List<Digest> ou
         if (index < 0 || index >= TranscriptLimits.MAX_STEPS) {
             throw new LimitExceededException("step index " + index + " is outside 0.." + (TranscriptLimits.MAX_STEPS - 1));
         }
-        LeafWriter.utf8(name, TranscriptLimits.MAX_NAME_BYTES, "step " + index + " name");
-        inputs = copy(inputs, "step " + index + " inputs");
-        outputs = copy(outputs, "step " + index + " outputs");
-        sketches = copy(sketches, "step " + index + " sketches");
+        if (name == null || !LeafWriter.isShortAscii(name, TranscriptLimits.MAX_NAME_BYTES)) {
+            LeafWriter.utf8(name, TranscriptLimits.MAX_NAME_BYTES, "step " + index + " name"); // checks, and says what is wrong
+        }
+        // the messages are built only for a list that is refused: a generation makes these per token
+        inputs = copy(inputs, index, "inputs");
+        outputs = copy(outputs, index, "outputs");
+        sketches = copy(sketches, index, "sketches");
+    }
+
+    private static <T> List<T> copy(List<T> list, long index, String what) {
+        if (list == null || list.size() > TranscriptLimits.MAX_TENSORS) {
+            return copy(list, "step " + index + " " + what);
+        }
+        for (T t : list) {
+            if (t == null) {
+                return copy(list, "step " + index + " " + what);
+            }
+        }
+        return List.copyOf(list);
     }
 
     /** A FULL-mode step. */
