@@ -40,6 +40,8 @@ final class HashingLane<T> implements AutoCloseable {
     static final long POLL_NANOS = 50_000;
 
     private final Thread thread;
+    /** Whether jobs go to {@link #thread}; false from the start (inline) or after {@link #goInline}. */
+    private boolean threaded;
     /** The job waiting for the lane's thread; taken (set to null) by whoever runs it. */
     private final AtomicReference<FutureTask<T>> offered = new AtomicReference<>();
     /** The job submitted and not yet handed back, or null. */
@@ -55,6 +57,7 @@ final class HashingLane<T> implements AutoCloseable {
         } else {
             thread = null;
         }
+        this.threaded = threaded;
     }
 
     private void work() {
@@ -70,7 +73,23 @@ final class HashingLane<T> implements AutoCloseable {
     }
 
     boolean threaded() {
-        return thread != null;
+        return threaded;
+    }
+
+    /**
+     * From now on runs every job on the caller's thread, as submitted, and stops the lane's thread
+     * (for a caller whose core the lane's thread competes for).
+     *
+     * @throws IllegalStateException if a job is pending
+     */
+    void goInline() {
+        if (pending != null) {
+            throw new IllegalStateException("a job is pending; hand it back first");
+        }
+        if (threaded) {
+            threaded = false;
+            stopThread();
+        }
     }
 
     /** Whether a job was submitted and not yet handed back. */
@@ -87,12 +106,12 @@ final class HashingLane<T> implements AutoCloseable {
         if (pending != null) {
             throw new IllegalStateException("the previous job has not been handed back");
         }
-        if (closed) {
+        if (threaded && closed) {
             throw new IllegalStateException("the hashing lane is closed");
         }
         FutureTask<T> f = new FutureTask<>(job);
         pending = f;
-        if (thread == null) {
+        if (!threaded) {
             f.run();
             if (f.state() == java.util.concurrent.Future.State.FAILED) {
                 next(); // throws the job's exception
@@ -143,10 +162,14 @@ final class HashingLane<T> implements AutoCloseable {
     @Override
     public void close() {
         pending = null;
-        if (thread == null) {
+        offered.set(null);
+        stopThread();
+    }
+
+    private void stopThread() {
+        if (thread == null || closed) {
             return;
         }
-        offered.set(null);
         closed = true;
         LockSupport.unpark(thread);
         boolean interrupted = false;

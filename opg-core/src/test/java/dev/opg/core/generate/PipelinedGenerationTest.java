@@ -77,6 +77,18 @@ class PipelinedGenerationTest {
             assertTrue(consumer.ended(), what);
             assertEquals(tb.root(), consumer.root(), what);
         }
+        // a generation that moves its hashing to the calling thread half way (a busy machine) writes the same bytes
+        Generator switching = new Generator(model, true);
+        switching.inlineFrom = 9;
+        for (Granularity g : List.of(Granularity.BLOCK, Granularity.OUTPUT)) {
+            GenerationRequest r = GenerationRequest.of("And God said", sampled(13, 30, List.of())).at(g);
+            List<StreamUpdate> a = new ArrayList<>();
+            List<StreamUpdate> b = new ArrayList<>();
+            byte[] want = GenerationCodec.encode(seq.generate(r, a::add));
+            assertArrayEquals(want, GenerationCodec.encode(switching.generate(r, b::add)), g.specName());
+            assertEquals(a.stream().map(StreamUpdate::root).toList(), b.stream().map(StreamUpdate::root).toList());
+            assertEquals(a.stream().map(StreamUpdate::index).toList(), b.stream().map(StreamUpdate::index).toList());
+        }
         // exact replay (the verifier's path) pipelined gives the same transcript too
         GenerationTranscript t = seq.generate(GenerationRequest.of("And Abraham", sampled(9, 20, List.of())), null);
         assertArrayEquals(GenerationCodec.encode(t), GenerationCodec.encode(pipe.replay(t.header(), null)));
