@@ -24,12 +24,13 @@ import org.slf4j.LoggerFactory;
  * caller may free what the jobs read (ONNX Runtime memory) once it returns. Not thread-safe: one caller.
  *
  * <p>The lane's thread looks for work every {@link #POLL_NANOS} instead of being woken by
- * {@link #submit}: on Linux a thread woken by the caller is often run on the caller's own core
- * first (the scheduler's wake-affine rule), so the caller, about to run the next forward pass,
- * waited for the hashing it meant to overlap (measured here: 9 to 60 us a token on the caller's
- * thread, against about 1 us with polling). Where the lane's thread has not taken the job when
- * the caller needs it (the other core is busy with other work), {@link #next} runs the job on the
- * caller's thread, as inline hashing would, instead of waiting for a core.
+ * {@link #submit}: waking a thread cost the caller, about to run the next forward pass, 9 to 60 us
+ * a token on this 2-core VM (the wake-up's inter-processor interrupt, or the woken thread run on
+ * the caller's own core first), against about 1 us with polling. A 20 us poll sleeps about 55 us
+ * here (timer slack): half the jobs are taken within 55 us, nine in ten within 95 us, well inside
+ * a forward pass of about 200 us. Where the lane's thread has not taken the job when the caller
+ * needs it (its core is busy with other work), {@link #next} runs the job on the caller's thread,
+ * as inline hashing would, instead of waiting for a core.
  */
 final class HashingLane<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HashingLane.class);
@@ -37,7 +38,7 @@ final class HashingLane<T> implements AutoCloseable {
     /** The name every lane thread starts with (tests look for threads left behind). */
     static final String THREAD_PREFIX = "opg-generate-hash-";
     /** How long the lane's thread sleeps between looks for work. */
-    static final long POLL_NANOS = 50_000;
+    static final long POLL_NANOS = 20_000;
 
     private final Thread thread;
     /** Whether jobs go to {@link #thread}; false from the start (inline) or after {@link #goInline}. */
