@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #next} throws the job's own exception (the same instance where it is unchecked; a
  * checked one wrapped in {@link GenerationException}) on the caller's thread. {@link #close}
  * withdraws a job that has not started, and waits until the lane's thread has ended, so that the
- * caller may free what the jobs read (ONNX Runtime memory) once it returns. Not thread-safe: one caller.
+ * caller may free what the jobs read (ONNX Runtime memory) once it returns; a job it finds failed
+ * and not handed back (the caller failed first) has its exception thrown by {@code close}, which
+ * try-with-resources adds to the caller's as suppressed. Not thread-safe: one caller.
  *
  * <p>The lane's thread looks for work every {@link #POLL_NANOS} instead of being woken by
  * {@link #submit}: waking a thread cost the caller, about to run the next forward pass, 9 to 60 us
@@ -162,9 +164,22 @@ final class HashingLane<T> implements AutoCloseable {
      */
     @Override
     public void close() {
+        FutureTask<T> left = pending;
         pending = null;
         offered.set(null);
         stopThread();
+        // a job not handed back, which failed while the caller failed: its exception is thrown here, so that
+        // try-with-resources adds it to the caller's as suppressed instead of losing it
+        if (left != null && left.state() == java.util.concurrent.Future.State.FAILED) {
+            Throwable c = left.exceptionNow();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error e) {
+                throw e;
+            }
+            throw new GenerationException("hashing a token failed: " + c, c);
+        }
     }
 
     private void stopThread() {

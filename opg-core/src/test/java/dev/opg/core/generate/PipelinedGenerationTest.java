@@ -204,6 +204,24 @@ class PipelinedGenerationTest {
             GenerationException e = assertThrows(GenerationException.class, lane::next);
             assertSame(io, e.getCause());
         }
+        // a failed job the caller never took back (the caller failed first) is not lost: close throws it, and
+        // try-with-resources adds it to the caller's exception
+        IllegalStateException callerFailure = new IllegalStateException("the caller failed");
+        IllegalArgumentException jobFailure = new IllegalArgumentException("the job failed");
+        IllegalStateException seen = assertThrows(IllegalStateException.class, () -> {
+            try (HashingLane<Integer> lane = new HashingLane<>(true)) {
+                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+                lane.submit(() -> {
+                    done.countDown();
+                    throw jobFailure;
+                });
+                // the lane's thread took the job; close() waits for that thread, so the job has failed when close looks
+                assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                throw callerFailure;
+            }
+        });
+        assertSame(callerFailure, seen);
+        assertEquals(List.of(jobFailure), List.of(seen.getSuppressed()));
         try (HashingLane<Integer> lane = new HashingLane<>(false)) {
             IllegalArgumentException bad = new IllegalArgumentException("inline");
             assertSame(bad, assertThrows(IllegalArgumentException.class, () -> lane.submit(() -> {
