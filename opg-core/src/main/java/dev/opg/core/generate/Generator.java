@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * The leaves, the root and every stream update are byte for byte those of hashing on the calling
  * thread; the arrays a pass hands to hashing stay open until it is done; an exception thrown while
  * hashing is thrown by {@code generate} itself, and the thread has ended when {@code generate}
- * returns or throws.
+ * returns or throws. A generation whose calling thread turns out to share its core with that
+ * thread (a busy machine) hashes on the calling thread from there on.
  *
  * <p>With a listener, each token is streamed once it is hashed (on a thread of its own: after the
  * next token's forward pass), in order, with the root so far and a consistency proof from the
