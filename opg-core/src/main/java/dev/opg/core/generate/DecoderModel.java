@@ -76,6 +76,11 @@ public final class DecoderModel implements AutoCloseable {
         this.vocab = positive(config, "vocabSize");
         this.eos = config.hasNonNull("eosTokenId") ? config.get("eosTokenId").asInt() : null;
         this.layers = checkLayout();
+        List<String> presentNames = presentNames();
+        this.presentIndex = new int[presentNames.size()];
+        for (int i = 0; i < presentIndex.length; i++) {
+            presentIndex[i] = outputNames.indexOf(presentNames.get(i)); // checkLayout found every one
+        }
         this.manager = NDManager.newBaseManager(dev.opg.core.onnx.OnnxProfiles.ENGINE);
     }
 
@@ -193,7 +198,8 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     private List<String> pastCache;
-    private List<String> presentCache;
+    /** Where each of {@link #presentNames} is among the outputs. */
+    private final int[] presentIndex;
 
     List<String> pastNamesCached() {
         if (pastCache == null) {
@@ -292,7 +298,18 @@ public final class DecoderModel implements AutoCloseable {
      * names do not show n layers in order, null (the rule of spec section 3.14.1 applies). The
      * cuts are committed in the header like any other.
      */
-    public List<String> layerCuts() {
+    public synchronized List<String> layerCuts() {
+        if (!layerCutsKnown) {
+            layerCuts = findLayerCuts(); // a property of the model file: found once
+            layerCutsKnown = true;
+        }
+        return layerCuts;
+    }
+
+    private List<String> layerCuts;
+    private boolean layerCutsKnown;
+
+    private List<String> findLayerCuts() {
         dev.opg.core.transcript.StepPlan plan = nodes.fixedPlan();
         if (plan == null) {
             return null;
@@ -417,12 +434,10 @@ public final class DecoderModel implements AutoCloseable {
 
     /** The cache outputs in {@link #presentNames} order. */
     public NDList presents(NDList outputs) {
-        NDList l = new NDList();
-        if (presentCache == null) {
-            presentCache = List.copyOf(presentNames());
-        }
-        for (String n : presentCache) {
-            l.add(output(outputs, n));
+        int[] at = presentIndex;
+        NDList l = new NDList(at.length);
+        for (int i : at) {
+            l.add(outputs.get(i));
         }
         return l;
     }

@@ -9,6 +9,7 @@ import dev.opg.core.djl.ModelRunner;
 import dev.opg.core.djl.StepSink;
 import dev.opg.core.merkle.AppendOnlyTree;
 import dev.opg.core.merkle.ConsistencyProof;
+import dev.opg.core.merkle.InclusionProof;
 import dev.opg.core.tensor.DType;
 import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
@@ -18,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,17 +32,59 @@ import org.slf4j.LoggerFactory;
  * their {@link KvDigest}, extended by the new positions only, so the hashing per token does not
  * grow with the sequence beyond what the model itself reads.
  *
- * <p>With a listener, each token is streamed as it is chosen with the root so far and a
- * consistency proof from the previous root ({@link StreamUpdate}). Not thread-safe.
+ * <p>Hashing is pipelined where a core is free ({@link #Generator(DecoderModel)}): the forward
+ * pass of token t+1 needs only token t and the cache, not token t's digests, so token t's values
+ * are hashed and appended to the tree on a thread of the generation's own while pass t+1 runs.
+ * The leaves, the root and every stream update are byte for byte those of hashing on the calling
+ * thread; the arrays a pass hands to hashing stay open until it is done; an exception thrown while
+ * hashing is thrown by {@code generate} itself, and the thread has ended when {@code generate}
+ * returns or throws. A generation whose calling thread turns out to share its core with that
+ * thread (a busy machine) hashes on the calling thread from there on.
+ *
+ * <p>With a listener, each token is streamed once it is hashed (on a thread of its own: after the
+ * next token's forward pass), in order, with the root so far and a consistency proof from the
+ * previous root ({@link StreamUpdate}); the listener is called on the calling thread. Not thread-safe.
  */
 public final class Generator {
     private static final Logger LOG = LoggerFactory.getLogger(Generator.class);
 
     private final DecoderModel model;
+    /** Whether a generation hashes token t on a thread of its own while token t+1's forward pass runs. */
+    private final boolean pipelined;
+    /** Called on the hashing side with each token index before the token is hashed (tests inject failures). */
+    IntConsumer beforeRecord = t -> {};
+    /** The token from which a generation hashes inline whatever the core watch says (tests switch mid-generation). */
+    int inlineFrom = Integer.MAX_VALUE;
     private KvWitness lastWitness;
 
+    /**
+     * A generator for {@code model} that hashes each token on a thread of its own, during the next
+     * token's forward pass, where this machine has a core the profile's intra-op threads leave
+     * free; else on the calling thread. The transcript is the same either way.
+     */
     public Generator(DecoderModel model) {
+        this(model, freeCore(model.profile().intraOpThreads()));
+    }
+
+    /**
+     * A generator for {@code model} that hashes each token on a thread of its own while the next
+     * token's forward pass runs ({@code pipelined}), or on the calling thread. The transcript is
+     * the same either way; pipelining needs a core the engine's threads leave free to pay off.
+     */
+    public Generator(DecoderModel model, boolean pipelined) {
         this.model = model;
+        this.pipelined = pipelined;
+    }
+
+    /** Whether a core is left free by {@code intraOpThreads} engine threads (0 or less: the engine's default, every core). */
+    static boolean freeCore(int intraOpThreads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return intraOpThreads > 0 && cores > intraOpThreads;
+    }
+
+    /** Whether this generator hashes on a thread of its own ({@link #Generator(DecoderModel)}). */
+    public boolean pipelined() {
+        return pipelined;
     }
 
     /** Generates for {@code request}, streaming each token to {@code listener} (may be null). */
@@ -70,51 +114,50 @@ public final class Generator {
             }
         }
         ModelRunner runner = model.runner(g, cuts);
-        int p = prompt.size();
         NDManager base = model.manager();
         NDManager prevScope = null;
         NDManager scope = base.newSubManager();
-        try {
+        try (HashingLane<Recorded> lane = new HashingLane<>(pipelined)) {
             int[] ids = prompt.stream().mapToInt(Integer::intValue).toArray();
             NDList inputs = model.inputs(scope, ids, 0, null);
             List<String> committedCuts = g == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
             GenerationHeader header = new GenerationHeader(g, committedCuts, model.modelId(), model.profile().digest(),
                     model.tokenizer().digest(), promptText, prompt, sampling, k);
-            AppendOnlyTree tree = new AppendOnlyTree();
-            tree.append(header.leafData());
-            List<Segment> segments = new ArrayList<>();
+            Recorder rec = new Recorder(header, k, listener != null);
+            CoreWatch watch = new CoreWatch();
             List<Integer> tokens = new ArrayList<>();
-            Digest empty = model.emptyCacheDigest();
-            List<Digest> pastDigests = new ArrayList<>();
-            for (int i = 0; i < 2 * model.layers(); i++) {
-                pastDigests.add(empty);
-            }
             int pastLength = 0;
             StopReason reason;
-            String textSoFar = listener == null ? "" : model.tokenizer().decode(prompt);
-            Outcome last;
+            Stream stream = listener == null ? null : new Stream(prompt, tokens, listener);
+            Pass last;
             for (int t = 0;; t++) {
-                Outcome o = segment(runner, scope, inputs, pastLength, pastDigests, ids.length, sampling, header.position(t), t, k);
-                if (!o.cutsMatch(committedCuts, runner)) {
+                boolean watched = lane.threaded() && (t & 1) == 0; // every other pass: a CPU-time read costs about 0.7 us
+                long wall0 = watched ? System.nanoTime() : 0;
+                long cpu0 = watched ? watch.cpuNanos() : 0;
+                Pass pass = forward(runner, scope, inputs, pastLength, ids.length, sampling, header.position(t));
+                if (watched) {
+                    watch.pass(System.nanoTime() - wall0, watch.cpuNanos() - cpu0);
+                }
+                if (!pass.cutsMatch(committedCuts, runner)) {
                     throw new GenerationException("the block partition changed between forward passes; opg commits one partition "
                             + "per generation");
                 }
-                last = o;
-                segments.add(o.segment);
-                int token = o.segment.record().token();
+                last = pass;
+                int token = pass.token;
                 tokens.add(token);
-                int before = tree.size();
-                o.segment.steps().forEach(st -> tree.append(Names.stepLeaf(st)));
-                byte[] leaf = o.segment.record().leafData();
-                tree.append(leaf);
-                if (listener != null) {
-                    List<Integer> seq = new ArrayList<>(prompt);
-                    seq.addAll(tokens);
-                    String text = model.tokenizer().decode(seq);
-                    String piece = text.startsWith(textSoFar) ? text.substring(textSoFar.length()) : text;
-                    textSoFar = text;
-                    listener.accept(new StreamUpdate(t, token, piece, leaf, tree.size() - 1, tree.size(), tree.root(),
-                            tree.consistencyProof(before, tree.size()), tree.inclusionProof(tree.size() - 1, tree.size())));
+                if (lane.pending()) {
+                    handBack(lane, stream); // token t-1, hashed during this pass
+                }
+                if (lane.threaded() && (watch.contended() || t >= inlineFrom)) {
+                    LOG.debug("token {}: the forward passes lost {}% of their time to other threads; hashing on the calling thread from here",
+                            t, Math.round(100 * watch.lostShare()));
+                    lane.goInline();
+                }
+                int index = t;
+                int past = pastLength;
+                lane.submit(() -> rec.record(pass, past, header.position(index), index));
+                if (!lane.threaded()) {
+                    handBack(lane, stream);
                 }
                 if (sampling.stopTokens().contains(token)) {
                     reason = StopReason.STOP_TOKEN;
@@ -130,31 +173,160 @@ public final class Generator {
                     break;
                 }
                 pastLength += ids.length;
-                pastDigests = o.presentDigests;
                 ids = new int[] {token};
+                // token t-1's hashing is done; token t's (pending) reads only pass t's arrays, never the cache pass t was fed
                 if (prevScope != null) {
                     prevScope.close();
                 }
                 prevScope = scope;
                 scope = base.newSubManager();
-                inputs = model.inputs(scope, ids, pastLength, o.presents);
+                // this renames pass t's cache outputs to pass t+1's inputs: the pending job of token t took every
+                // name it commits when pass t ran (Pass), never from the arrays
+                inputs = model.inputs(scope, ids, pastLength, pass.presents);
+            }
+            if (lane.pending()) {
+                handBack(lane, stream);
             }
             lastWitness = witness(last.presents);
             GenerationEnd end = new GenerationEnd(tokens.size(), reason, model.tokenizer().decode(tokens));
+            AppendOnlyTree tree = rec.tree;
             int before = tree.size();
             tree.append(end.leafData());
             if (listener != null) {
                 listener.accept(new StreamUpdate(-1, -1, end.text(), end.leafData(), tree.size() - 1, tree.size(), tree.root(),
                         tree.consistencyProof(before, tree.size()), tree.inclusionProof(tree.size() - 1, tree.size())));
             }
-            GenerationTranscript tr = GenerationTranscript.fromTree(header, model.profile(), segments, end, tree);
+            GenerationTranscript tr = GenerationTranscript.fromTree(header, model.profile(), rec.segments, end, tree);
             LOG.debug("generated {} tokens ({}), root {}", tokens.size(), reason.specName(), tr.root().hex());
             return tr;
         } finally {
+            // the lane is closed (its thread ended, no job running) before any scope is
             scope.close();
             if (prevScope != null) {
                 prevScope.close();
             }
+        }
+    }
+
+    /**
+     * Whether the calling thread shares its core: on a machine whose other cores are busy, the
+     * lane's thread runs on the calling thread's core, and every time it wakes it takes the core
+     * from the forward pass (measured here with another process on the second core: 1.8x plain
+     * generation pipelined against 1.2x inline). The share of each pass's wall time the calling
+     * thread was not running, averaged over the last passes, says so; past {@link #LOST_LIMIT}
+     * the generation hashes inline from there on. On a quiet machine the share is a few percent.
+     * Every other pass is measured, so the first decision comes after 16 tokens.
+     */
+    private static final class CoreWatch {
+        static final double LOST_LIMIT = 0.15;
+        static final int MIN_PASSES = 8;
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final boolean measurable = THREADS.isCurrentThreadCpuTimeSupported();
+        private double lost;
+        private int passes;
+
+        long cpuNanos() {
+            return measurable ? THREADS.getCurrentThreadCpuTime() : 0;
+        }
+
+        void pass(long wallNanos, long cpuNanos) {
+            if (!measurable || wallNanos <= 0) {
+                return;
+            }
+            double share = Math.max(0, Math.min(1, (double) (wallNanos - cpuNanos) / wallNanos));
+            lost = passes == 0 ? share : lost + (share - lost) / 8; // moving average over about the last 8 measured passes
+            passes++;
+        }
+
+        double lostShare() {
+            return lost;
+        }
+
+        boolean contended() {
+            return passes >= MIN_PASSES && lost > LOST_LIMIT;
+        }
+    }
+
+    /** Takes the lane's pending token back (its hashing done) and streams it. */
+    private static void handBack(HashingLane<Recorded> lane, Stream stream) {
+        Recorded r = lane.next();
+        if (stream != null) {
+            stream.deliver(r);
+        }
+    }
+
+    /**
+     * The hashing side of one generation: the tree and the cache digests, touched only by the
+     * lane's jobs (one at a time, in token order) until the lane has handed every job back.
+     */
+    private final class Recorder {
+        final AppendOnlyTree tree = new AppendOnlyTree();
+        final List<Segment> segments = new ArrayList<>();
+        private final int k;
+        private final boolean proofs;
+        private List<Digest> pastDigests = new ArrayList<>();
+
+        Recorder(GenerationHeader header, int k, boolean proofs) {
+            this.k = k;
+            this.proofs = proofs;
+            tree.append(header.leafData());
+            Digest empty = model.emptyCacheDigest();
+            for (int i = 0; i < 2 * model.layers(); i++) {
+                pastDigests.add(empty);
+            }
+        }
+
+        /** Hashes token {@code index}'s pass, appends its segment to the tree; with proofs, what its stream update carries. */
+        Recorded record(Pass pass, int pastLength, long position, int index) {
+            beforeRecord.accept(index);
+            Outcome o = Generator.this.record(pass, pastDigests, pastLength, position, index, k);
+            pastDigests = o.presentDigests;
+            segments.add(o.segment);
+            int before = tree.size();
+            for (Step st : o.segment.steps()) {
+                tree.append(Names.stepLeaf(st));
+            }
+            byte[] leaf = o.segment.record().leafData();
+            tree.append(leaf);
+            if (!proofs) {
+                return new Recorded(index, pass.token, null, 0, 0, null, null, null);
+            }
+            int size = tree.size();
+            return new Recorded(index, pass.token, leaf, size - 1, size, tree.root(), tree.consistencyProof(before, size),
+                    tree.inclusionProof(size - 1, size));
+        }
+    }
+
+    /** A hashed token and, where a listener streams, its place in the tree. */
+    private record Recorded(int index, int token, byte[] leaf, long leafIndex, long size, Digest root, ConsistencyProof consistency,
+            InclusionProof inclusion) {}
+
+    /** Streams hashed tokens to a listener, in token order, each with its text. */
+    private final class Stream {
+        private final List<Integer> prompt;
+        private final List<Integer> tokens;
+        private final Consumer<StreamUpdate> listener;
+        private String textSoFar;
+        private int next;
+
+        Stream(List<Integer> prompt, List<Integer> tokens, Consumer<StreamUpdate> listener) {
+            this.prompt = prompt;
+            this.tokens = tokens;
+            this.listener = listener;
+            this.textSoFar = model.tokenizer().decode(prompt);
+        }
+
+        void deliver(Recorded r) {
+            if (r.index != next) {
+                throw new IllegalStateException("token " + r.index + " hashed out of order; expected " + next);
+            }
+            next++;
+            List<Integer> seq = new ArrayList<>(prompt);
+            seq.addAll(tokens.subList(0, r.index + 1));
+            String text = model.tokenizer().decode(seq);
+            String piece = text.startsWith(textSoFar) ? text.substring(textSoFar.length()) : text;
+            textSoFar = text;
+            listener.accept(new StreamUpdate(r.index, r.token, piece, r.leaf, r.leafIndex, r.size, r.root, r.consistency, r.inclusion));
         }
     }
 
@@ -253,14 +425,12 @@ public final class Generator {
         final NDList presents;
         final List<Digest> presentDigests;
         final float[] logits;
-        final List<String> cutsSeen;
 
-        Outcome(Segment segment, NDList presents, List<Digest> presentDigests, float[] logits, List<String> cutsSeen) {
+        Outcome(Segment segment, NDList presents, List<Digest> presentDigests, float[] logits) {
             this.segment = segment;
             this.presents = presents;
             this.presentDigests = presentDigests;
             this.logits = logits;
-            this.cutsSeen = cutsSeen;
         }
 
         public Segment segment() {
@@ -280,10 +450,6 @@ public final class Generator {
         public float[] logits() {
             return logits.clone();
         }
-
-        boolean cutsMatch(List<String> committed, ModelRunner runner) {
-            return runner.granularity() != Granularity.BLOCK || cutsSeen.equals(committed);
-        }
     }
 
     /**
@@ -294,6 +460,55 @@ public final class Generator {
      */
     public Outcome segment(ModelRunner runner, NDManager scope, NDList inputs, int pastLength, List<Digest> pastDigests, int fed,
             SamplingParams sampling, long position, int index, int k) {
+        return record(forward(runner, scope, inputs, pastLength, fed, sampling, position), pastDigests, pastLength, position, index, k);
+    }
+
+    /**
+     * One forward pass before anything is hashed: what the next pass needs (the token, the cache)
+     * and what hashing it reads. Every name the segment commits is taken here, when the pass has
+     * run: the next pass's {@link DecoderModel#inputs} renames this pass's cache arrays while a
+     * lane may still be hashing them. Hashing reads the data of this pass's own arrays only; the
+     * cache it was fed is committed by the digests the previous pass's hashing made, never read again.
+     */
+    private static final class Pass {
+        final NDList inputs;
+        final List<String> inputNames;
+        /** For each input, its index in {@link DecoderModel#pastNames}, or -1 for a value that is not a cache. */
+        final int[] inputPast;
+        final NDList outputs;
+        final List<String> outputNames;
+        final NDList presents;
+        final long[][] presentShapes;
+        final List<String> stepNames;
+        final List<NDList[]> stepIo;
+        final float[] row;
+        final int token;
+        final List<String> cutsSeen;
+
+        Pass(NDList inputs, List<String> inputNames, int[] inputPast, NDList outputs, List<String> outputNames, NDList presents,
+                long[][] presentShapes, List<String> stepNames, List<NDList[]> stepIo, float[] row, int token, List<String> cutsSeen) {
+            this.inputs = inputs;
+            this.inputNames = inputNames;
+            this.inputPast = inputPast;
+            this.outputs = outputs;
+            this.outputNames = outputNames;
+            this.presents = presents;
+            this.presentShapes = presentShapes;
+            this.stepNames = stepNames;
+            this.stepIo = stepIo;
+            this.row = row;
+            this.token = token;
+            this.cutsSeen = cutsSeen;
+        }
+
+        boolean cutsMatch(List<String> committed, ModelRunner runner) {
+            return runner.granularity() != Granularity.BLOCK || cutsSeen.equals(committed);
+        }
+    }
+
+    /** Runs one forward pass and draws its token, hashing nothing ({@link #record} does). */
+    private Pass forward(ModelRunner runner, NDManager scope, NDList inputs, int pastLength, int fed, SamplingParams sampling,
+            long position) {
         List<String> names = new ArrayList<>();
         List<NDList[]> io = new ArrayList<>();
         List<List<String>> partition = new ArrayList<>(1);
@@ -310,17 +525,20 @@ public final class Generator {
             }
         };
         NDList out = model.run(runner, scope, inputs, sink);
-        Map<NDArray, Digest> known = new IdentityHashMap<>();
         List<String> pastNames = model.pastNamesCached();
-        List<NamedDigest> inDigests = new ArrayList<>();
-        for (NDArray a : inputs) {
-            int c = pastNames.indexOf(a.getName());
-            Digest d = c >= 0 ? pastDigests.get(c) : model.digest(a);
-            known.put(a, d);
-            inDigests.add(new NamedDigest(a.getName(), d));
+        List<String> inNames = new ArrayList<>(inputs.size());
+        int[] inPast = new int[inputs.size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            String n = inputs.get(i).getName();
+            inNames.add(n);
+            inPast[i] = pastNames.indexOf(n);
+        }
+        List<String> outNames = new ArrayList<>(out.size());
+        for (NDArray a : out) {
+            outNames.add(a.getName());
         }
         NDList presents = model.presents(out);
-        List<Digest> presentDigests = new ArrayList<>();
+        long[][] shapes = new long[presents.size()][];
         for (int c = 0; c < presents.size(); c++) {
             NDArray a = presents.get(c);
             long[] shape = DecoderModel.shapeOf(a);
@@ -329,36 +547,61 @@ public final class Generator {
                 throw new GenerationException("cache output " + a.getName() + " has shape " + java.util.Arrays.toString(shape) + "; expected [1, "
                         + model.heads() + ", " + (pastLength + fed) + ", " + model.headDim() + "] (generation.json numHeads/headDim)");
             }
-            Digest d = KvDigest.extend(pastDigests.get(c), DType.fromDjl(a.getDataType()), shape,
-                    model.data(a).duplicate().order(ByteOrder.nativeOrder()), pastLength);
-            presentDigests.add(d);
-            known.put(a, d);
-        }
-        List<NamedDigest> outDigests = new ArrayList<>();
-        for (NDArray a : out) {
-            Digest d = known.computeIfAbsent(a, model::digest);
-            outDigests.add(new NamedDigest(a.getName(), d));
-        }
-        List<Step> steps = new ArrayList<>(names.size());
-        for (int s = 0; s < names.size(); s++) {
-            List<Digest> si = new ArrayList<>();
-            for (NDArray a : io.get(s)[0]) {
-                si.add(known.computeIfAbsent(a, model::digest));
-            }
-            List<Digest> so = new ArrayList<>();
-            for (NDArray a : io.get(s)[1]) {
-                so.add(known.computeIfAbsent(a, model::digest));
-            }
-            steps.add(Step.full(s, names.get(s), si, so));
+            shapes[c] = shape;
         }
         NDArray logits = model.output(out, DecoderModel.LOGITS);
         float[] row = model.logitsRow(logits, fed - 1);
         Sampler.Choice choice = Sampler.choose(row, sampling, position);
-        short[] sketch = LogitSketch.sketch(row, k);
-        TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, choice.token(), sketch);
         List<String> cutsSeen = runner.granularity() != Granularity.BLOCK ? List.of()
                 : partition.isEmpty() ? runner.cuts(inputs) : partition.get(0);
-        return new Outcome(new Segment(steps, record), presents, presentDigests, row, cutsSeen);
+        return new Pass(inputs, List.copyOf(inNames), inPast, out, List.copyOf(outNames), presents, shapes, names, io, row, choice.token(),
+                cutsSeen);
+    }
+
+    /**
+     * Hashes {@code pass} into the segment of token {@code index} at {@code position}: its inputs
+     * (caches by {@code pastDigests}), its new cache positions, its outputs and its steps' values,
+     * each distinct array once, and the sketch of its row.
+     */
+    private Outcome record(Pass pass, List<Digest> pastDigests, int pastLength, long position, int index, int k) {
+        Map<NDArray, Digest> known = new IdentityHashMap<>();
+        List<NamedDigest> inDigests = new ArrayList<>(pass.inputs.size());
+        for (int i = 0; i < pass.inputs.size(); i++) {
+            NDArray a = pass.inputs.get(i);
+            int c = pass.inputPast[i];
+            Digest d = c >= 0 ? pastDigests.get(c) : model.digest(a);
+            known.put(a, d);
+            inDigests.add(new NamedDigest(pass.inputNames.get(i), d));
+        }
+        List<Digest> presentDigests = new ArrayList<>(pass.presents.size());
+        for (int c = 0; c < pass.presents.size(); c++) {
+            NDArray a = pass.presents.get(c);
+            Digest d = KvDigest.extend(pastDigests.get(c), DType.fromDjl(a.getDataType()), pass.presentShapes[c],
+                    model.data(a).duplicate().order(ByteOrder.nativeOrder()), pastLength);
+            presentDigests.add(d);
+            known.put(a, d);
+        }
+        List<NamedDigest> outDigests = new ArrayList<>(pass.outputs.size());
+        for (int i = 0; i < pass.outputs.size(); i++) {
+            Digest d = known.computeIfAbsent(pass.outputs.get(i), model::digest);
+            outDigests.add(new NamedDigest(pass.outputNames.get(i), d));
+        }
+        List<Step> steps = new ArrayList<>(pass.stepNames.size());
+        for (int s = 0; s < pass.stepNames.size(); s++) {
+            NDList[] io = pass.stepIo.get(s);
+            List<Digest> si = new ArrayList<>(io[0].size());
+            for (NDArray a : io[0]) {
+                si.add(known.computeIfAbsent(a, model::digest));
+            }
+            List<Digest> so = new ArrayList<>(io[1].size());
+            for (NDArray a : io[1]) {
+                so.add(known.computeIfAbsent(a, model::digest));
+            }
+            steps.add(Step.full(s, pass.stepNames.get(s), si, so));
+        }
+        short[] sketch = LogitSketch.sketch(pass.row, k);
+        TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, pass.token, sketch);
+        return new Outcome(new Segment(steps, record), pass.presents, presentDigests, pass.row);
     }
 
     /**

@@ -42,12 +42,18 @@ public final class KvDigest {
 
     /** c_{p+1} from c_p and the section-1 digest of slice p. */
     public static Digest extend(Digest prev, Digest slice) {
-        MessageDigest md = Sampler.sha256();
+        byte[] buf = new byte[2 * Digest.SIZE];
+        prev.copyTo(buf, 0);
+        slice.copyTo(buf, Digest.SIZE);
+        return Digest.of(chain(Sampler.sha256(), buf));
+    }
+
+    /** H("OPG-KV-POS" u8 1 || c_p || slice digest) where {@code prevAndSlice} holds the two digests. */
+    private static byte[] chain(MessageDigest md, byte[] prevAndSlice) {
         md.update(POS_TAG);
         md.update((byte) 1);
-        md.update(prev.toByteArray());
-        md.update(slice.toByteArray());
-        return Digest.of(md.digest());
+        md.update(prevAndSlice);
+        return md.digest();
     }
 
     /**
@@ -69,27 +75,32 @@ public final class KvDigest {
             throw new MalformedInputException("cache data has " + data.remaining() + " bytes; shape "
                     + java.util.Arrays.toString(shape) + " of " + dtype.specName() + " needs " + expected);
         }
+        if (from == l) {
+            return prev;
+        }
         int es = dtype.byteSize();
         int row = Math.toIntExact(d * es);
         ByteBuffer src = data.duplicate().order(data.order());
         int base = src.position();
         byte[] slice = new byte[Math.toIntExact(b * h * row)];
+        ByteBuffer sb = ByteBuffer.wrap(slice).order(data.order());
         long[] sliceShape = {b, h, 1, d};
-        Digest c = prev;
+        // the chain state: c_p then the slice digest, hashed together for c_{p+1}
+        byte[] chained = new byte[2 * Digest.SIZE];
+        prev.copyTo(chained, 0);
         for (long p = from; p < l; p++) {
             int off = 0;
             for (long bi = 0; bi < b; bi++) {
                 for (long hi = 0; hi < h; hi++) {
                     long at = ((bi * h + hi) * l + p) * d * es;
-                    src.position(Math.toIntExact(base + at));
-                    src.get(slice, off, row);
+                    src.get(Math.toIntExact(base + at), slice, off, row);
                     off += row;
                 }
             }
-            ByteBuffer sb = ByteBuffer.wrap(slice).order(data.order());
-            c = extend(c, TensorDigest.of(dtype, sliceShape, sb));
+            TensorDigest.of(dtype, sliceShape, sb).copyTo(chained, Digest.SIZE);
+            System.arraycopy(chain(Sampler.sha256(), chained), 0, chained, 0, Digest.SIZE);
         }
-        return c;
+        return Digest.of(java.util.Arrays.copyOf(chained, Digest.SIZE));
     }
 
     /** kv(T) of a whole cache tensor. */

@@ -42,25 +42,23 @@ final class BoundaryRunner {
             if (p == null) {
                 p = planner.resolve(feeds.map());
             }
-            List<String> exposed = new ArrayList<>(graph.outputNames);
-            for (Blocks.Block b : blocks.blocks()) {
-                for (Source s : b.outputs()) {
-                    exposed.add(Planner.valueName(p, s));
-                }
-            }
-            OrtSession session = p.blockSession(exposed);
+            Layout l = layout(p, blocks);
+            OrtSession session = p.blockSession(l.exposed);
             OrtSession.Result r = session.run(feeds.map());
             TensorBridge.adopt(manager, r, values);
-            for (Blocks.Block b : blocks.blocks()) {
-                NDList in = new NDList(b.inputs().size());
-                for (Source s : b.inputs()) {
-                    in.add(s instanceof Source.Input i ? inputs.get(i.index()) : value(values, Planner.valueName(p, s)));
+            List<Blocks.Block> bs = blocks.blocks();
+            for (int b = 0; b < bs.size(); b++) {
+                String[] inNames = l.inputs[b];
+                NDList in = new NDList(inNames.length);
+                for (int k = 0; k < inNames.length; k++) {
+                    in.add(inNames[k] == null ? inputs.get(l.inputIndex[b][k]) : value(values, inNames[k]));
                 }
-                NDList out = new NDList(b.outputs().size());
-                for (Source s : b.outputs()) {
-                    out.add(value(values, Planner.valueName(p, s)));
+                String[] outNames = l.outputs[b];
+                NDList out = new NDList(outNames.length);
+                for (String o : outNames) {
+                    out.add(value(values, o));
                 }
-                sink.step(b.name(), in, out);
+                sink.step(bs.get(b).name(), in, out);
             }
             NDList out = new NDList(graph.outputNames.size());
             for (String o : graph.outputNames) {
@@ -69,6 +67,63 @@ final class BoundaryRunner {
             return out;
         } catch (OrtException e) {
             throw new OpgException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The value names of {@code blocks} under plan {@code p}: what the session exposes (the model
+     * outputs, then each block's outputs) and what each block reads and writes. The same for every
+     * run of one plan and partition (a generation runs one per token), so kept per partition.
+     */
+    private Layout layout(Plan p, Blocks blocks) {
+        Layout l = layouts.get(blocks);
+        if (l != null && l.plan == p) {
+            return l;
+        }
+        l = new Layout(p, blocks, graph.outputNames);
+        if (layouts.size() < MAX_LAYOUTS) {
+            layouts.put(blocks, l);
+        }
+        return l;
+    }
+
+    private static final int MAX_LAYOUTS = 64;
+    private final Map<Blocks, Layout> layouts = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+    /** A block partition resolved to value names; a null input name reads model input {@code inputIndex} instead. */
+    private static final class Layout {
+        final Plan plan;
+        final List<String> exposed;
+        final String[][] inputs;
+        final int[][] inputIndex;
+        final String[][] outputs;
+
+        Layout(Plan p, Blocks blocks, List<String> modelOutputs) {
+            this.plan = p;
+            List<Blocks.Block> bs = blocks.blocks();
+            List<String> exp = new ArrayList<>(modelOutputs);
+            inputs = new String[bs.size()][];
+            inputIndex = new int[bs.size()][];
+            outputs = new String[bs.size()][];
+            for (int b = 0; b < bs.size(); b++) {
+                Blocks.Block k = bs.get(b);
+                inputs[b] = new String[k.inputs().size()];
+                inputIndex[b] = new int[k.inputs().size()];
+                for (int i = 0; i < inputs[b].length; i++) {
+                    Source s = k.inputs().get(i);
+                    if (s instanceof Source.Input in) {
+                        inputIndex[b][i] = in.index();
+                    } else {
+                        inputs[b][i] = Planner.valueName(p, s);
+                    }
+                }
+                outputs[b] = new String[k.outputs().size()];
+                for (int o = 0; o < outputs[b].length; o++) {
+                    outputs[b][o] = Planner.valueName(p, k.outputs().get(o));
+                    exp.add(outputs[b][o]);
+                }
+            }
+            this.exposed = List.copyOf(exp);
         }
     }
 
