@@ -154,14 +154,7 @@ final class HashingLane<T> implements AutoCloseable {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new GenerationException("hashing a token failed: " + c, c);
+            throw rethrown(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GenerationException("interrupted while waiting for a token's hashes", e);
@@ -182,15 +175,19 @@ final class HashingLane<T> implements AutoCloseable {
         // a job not handed back, which failed while the caller failed: its exception is thrown here, so that
         // try-with-resources adds it to the caller's as suppressed instead of losing it
         if (left != null && left.state() == java.util.concurrent.Future.State.FAILED) {
-            Throwable c = left.exceptionNow();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error e) {
-                throw e;
-            }
-            throw new GenerationException("hashing a token failed: " + c, c);
+            throw rethrown(left.exceptionNow());
         }
+    }
+
+    /** A job's exception as the caller gets it: the same instance where unchecked, else wrapped in {@link GenerationException}. */
+    private static RuntimeException rethrown(Throwable c) {
+        if (c instanceof RuntimeException r) {
+            return r;
+        }
+        if (c instanceof Error e) {
+            throw e;
+        }
+        return new GenerationException("hashing a token failed: " + c, c);
     }
 
     private void stopThread() {
