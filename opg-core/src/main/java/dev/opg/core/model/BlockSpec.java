@@ -1,11 +1,15 @@
 package dev.opg.core.model;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -22,6 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import ai.djl.util.Pair;
 
 /**
  * The architecture of a DJL model directory, as data: {@value #FILE} beside the DJL parameter
@@ -109,6 +115,36 @@ public record BlockSpec(String name, String engine, long[] inputShape, List<Json
         o.putArray("layers").addAll(layers);
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+    }
+
+    /**
+     * Saves this architecture as a model directory with untrained weights: each parameter's values
+     * drawn in order from a {@link SplittableRandom} of {@code seed}, uniform in [-0.1, 0.1). The
+     * DJL parameter file ({@code NAME-0000.params}) and {@value #FILE} are written into
+     * {@code dir}; the same seed gives the same bytes. For demos and benchmarks, where proving costs
+     * what it costs with trained weights. The engine's determinism profile must already be applied.
+     *
+     * @return {@code dir}
+     */
+    public Path saveWithSeededWeights(Path dir, long seed) throws IOException {
+        try (Model m = Model.newInstance(name, engine)) {
+            Block block = build();
+            m.setBlock(block);
+            block.initialize(m.getNDManager(), DataType.FLOAT32, shape());
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                float[] v = new float[(int) a.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) ((rnd.nextDouble() - 0.5) * 0.2);
+                }
+                a.set(v);
+            }
+            Files.createDirectories(dir);
+            m.save(dir, name);
+            write(dir);
+        }
+        return dir;
     }
 
     /** Builds the (uninitialized) block. */
