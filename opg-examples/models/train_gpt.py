@@ -25,6 +25,10 @@ Writes, next to this script, kjv-gpt/model.onnx, kjv-gpt/tokenizer.json (Hugging
 format: a WordLevel model over single characters, a Split pre-tokenizer that isolates every
 character, and the Fuse decoder) and kjv-gpt/generation.json (the decoder's layout and its
 end-of-text token). Usage: /usr/bin/python3 opg-examples/models/train_gpt.py [--steps N]
+
+A larger decoder of the same design, for measuring proving cost on a model of a few million
+parameters (opg-examples/models/kjv-gpt-medium, used by GenerationBenchmark):
+/usr/bin/python3 opg-examples/models/train_gpt.py --layers 4 --heads 6 --d-model 192 --out kjv-gpt-medium
 """
 import argparse
 import hashlib
@@ -171,11 +175,20 @@ def empty_past(batch):
 
 
 def main():
+    global N_LAYER, N_HEAD, D_MODEL, OUT
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--layers", type=int, default=N_LAYER)
+    ap.add_argument("--heads", type=int, default=N_HEAD)
+    ap.add_argument("--d-model", type=int, default=D_MODEL)
+    ap.add_argument("--out", default="kjv-gpt", help="directory next to this script to write the model to")
     args = ap.parse_args()
+    N_LAYER, N_HEAD, D_MODEL = args.layers, args.heads, args.d_model
+    if D_MODEL % N_HEAD:
+        raise SystemExit(f"--d-model {D_MODEL} is not a multiple of --heads {N_HEAD}")
+    OUT = os.path.join(HERE, args.out)
     torch.set_num_threads(args.threads)
     random.seed(1611)
     np.random.seed(1611)
