@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * Verifiable text generation with the committed decoder (opg-examples/models/kjv-gpt), 256 new
+ * Verifiable text generation with the committed decoders ({@code model}: opg-examples/models/kjv-gpt,
+ * 2 layers of width 96, 0.34M parameters, the example and test model; kjv-gpt-medium, the same design
+ * at 4 layers of width 192, 2.0M parameters, both trained by opg-examples/models/train_gpt.py), 256 new
  * tokens from a 3-token prompt, sampling at temperature 0.8, top-k 40, top-p 0.95, no stop token,
  * under {@code OnnxProfiles.apply(1, 1, 0)}:
  *
@@ -62,7 +65,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public class GenerationBenchmark {
     static final int TOKENS = 256;
 
-    private DecoderModel model;
+    private DecoderModel decoder;
     private Generator generator;
     private Generator inline;
     private GenerationVerifier verifier;
@@ -70,15 +73,19 @@ public class GenerationBenchmark {
     private List<Integer> prompt;
     private GenerationTranscript transcript;
 
-    static Path modelDir() {
+    /** The decoder under opg-examples/models. */
+    @Param({"kjv-gpt", "kjv-gpt-medium"})
+    public String model;
+
+    static Path modelDir(String name) {
         String root = System.getProperty("opg.repo.root");
-        for (Path p : new Path[] {root == null ? null : Path.of(root, "opg-examples/models/kjv-gpt"), Path.of("opg-examples/models/kjv-gpt"),
-                Path.of("../opg-examples/models/kjv-gpt")}) {
+        String rel = "opg-examples/models/" + name;
+        for (Path p : new Path[] {root == null ? null : Path.of(root, rel), Path.of(rel), Path.of("..", rel)}) {
             if (p != null && Files.isDirectory(p)) {
                 return p;
             }
         }
-        throw new IllegalStateException("opg-examples/models/kjv-gpt not found; run from the repository root");
+        throw new IllegalStateException(rel + " not found; run from the repository root");
     }
 
     /** Pairs per call of a {@code paired*} benchmark ({@link Interleaved#pairsPerCall}). */
@@ -106,24 +113,29 @@ public class GenerationBenchmark {
      * per-token sketches, 32 + 2k n bytes for n tokens).
      */
     public void setUp() {
-        model = DecoderModel.open(modelDir(), OnnxProfiles.apply(1, 1, 0));
-        generator = new Generator(model);
-        inline = new Generator(model, false);
-        System.err.println("generator hashes on a thread of its own: " + generator.pipelined() + " (" + Runtime.getRuntime().availableProcessors()
-                + " cores, " + model.profile().intraOpThreads() + " intra-op thread)");
-        verifier = new GenerationVerifier(model);
+        if (model == null) {
+            model = "kjv-gpt";
+        }
+        decoder = DecoderModel.open(modelDir(model), OnnxProfiles.apply(1, 1, 0));
+        generator = new Generator(decoder);
+        inline = new Generator(decoder, false);
+        System.err.println(model + ": generator hashes on a thread of its own: " + generator.pipelined() + " ("
+                + Runtime.getRuntime().availableProcessors() + " cores, " + decoder.profile().intraOpThreads() + " intra-op thread)");
+        verifier = new GenerationVerifier(decoder);
         request = GenerationRequest.of("And God said", new SamplingParams(0.8f, 40, 0.95f, 7, TOKENS, List.of()));
-        prompt = model.tokenizer().encode(request.prompt());
+        prompt = decoder.tokenizer().encode(request.prompt());
         transcript = generator.generate(request, null);
+        // the example model's facts keep their names; another model's carry its name
+        String factPrefix = model.equals("kjv-gpt") ? "generation." : "generation." + model + ".";
         for (Granularity g : Granularity.values()) {
             GenerationTranscript t = generator.generate(request.at(g), null);
             int n = t.tokens().size();
             double full = (double) GenerationCodec.encode(t).length / n;
             double compactJson = (double) GenerationCodec.encode(t.toCompact()).length / n;
             double compact = (32.0 + 2.0 * t.header().sketchDimension() * n) / n;
-            Facts.put("generation." + g.specName() + ".fullJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", full));
-            Facts.put("generation." + g.specName() + ".compactJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", compactJson));
-            Facts.put("generation.compactCommitmentBytesPerToken", String.format(java.util.Locale.ROOT, "%.3f", compact));
+            Facts.put(factPrefix + g.specName() + ".fullJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", full));
+            Facts.put(factPrefix + g.specName() + ".compactJsonBytesPerToken", String.format(java.util.Locale.ROOT, "%.1f", compactJson));
+            Facts.put(factPrefix + "compactCommitmentBytesPerToken", String.format(java.util.Locale.ROOT, "%.3f", compact));
             System.err.printf("bytes/token at %s: full JSON %.1f, compact JSON %.1f, compact commitment %.3f%n", g.specName(), full,
                     compactJson, compact);
         }
@@ -131,17 +143,18 @@ public class GenerationBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        model.close();
+        decoder.close();
     }
 
     /**
      * A paired measurement for a busy machine: plain and proved generation alternate, round after
      * round, so that load drifts hit both alike; prints the medians and their ratio.
-     * {@code java -cp benchmarks/target/benchmarks.jar dev.opg.benchmarks.GenerationBenchmark [rounds]}
+     * {@code java -cp benchmarks/target/benchmarks.jar dev.opg.benchmarks.GenerationBenchmark [rounds [model]]}
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         GenerationBenchmark b = new GenerationBenchmark();
+        b.model = args.length > 1 ? args[1] : "kjv-gpt";
         b.setUp();
         try {
             for (int i = 0; i < 3; i++) {

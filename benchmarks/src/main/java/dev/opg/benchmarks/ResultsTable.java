@@ -217,25 +217,41 @@ public final class ResultsTable {
                         Goal.RATIO_AT_MOST_K_OVER_L, 2, "<= 2/L", "steps." + MODELS[i]));
             }
         }
-        // Text generation (GenerationBenchmark): 256 new tokens of the example decoder, one operation per generation
+        // Text generation (GenerationBenchmark): 256 new tokens of each committed decoder, one operation per generation
         String gen = "GenerationBenchmark.";
+        String tiny = ":model=kjv-gpt";
+        String medium = ":model=kjv-gpt-medium";
+        String mediumName = " (kjv-gpt-medium: 4 layers of width 192, 2.0M parameters)";
         m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved (ONNX Runtime on 1 intra-op "
-                + "thread in both; proving hashes token t on a second thread during token t+1's pass)", gen + "pairedBlock", "", 1.10));
+                + "thread in both; proving hashes token t on a second thread during token t+1's pass)", gen + "pairedBlock", tiny, 1.10));
         m.add(paired("generate 256 tokens: the same, every hash on the calling thread (no second thread) vs plain, interleaved",
-                gen + "pairedBlockInline", "", Double.POSITIVE_INFINITY));
+                gen + "pairedBlockInline", tiny, Double.POSITIVE_INFINITY));
         m.add(paired("generate 256 tokens: plain through the block session (boundaries exposed, nothing hashed) vs plain, interleaved",
-                gen + "pairedExposed", "", Double.POSITIVE_INFINITY));
-        m.add(paired("fast check of a 256-token generation vs generating it, interleaved", gen + "pairedFast", "", 0.20));
-        m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation", gen + "proveBlock", gen + "plain",
+                gen + "pairedExposed", tiny, Double.POSITIVE_INFINITY));
+        m.add(paired("fast check of a 256-token generation vs generating it, interleaved", gen + "pairedFast", tiny, 0.20));
+        m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved" + mediumName, gen + "pairedBlock",
+                medium, 1.10));
+        m.add(paired("generate 256 tokens: the same, every hash on the calling thread vs plain, interleaved" + mediumName,
+                gen + "pairedBlockInline", medium, Double.POSITIVE_INFINITY));
+        m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + mediumName, gen + "pairedExposed", medium,
+                Double.POSITIVE_INFINITY));
+        m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + mediumName, gen + "pairedFast", medium, 0.20));
+        m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation", gen + "proveBlock" + tiny, gen + "plain" + tiny,
                 Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
-        m.add(new Measure("generate 256 tokens: prove FULL (output) vs plain generation", gen + "proveOutput", gen + "plain", Goal.INFO,
+        m.add(new Measure("generate 256 tokens: prove FULL (output) vs plain generation", gen + "proveOutput" + tiny, gen + "plain" + tiny,
+                Goal.INFO, Double.NaN, "(reference)"));
+        m.add(new Measure("generate 256 tokens: prove FULL (node) vs plain generation", gen + "proveNode" + tiny, gen + "plain" + tiny,
+                Goal.INFO, Double.NaN, "(reference)"));
+        m.add(new Measure("fast check of a 256-token generation vs generating it", gen + "verifyFast" + tiny, gen + "plain" + tiny,
+                Goal.RATIO_AT_MOST, 0.20, "<= 0.2x"));
+        m.add(new Measure("exact replay of a 256-token generation vs generating it", gen + "verifyExact" + tiny, gen + "plain" + tiny,
+                Goal.INFO, Double.NaN, "(reference)"));
+        m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation" + mediumName, gen + "proveBlock" + medium,
+                gen + "plain" + medium, Goal.RATIO_AT_MOST, 1.10, "<= 1.10x"));
+        m.add(new Measure("generate 256 tokens: plain generation, one generation" + mediumName, gen + "plain" + medium, null, Goal.INFO,
                 Double.NaN, "(reference)"));
-        m.add(new Measure("generate 256 tokens: prove FULL (node) vs plain generation", gen + "proveNode", gen + "plain", Goal.INFO,
-                Double.NaN, "(reference)"));
-        m.add(new Measure("fast check of a 256-token generation vs generating it", gen + "verifyFast", gen + "plain", Goal.RATIO_AT_MOST,
-                0.20, "<= 0.2x"));
-        m.add(new Measure("exact replay of a 256-token generation vs generating it", gen + "verifyExact", gen + "plain", Goal.INFO,
-                Double.NaN, "(reference)"));
+        m.add(new Measure("generate 256 tokens: plain generation, one generation (kjv-gpt)", gen + "plain" + tiny, null, Goal.INFO, Double.NaN,
+                "(reference)"));
         for (String g : new String[] {"block", "output", "node"}) {
             m.add(new Measure("generation, bytes per token: FULL transcript JSON (" + g + ")", "bytes", null, Goal.FACT, Double.NaN,
                     "(reference)", "generation." + g + ".fullJsonBytesPerToken"));
@@ -244,6 +260,8 @@ public final class ResultsTable {
                 "(reference)", "generation.block.compactJsonBytesPerToken"));
         m.add(new Measure("generation, bytes per token: compact commitment (root + sketches), 256 tokens", "bytes", null, Goal.FACT,
                 Double.NaN, "<= 8", "generation.compactCommitmentBytesPerToken"));
+        m.add(new Measure("generation, bytes per token: FULL transcript JSON (block)" + mediumName, "bytes", null, Goal.FACT, Double.NaN,
+                "(reference)", "generation.kjv-gpt-medium.block.fullJsonBytesPerToken"));
         // Dispute rows (DisputeBenchmark, to come) go here, after verification and before bisection.
         m.add(new Measure("bisection, two 1,000-step transcripts (vs comparing them leaf by leaf)", "BisectionBenchmark.bisect",
                 "BisectionBenchmark.linearCompare", Goal.INFO, Double.NaN, "(reference)"));

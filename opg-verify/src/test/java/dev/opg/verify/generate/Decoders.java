@@ -11,17 +11,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The committed example decoder, and copies of it with one weight changed. */
+/** The committed decoders (opg-examples/models), and copies of them with one weight changed. */
 final class Decoders {
     private Decoders() {}
 
+    /** The example decoder, kjv-gpt. */
     static Path dir() {
-        for (Path p : new Path[] {Path.of("../opg-examples/models/kjv-gpt"), Path.of("opg-examples/models/kjv-gpt")}) {
+        return dir("kjv-gpt");
+    }
+
+    /** The committed decoder {@code name} under opg-examples/models. */
+    static Path dir(String name) {
+        for (Path p : new Path[] {Path.of("../opg-examples/models", name), Path.of("opg-examples/models", name)}) {
             if (Files.isDirectory(p)) {
                 return p.toAbsolutePath().normalize();
             }
         }
-        throw new IllegalStateException("opg-examples/models/kjv-gpt not found");
+        throw new IllegalStateException("opg-examples/models/" + name + " not found");
     }
 
     static DecoderModel open() {
@@ -70,13 +76,18 @@ final class Decoders {
         return out;
     }
 
-    /** A copy of the model directory whose weight {@code w} element {@code index} has {@code delta} added. */
+    /** A copy of the example model directory whose weight {@code w} element {@code index} has {@code delta} added. */
     static Path tampered(Path tmp, Weight w, int index, float delta) throws IOException {
+        return tampered(dir(), tmp, w, index, delta);
+    }
+
+    /** A copy of model directory {@code src} whose weight {@code w} element {@code index} has {@code delta} added. */
+    static Path tampered(Path src, Path tmp, Weight w, int index, float delta) throws IOException {
         Path d = Files.createDirectories(tmp.resolve(w.name().replaceAll("[^A-Za-z0-9.]", "_") + "-" + index + "-" + delta));
         for (String f : List.of("tokenizer.json", "generation.json")) {
-            Files.copy(dir().resolve(f), d.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(src.resolve(f), d.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        byte[] m = Files.readAllBytes(dir().resolve("model.onnx"));
+        byte[] m = Files.readAllBytes(src.resolve("model.onnx"));
         ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
         int at = w.offset() + 4 * index;
         b.putFloat(at, b.getFloat(at) + delta);

@@ -1,0 +1,97 @@
+package dev.opg.verify.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.opg.core.generate.DecoderModel;
+import dev.opg.core.generate.GenerationRequest;
+import dev.opg.core.generate.GenerationTranscript;
+import dev.opg.core.generate.Generator;
+import dev.opg.core.generate.SamplingParams;
+import dev.opg.core.onnx.OnnxProfiles;
+import dev.opg.verify.Verdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The larger committed decoder (opg-examples/models/kjv-gpt-medium: 4 layers of width 192, the
+ * model GenerationBenchmark measures besides the example one): its layers are found as blocks, an
+ * honest generation passes the exact and the fast check (the fast check's tolerance, measured on
+ * the example model, holds on a deeper, wider one), and a changed token or weight is caught.
+ */
+class MediumDecoderTest {
+    private static final int N = 32;
+    private static DecoderModel model;
+    private static GenerationVerifier verifier;
+    private static GenerationTranscript honest;
+
+    @BeforeAll
+    static void generate() {
+        model = DecoderModel.open(Decoders.dir("kjv-gpt-medium"), OnnxProfiles.apply(1, 1, 0));
+        verifier = new GenerationVerifier(model);
+        honest = new Generator(model).generate(GenerationRequest.of("And God said", new SamplingParams(0.8f, 40, 0.95f, 7, N, List.of())),
+                null);
+        assertEquals(N, honest.tokens().size());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void eachLayerIsABlock() {
+        assertEquals(4, model.layers());
+        List<String> cuts = model.layerCuts();
+        assertEquals(5, cuts.size(), "one cut before each layer and one before the final norm: " + cuts);
+        assertEquals(cuts, honest.header().cuts());
+        for (int i = 0; i < 4; i++) {
+            assertTrue(cuts.get(i).startsWith("/layers." + i + "/"), cuts.toString());
+        }
+    }
+
+    @Test
+    void anHonestGenerationPassesTheExactAndTheFastCheck() {
+        GenerationReport e = verifier.exact(honest);
+        assertTrue(e.valid(), e.summary());
+        GenerationReport f = verifier.fast(honest);
+        assertTrue(f.valid(), f.summary());
+        System.out.println("kjv-gpt-medium fast check: largest sketch error " + f.maxSketchError() + "; text: "
+                + model.tokenizer().decode(honest.tokens()));
+        assertTrue(verifier.fast(honest.toCompact()).valid());
+    }
+
+    @Test
+    void aChangedTokenIsNamedByTheFastCheck() {
+        int i = N / 2;
+        int other = (honest.tokens().get(i) + 1) % model.vocabSize();
+        GenerationTranscript t = Tamper.withToken(model, honest, i, other);
+        assertEquals(Verdict.INVALID, verifier.exact(t).verdict());
+        GenerationReport f = verifier.fast(t.toCompact());
+        assertEquals(Verdict.INVALID, f.verdict(), f.summary());
+        assertEquals(i, f.firstFailingToken(), f.summary());
+    }
+
+    @Test
+    void aMiddleLayerWeightChangedIsCaughtByTheFastCheck(@TempDir Path tmp) throws Exception {
+        Path src = Decoders.dir("kjv-gpt-medium");
+        var weights = Decoders.weights(Files.readAllBytes(src.resolve("model.onnx")));
+        var w = weights.stream().filter(x -> x.name().equals("layers.2.fc.bias")).findFirst()
+                .orElseThrow(() -> new AssertionError("no layers.2.fc.bias among " + weights.stream().map(Decoders.Weight::name).toList()));
+        Path dir = Decoders.tampered(src, tmp, w, 11, 1.0f);
+        GenerationTranscript lie;
+        try (DecoderModel bad = DecoderModel.open(dir, model.profile())) {
+            lie = new Generator(bad).replay(honest.header(), null);
+            lie = Tamper.withHeader(lie, Tamper.modelId(lie.header(), model.modelId()));
+        }
+        GenerationReport f = verifier.fast(lie);
+        assertEquals(Verdict.INVALID, f.verdict(), w.name() + ": " + f.summary());
+        System.out.println("kjv-gpt-medium, " + w.name() + "[11] + 1.0: " + f.summary());
+        assertEquals(Verdict.INVALID, verifier.exact(lie).verdict());
+    }
+}
