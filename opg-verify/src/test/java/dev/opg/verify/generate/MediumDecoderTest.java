@@ -29,13 +29,16 @@ class MediumDecoderTest {
     private static DecoderModel model;
     private static GenerationVerifier verifier;
     private static GenerationTranscript honest;
+    private static Generator generator;
+    private static dev.opg.core.generate.KvWitness witness;
 
     @BeforeAll
     static void generate() {
         model = DecoderModel.open(Decoders.dir("kjv-gpt-medium"), OnnxProfiles.apply(1, 1, 0));
         verifier = new GenerationVerifier(model);
-        honest = new Generator(model).generate(GenerationRequest.of("And God said", new SamplingParams(0.8f, 40, 0.95f, 7, N, List.of())),
-                null);
+        generator = new Generator(model);
+        honest = generator.generate(GenerationRequest.of("And God said", new SamplingParams(0.8f, 40, 0.95f, 7, N, List.of())), null);
+        witness = generator.lastWitness();
         assertEquals(N, honest.tokens().size());
     }
 
@@ -64,6 +67,25 @@ class MediumDecoderTest {
         System.out.println("kjv-gpt-medium fast check: largest sketch error " + f.maxSketchError() + "; text: "
                 + model.tokenizer().decode(honest.tokens()));
         assertTrue(verifier.fast(honest.toCompact()).valid());
+    }
+
+    /** The fast check's logit tolerance (1e-4, set on the example model) still covers prefill against incremental decode here. */
+    @Test
+    void prefillAndIncrementalDecodeDifferByLessThanTheTolerance() {
+        float[][] prefill = generator.teacherForced(honest.header().promptTokens(), honest.tokens());
+        double maxAbs = 0;
+        for (int i = 0; i < N; i++) {
+            var past = new java.util.ArrayList<dev.opg.core.Digest>();
+            for (String name : model.pastNames()) {
+                past.add(honest.segments().get(i).record().input(name));
+            }
+            float[] inc = generator.rerun(honest.header(), honest.tokens(), i, witness, past).logits();
+            for (int v = 0; v < inc.length; v++) {
+                maxAbs = Math.max(maxAbs, Math.abs(inc[v] - prefill[i][v]));
+            }
+        }
+        System.out.printf("kjv-gpt-medium, prefill vs incremental decode, %d positions: largest logit difference %.3g%n", N, maxAbs);
+        assertTrue(maxAbs < FastTolerance.DEFAULT.logit(), "largest difference " + maxAbs);
     }
 
     @Test
