@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * The leaves, the root and every stream update are byte for byte those of hashing on the calling
  * thread; the arrays a pass hands to hashing stay open until it is done; an exception thrown while
  * hashing is thrown by {@code generate} itself, and the thread has ended when {@code generate}
- * returns or throws. A generation whose calling thread turns out to share its core with that
- * thread (a busy machine) hashes on the calling thread from there on.
+ * returns or throws. Whether the second thread pays off is measured on each generation: 16 tokens
+ * hashed inline, 16 on the thread, then the cheaper for the calling thread; on a
+ * busy machine the second thread slows the forward pass more than it saves.
  *
  * <p>With a listener, each token is streamed once it is hashed (on a thread of its own: after the
  * next token's forward pass), in order, with the root so far and a consistency proof from the
@@ -53,23 +54,32 @@ public final class Generator {
     private final boolean pipelined;
     /** Called on the hashing side with each token index before the token is hashed (tests inject failures). */
     IntConsumer beforeRecord = t -> {};
-    /** The token from which a generation hashes inline whatever the core watch says (tests switch mid-generation). */
+    /** The token from which a generation hashes inline whatever its probe found (tests switch mid-generation). */
     int inlineFrom = Integer.MAX_VALUE;
+    /**
+     * Tokens per probe window ({@link Probe}); 0: no probe, the lane's thread from the first token
+     * on (tests of the threaded path).
+     */
+    int probeWindow = Probe.WINDOW;
+    /** The probe of the last generation that ran one (tests read its decision). */
+    Probe lastProbe;
     private KvWitness lastWitness;
 
     /**
      * A generator for {@code model} that hashes each token on a thread of its own, during the next
      * token's forward pass, where this machine has a core the profile's intra-op threads leave
-     * free; else on the calling thread. The transcript is the same either way.
+     * free and each generation measures that to be faster; else on the calling
+     * thread. The transcript is the same either way.
      */
     public Generator(DecoderModel model) {
         this(model, freeCore(model.profile().intraOpThreads()));
     }
 
     /**
-     * A generator for {@code model} that hashes each token on a thread of its own while the next
-     * token's forward pass runs ({@code pipelined}), or on the calling thread. The transcript is
-     * the same either way; pipelining needs a core the engine's threads leave free to pay off.
+     * A generator for {@code model} that may hash each token on a thread of its own while the next
+     * token's forward pass runs ({@code pipelined}: where each generation measures that to be
+     * faster), or always on the calling thread. The transcript is the same either
+     * way; pipelining needs a core the engine's threads leave free to pay off.
      */
     public Generator(DecoderModel model, boolean pipelined) {
         this.model = model;
@@ -82,7 +92,7 @@ public final class Generator {
         return intraOpThreads > 0 && cores > intraOpThreads;
     }
 
-    /** Whether this generator hashes on a thread of its own ({@link #Generator(DecoderModel)}). */
+    /** Whether this generator may hash on a thread of its own ({@link #Generator(DecoderModel)}). */
     public boolean pipelined() {
         return pipelined;
     }
@@ -117,27 +127,26 @@ public final class Generator {
         NDManager base = model.manager();
         NDManager prevScope = null;
         NDManager scope = base.newSubManager();
-        try (HashingLane<Recorded> lane = new HashingLane<>(pipelined)) {
+        Probe probe = pipelined && probeWindow > 0 ? new Probe(probeWindow) : null;
+        if (probe != null) {
+            lastProbe = probe;
+        }
+        try (HashingLane<Recorded> lane = new HashingLane<>(pipelined && probe == null)) {
             int[] ids = prompt.stream().mapToInt(Integer::intValue).toArray();
             NDList inputs = model.inputs(scope, ids, 0, null);
             List<String> committedCuts = g == Granularity.BLOCK ? runner.cuts(inputs) : List.of();
             GenerationHeader header = new GenerationHeader(g, committedCuts, model.modelId(), model.profile().digest(),
                     model.tokenizer().digest(), promptText, prompt, sampling, k);
             Recorder rec = new Recorder(header, k, listener != null);
-            CoreWatch watch = new CoreWatch();
             List<Integer> tokens = new ArrayList<>();
             int pastLength = 0;
             StopReason reason;
             Stream stream = listener == null ? null : new Stream(prompt, tokens, listener);
             Pass last;
             for (int t = 0;; t++) {
-                boolean watched = lane.threaded() && (t & 1) == 0; // every other pass: a CPU-time read costs about 0.7 us
-                long wall0 = watched ? System.nanoTime() : 0;
-                long cpu0 = watched ? watch.cpuNanos() : 0;
+                boolean timed = probe != null && probe.times(t);
+                long wall0 = timed ? System.nanoTime() : 0;
                 Pass pass = forward(runner, scope, inputs, pastLength, ids.length, sampling, header.position(t));
-                if (watched) {
-                    watch.pass(System.nanoTime() - wall0, watch.cpuNanos() - cpu0);
-                }
                 if (!pass.cutsMatch(committedCuts, runner)) {
                     throw new GenerationException("the block partition changed between forward passes; opg commits one partition "
                             + "per generation");
@@ -148,9 +157,14 @@ public final class Generator {
                 if (lane.pending()) {
                     handBack(lane, stream); // token t-1, hashed during this pass
                 }
-                if (lane.threaded() && (watch.contended() || t >= inlineFrom)) {
-                    LOG.debug("token {}: the forward passes lost {}% of their time to other threads; hashing on the calling thread from here",
-                            t, Math.round(100 * watch.lostShare()));
+                if (probe != null && t == probe.threadedFrom()) {
+                    lane.goThreaded();
+                } else if (probe != null && t == probe.decidedAt() && lane.threaded() && !probe.threadedIsFaster()) {
+                    LOG.debug("tokens cost the calling thread {} us hashed on a thread of their own against {} us hashed inline; "
+                            + "hashing inline from token {}", probe.threadedMicros(), probe.inlineMicros(), t);
+                    lane.goInline();
+                }
+                if (lane.threaded() && t >= inlineFrom) {
                     lane.goInline();
                 }
                 int index = t;
@@ -158,6 +172,9 @@ public final class Generator {
                 lane.submit(() -> rec.record(pass, past, header.position(index), index));
                 if (!lane.threaded()) {
                     handBack(lane, stream);
+                }
+                if (timed) {
+                    probe.token(t, System.nanoTime() - wall0);
                 }
                 if (sampling.stopTokens().contains(token)) {
                     reason = StopReason.STOP_TOKEN;
@@ -209,41 +226,67 @@ public final class Generator {
     }
 
     /**
-     * Whether the calling thread shares its core: on a machine whose other cores are busy, the
-     * lane's thread runs on the calling thread's core, and every time it wakes it takes the core
-     * from the forward pass (measured here with another process on the second core: 1.8x plain
-     * generation pipelined against 1.2x inline). The share of each pass's wall time the calling
-     * thread was not running, averaged over the last passes, says so; past {@link #LOST_LIMIT}
-     * the generation hashes inline from there on. On a quiet machine the share is a few percent.
-     * Every other pass is measured, so the first decision comes after 16 tokens.
+     * Whether hashing on a thread of its own pays off on this machine now, measured on the
+     * generation itself: the calling thread's time per token (forward pass, hand-over, and the
+     * hashing where it is inline) over {@link #WINDOW} tokens hashed inline from token 1, then over
+     * as many hashed on the lane's thread; the generation goes on with the cheaper, by the medians
+     * (robust to another process's bursts). A second thread pays off where a core is idle; on a
+     * machine whose cores are taken (other processes, a hypervisor's steal, hardware threads
+     * sharing a core) it slows the forward pass by more than the hashing it takes off it (measured
+     * here under load: 668 against 583 us a token at best on kjv-gpt-medium), which the calling
+     * thread's own CPU time does not show. Which thread hashes changes no byte of the transcript.
      */
-    private static final class CoreWatch {
-        static final double LOST_LIMIT = 0.15;
-        static final int MIN_PASSES = 8;
-        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-        private final boolean measurable = THREADS.isCurrentThreadCpuTimeSupported();
-        private double lost;
-        private int passes;
+    static final class Probe {
+        static final int WINDOW = 16;
+        private final int window;
+        private final long[] inline;
+        private final long[] threaded;
 
-        long cpuNanos() {
-            return measurable ? THREADS.getCurrentThreadCpuTime() : 0;
+        Probe(int window) {
+            this.window = window;
+            this.inline = new long[window];
+            this.threaded = new long[window];
         }
 
-        void pass(long wallNanos, long cpuNanos) {
-            if (!measurable || wallNanos <= 0) {
-                return;
+        /** The first token hashed on the lane's thread. */
+        int threadedFrom() {
+            return 1 + window;
+        }
+
+        /** The token before whose hashing the probe decides. */
+        int decidedAt() {
+            return 1 + 2 * window;
+        }
+
+        /** Whether token {@code t}'s time is measured (the prefill, token 0, is not). */
+        boolean times(int t) {
+            return t >= 1 && t < decidedAt();
+        }
+
+        void token(int t, long nanos) {
+            if (t < threadedFrom()) {
+                inline[t - 1] = nanos;
+            } else {
+                threaded[t - threadedFrom()] = nanos;
             }
-            double share = Math.max(0, Math.min(1, (double) (wallNanos - cpuNanos) / wallNanos));
-            lost = passes == 0 ? share : lost + (share - lost) / 8; // moving average over about the last 8 measured passes
-            passes++;
         }
 
-        double lostShare() {
-            return lost;
+        boolean threadedIsFaster() {
+            return median(threaded) < median(inline);
         }
 
-        boolean contended() {
-            return passes >= MIN_PASSES && lost > LOST_LIMIT;
+        long inlineMicros() {
+            return median(inline) / 1000;
+        }
+
+        long threadedMicros() {
+            return median(threaded) / 1000;
+        }
+
+        private static long median(long[] v) {
+            long[] c = v.clone();
+            java.util.Arrays.sort(c);
+            return c[c.length / 2];
         }
     }
 

@@ -49,8 +49,9 @@ final class HashingLane<T> implements AutoCloseable {
     /** How long the lane's thread sleeps between looks for work once it has waited {@link #SPIN_NANOS}. */
     static final long POLL_NANOS = 20_000;
 
-    private final Thread thread;
-    /** Whether jobs go to {@link #thread}; false from the start (inline) or after {@link #goInline}. */
+    /** The lane's thread: started by the constructor or by {@link #goThreaded}; null while the lane has been inline only. */
+    private Thread thread;
+    /** Whether jobs go to {@link #thread}; false while inline (from the start, or after {@link #goInline}). */
     private boolean threaded;
     /** The job waiting for the lane's thread; taken (set to null) by whoever runs it. */
     private final AtomicReference<FutureTask<T>> offered = new AtomicReference<>();
@@ -61,13 +62,34 @@ final class HashingLane<T> implements AutoCloseable {
     /** @param threaded whether jobs run on a thread of the lane's own (else on the caller's, as submitted) */
     HashingLane(boolean threaded) {
         if (threaded) {
-            thread = new Thread(this::work, THREAD_PREFIX + LANES.incrementAndGet());
-            thread.setDaemon(true);
-            thread.start();
-        } else {
-            thread = null;
+            startThread();
         }
         this.threaded = threaded;
+    }
+
+    private void startThread() {
+        thread = new Thread(this::work, THREAD_PREFIX + LANES.incrementAndGet());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * From now on runs every job on the lane's own thread, started here if the lane was inline
+     * from the start. A lane whose thread has been stopped ({@link #goInline}, {@link #close})
+     * stays inline.
+     *
+     * @return whether jobs now go to the lane's thread
+     * @throws IllegalStateException if a job is pending
+     */
+    boolean goThreaded() {
+        if (pending != null) {
+            throw new IllegalStateException("a job is pending; hand it back first");
+        }
+        if (!threaded && thread == null && !closed) {
+            startThread();
+            threaded = true;
+        }
+        return threaded;
     }
 
     private void work() {
@@ -172,6 +194,7 @@ final class HashingLane<T> implements AutoCloseable {
         pending = null;
         offered.set(null);
         stopThread();
+        closed = true; // an inline lane too: no thread starts after close
         // a job not handed back, which failed while the caller failed: its exception is thrown here, so that
         // try-with-resources adds it to the caller's as suppressed instead of losing it
         if (left != null && left.state() == java.util.concurrent.Future.State.FAILED) {

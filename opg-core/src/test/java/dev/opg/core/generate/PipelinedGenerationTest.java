@@ -42,6 +42,9 @@ class PipelinedGenerationTest {
     void pipelinedAndSequentialGenerationWriteTheSameBytesStreamsAndWitness() {
         Generator seq = new Generator(model, false);
         Generator pipe = new Generator(model, true);
+        pipe.probeWindow = 0; // the lane's thread from the first token
+        Generator probing = new Generator(model, true); // inline, then the thread, then the faster of the two
+        probing.probeWindow = 4;
         record Case(Granularity g, SamplingParams s) {}
         List<Case> cases = List.of(new Case(Granularity.BLOCK, sampled(11, 40, List.of())), new Case(Granularity.BLOCK, sampled(3, 40, List.of(0))),
                 new Case(Granularity.OUTPUT, sampled(5, 24, List.of())), new Case(Granularity.NODE, sampled(7, 6, List.of())),
@@ -56,6 +59,9 @@ class PipelinedGenerationTest {
             KvWitness wb = pipe.lastWitness();
             String what = c.g.specName() + " seed " + c.s.seed() + " max " + c.s.maxNewTokens();
             assertArrayEquals(GenerationCodec.encode(ta), GenerationCodec.encode(tb), what);
+            List<StreamUpdate> p = new ArrayList<>();
+            assertArrayEquals(GenerationCodec.encode(ta), GenerationCodec.encode(probing.generate(r, p::add)), what + ", probing");
+            assertEquals(a.stream().map(StreamUpdate::root).toList(), p.stream().map(StreamUpdate::root).toList(), what + ", probing");
             assertArrayEquals(wa.encode(), wb.encode(), what);
             assertEquals(a.size(), b.size(), what);
             for (int i = 0; i < a.size(); i++) {
@@ -79,6 +85,7 @@ class PipelinedGenerationTest {
         }
         // a generation that moves its hashing to the calling thread half way (a busy machine) writes the same bytes
         Generator switching = new Generator(model, true);
+        switching.probeWindow = 0;
         switching.inlineFrom = 9;
         for (Granularity g : List.of(Granularity.BLOCK, Granularity.OUTPUT)) {
             GenerationRequest r = GenerationRequest.of("And God said", sampled(13, 30, List.of())).at(g);
@@ -98,6 +105,7 @@ class PipelinedGenerationTest {
     @Test
     void aFailureWhileHashingReachesTheCallerAsItselfAndStopsTheLane() {
         Generator pipe = new Generator(model, true);
+        pipe.probeWindow = 0;
         GenerationException boom = new GenerationException("hashing failed at token 5");
         AtomicInteger highest = new AtomicInteger(-1);
         pipe.beforeRecord = t -> {
@@ -135,6 +143,7 @@ class PipelinedGenerationTest {
     @Test
     void aFailureOnTheCallersSideStopsTheLaneBeforeTheTensorsAreFreed() {
         Generator pipe = new Generator(model, true);
+        pipe.probeWindow = 0;
         AtomicBoolean hashing = new AtomicBoolean();
         AtomicInteger hashedAfterFailure = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
@@ -161,6 +170,60 @@ class PipelinedGenerationTest {
         assertFalse(hashing.get(), "generate returned while a token was still being hashed");
         assertTrue(hashedAfterFailure.get() <= 1, "at most the token already running is hashed after the failure");
         assertNoLaneThread();
+    }
+
+    @Test
+    void aGenerationHashesInlineThenOnTheLaneThenWhereItMeasuredTheCallerFaster() {
+        Generator g = new Generator(model, true);
+        int w = 8;
+        g.probeWindow = w;
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        g.beforeRecord = t -> threads.add(Thread.currentThread().getName());
+        String caller = Thread.currentThread().getName();
+        int n = 2 * w + 12;
+        g.generate(GenerationRequest.of("And God said", sampled(17, n, List.of())), null);
+        assertEquals(n, threads.size());
+        for (int t = 0; t <= w; t++) {
+            assertEquals(caller, threads.get(t), "the prefill and the first window are hashed inline: token " + t);
+        }
+        // the second window is the lane's (a job its thread has not taken when the caller needs it is run by the caller)
+        assertTrue(threads.subList(w + 1, 2 * w + 1).stream().anyMatch(x -> x.startsWith(HashingLane.THREAD_PREFIX)), threads.toString());
+        Generator.Probe p = g.lastProbe;
+        if (!p.threadedIsFaster()) {
+            for (int t = 2 * w + 1; t < n; t++) {
+                assertEquals(caller, threads.get(t), "inline measured faster: token " + t + " is hashed inline");
+            }
+        }
+        System.out.println("probe: " + p.inlineMicros() + " us a token inline, " + p.threadedMicros() + " us on the lane");
+        assertNoLaneThread();
+        // a generation shorter than the probe never starts the lane's thread
+        threads.clear();
+        g.generate(GenerationRequest.of("And God said", sampled(17, w, List.of())), null);
+        assertTrue(threads.stream().allMatch(caller::equals), threads.toString());
+        assertNoLaneThread();
+    }
+
+    @Test
+    void theProbeKeepsTheFasterPlaceByTheMedians() {
+        Generator.Probe p = new Generator.Probe(5);
+        long[] inline = {300, 310, 290, 5_000, 305};
+        long[] threaded = {280, 290, 9_000, 285, 8_000}; // two bursts of another process do not decide
+        for (int i = 0; i < 5; i++) {
+            p.token(1 + i, inline[i]);
+            p.token(6 + i, threaded[i]);
+        }
+        assertTrue(p.threadedIsFaster());
+        Generator.Probe q = new Generator.Probe(5);
+        for (int i = 0; i < 5; i++) {
+            q.token(1 + i, 300);
+            q.token(6 + i, 330);
+        }
+        assertFalse(q.threadedIsFaster());
+        assertEquals(6, q.threadedFrom());
+        assertEquals(11, q.decidedAt());
+        assertFalse(q.times(0), "the prefill is not timed");
+        assertTrue(q.times(10));
+        assertFalse(q.times(11));
     }
 
     @Test
