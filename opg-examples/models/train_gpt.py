@@ -28,7 +28,7 @@ end-of-text token). Usage: /usr/bin/python3 opg-examples/models/train_gpt.py [--
 
 A larger decoder of the same design, for measuring proving cost on a model of a few million
 parameters (opg-examples/models/kjv-gpt-medium, used by GenerationBenchmark):
-/usr/bin/python3 opg-examples/models/train_gpt.py --layers 4 --heads 6 --d-model 192 --out kjv-gpt-medium
+/usr/bin/python3 opg-examples/models/train_gpt.py --layers 4 --heads 6 --d-model 192 --out kjv-gpt-medium --steps 300
 """
 import argparse
 import hashlib
