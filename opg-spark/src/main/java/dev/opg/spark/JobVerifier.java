@@ -13,7 +13,6 @@ import dev.opg.core.engine.EngineSupport;
 import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.Transcript;
-import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import dev.opg.verify.VerificationReport;
@@ -351,7 +350,7 @@ public final class JobVerifier {
         }
         Transcript t;
         try {
-            t = TranscriptCodec.decode(stored.transcript());
+            t = TranscriptBytes.decode(stored.transcript());
         } catch (RuntimeException e) {
             return new String[] {"INVALID", "the committed transcript is malformed: " + e.getMessage()};
         }

@@ -31,16 +31,20 @@ import org.apache.hadoop.fs.Syncable;
 
 /**
  * The file one partition of a proving job writes: every row's key, transcript root, model input
- * digests, canonical transcript JSON, output tensors and (when recorded) witness, then a trailer
+ * digests, transcript (in its stored form, {@link TranscriptBytes}), output tensors and (when
+ * recorded) witness, then a trailer
  * saying which partition, job settings, model, executor and profile produced them, then the
  * SHA-256 of every byte before it. Written to a temporary name and renamed into place only when
  * complete, so a file under its final name is either whole or detectably damaged.
  *
- * <p>Layout (integers big-endian): {@code "OPG-SPARK-PART"}, u8 version 1; per row u8 1, u32 key
+ * <p>Layout (integers big-endian): {@code "OPG-SPARK-PART"}, u8 version 2; per row u8 1, u32 key
  * length, key bytes (spec section 3.15), 32-byte transcript root, u32 n, n 32-byte input digests,
- * u32 length, transcript JSON, u32 n, n times (u32 length, tensor file form), i32 length (-1: no
- * witness), witness single-file form; then u8 0, u64 row count, u32 length, trailer JSON (UTF-8),
- * and 32 bytes SHA-256 over everything before them.
+ * u32 length, the transcript's stored form ({@link TranscriptBytes}: its profile and Merkle leaf
+ * data; version 1 files held canonical JSON here), u32 n, n times (u32 length, tensor file form),
+ * i32 length (-1: no witness), witness single-file form; then u8 0, u64 row count, u32 length,
+ * trailer JSON (UTF-8), and 32 bytes SHA-256 over everything before them. The format is opg-spark's
+ * own, not part of the transcript spec: a transcript leaves a job directory as canonical JSON
+ * ({@link TranscriptBytes#toJson}, {@link JobFiles#exportRow}).
  *
  * <p>Reading is bounded and fails closed: a length above its cap or beyond the end of the file
  * ({@link LimitExceededException}), a truncated file, bytes after the hash, or a hash that does
@@ -54,7 +58,7 @@ import org.apache.hadoop.fs.Syncable;
  */
 public final class PartitionFile {
     static final byte[] MAGIC = "OPG-SPARK-PART".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     /** Largest key, in bytes. */
     public static final int MAX_KEY_BYTES = 1 << 16;
     /** Largest output tensor (file form) or witness, in bytes. */
@@ -64,7 +68,7 @@ public final class PartitionFile {
 
     private PartitionFile() {}
 
-    /** One proven row as stored. */
+    /** One proven row as stored; {@code transcript} in its stored form ({@link TranscriptBytes#decode} reads it). */
     public record Row(byte[] key, byte[] root, List<byte[]> inputDigests, byte[] transcript, List<byte[]> outputs, byte[] witness) {
         public Row {
             inputDigests = List.copyOf(inputDigests);
@@ -321,7 +325,8 @@ public final class PartitionFile {
                 }
                 int version = in.readUnsignedByte();
                 if (version != VERSION) {
-                    throw new UnsupportedVersionException("partition file " + file + " has version " + version + "; this reads " + VERSION);
+                    throw new UnsupportedVersionException("partition file " + file + " has version " + version + "; this reads " + VERSION
+                            + (version == 1 ? " (version 1 held transcripts as JSON; prove the job again with this version)" : ""));
                 }
             } catch (IOException | RuntimeException e) {
                 raw.close();

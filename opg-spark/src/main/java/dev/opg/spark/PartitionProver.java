@@ -263,7 +263,7 @@ final class PartitionProver {
                 List<byte[]> outs = new ArrayList<>(p.output().size());
                 p.output().forEach(a -> outs.add(WitnessTensor.of(a).encode()));
                 byte[] witness = p.witness().map(WitnessBytes::encode).orElse(null);
-                return new PartitionFile.Row(key, t.root().toByteArray(), ds, TranscriptCodec.encode(t), outs, witness);
+                return new PartitionFile.Row(key, t.root().toByteArray(), ds, TranscriptBytes.encode(t), outs, witness);
             }
         }
 
