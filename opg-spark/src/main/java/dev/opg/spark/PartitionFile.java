@@ -11,16 +11,15 @@ import dev.opg.core.transcript.TranscriptLimits;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -158,10 +157,16 @@ public final class PartitionFile {
 
     /** Writes a partition file. Not thread-safe. */
     static final class Writer implements AutoCloseable {
+        /** Rows up to this size are encoded into one buffer and written and hashed at once; larger ones field by field. */
+        private static final int MAX_FRAMED = 1 << 20;
+
         private final OutputStream sink;
-        private final DataOutputStream out;
+        private final OutputStream out;
         private final MessageDigest sha;
+        private ByteBuffer scratch = ByteBuffer.allocate(1 << 12);
         private long rows;
+        private long length;
+        private byte[] hash;
         private boolean finished;
         private boolean closed;
 
@@ -173,35 +178,78 @@ public final class PartitionFile {
         Writer(OutputStream sink) throws IOException {
             this.sink = sink;
             this.sha = sha256();
-            OutputStream raw = new BufferedOutputStream(sink, 1 << 16);
-            this.out = new DataOutputStream(new DigestOutputStream(raw, sha));
-            out.write(MAGIC);
-            out.writeByte(VERSION);
+            this.out = new BufferedOutputStream(sink, 1 << 16);
+            ByteBuffer b = scratch(MAGIC.length + 1);
+            b.put(MAGIC).put((byte) VERSION);
+            emit(b);
         }
 
         void write(Row r) throws IOException {
-            out.writeByte(1);
-            out.writeInt(r.key().length);
-            out.write(r.key());
-            out.write(r.root());
-            out.writeInt(r.inputDigests().size());
-            for (byte[] d : r.inputDigests()) {
-                out.write(d);
-            }
-            out.writeInt(r.transcript().length);
-            out.write(r.transcript());
-            out.writeInt(r.outputs().size());
+            long size = 1 + 4L + r.key().length + r.root().length + 4 + 32L * r.inputDigests().size() + 4 + r.transcript().length + 4 + 4
+                    + (r.witness() == null ? 0 : r.witness().length);
             for (byte[] o : r.outputs()) {
-                out.writeInt(o.length);
-                out.write(o);
+                size += 4 + o.length;
             }
-            if (r.witness() == null) {
-                out.writeInt(-1);
+            if (size <= MAX_FRAMED) {
+                ByteBuffer b = scratch((int) size);
+                b.put((byte) 1).putInt(r.key().length).put(r.key()).put(r.root()).putInt(r.inputDigests().size());
+                for (byte[] d : r.inputDigests()) {
+                    b.put(d);
+                }
+                b.putInt(r.transcript().length).put(r.transcript()).putInt(r.outputs().size());
+                for (byte[] o : r.outputs()) {
+                    b.putInt(o.length).put(o);
+                }
+                if (r.witness() == null) {
+                    b.putInt(-1);
+                } else {
+                    b.putInt(r.witness().length).put(r.witness());
+                }
+                emit(b);
             } else {
-                out.writeInt(r.witness().length);
-                out.write(r.witness());
+                emit(scratch(5).put((byte) 1).putInt(r.key().length));
+                emit(r.key());
+                emit(r.root());
+                emit(scratch(4).putInt(r.inputDigests().size()));
+                for (byte[] d : r.inputDigests()) {
+                    emit(d);
+                }
+                emit(scratch(4).putInt(r.transcript().length));
+                emit(r.transcript());
+                emit(scratch(4).putInt(r.outputs().size()));
+                for (byte[] o : r.outputs()) {
+                    emit(scratch(4).putInt(o.length));
+                    emit(o);
+                }
+                emit(scratch(4).putInt(r.witness() == null ? -1 : r.witness().length));
+                if (r.witness() != null) {
+                    emit(r.witness());
+                }
             }
             rows++;
+        }
+
+        /** The scratch buffer, cleared, holding at least {@code n} bytes (big-endian). */
+        private ByteBuffer scratch(int n) {
+            if (scratch.capacity() < n) {
+                scratch = ByteBuffer.allocate(Math.max(n, 2 * scratch.capacity()));
+            }
+            return scratch.clear();
+        }
+
+        /** Writes and hashes the bytes put into {@code b} since it was cleared. */
+        private void emit(ByteBuffer b) throws IOException {
+            emit(b.array(), b.position());
+        }
+
+        private void emit(byte[] b) throws IOException {
+            emit(b, b.length);
+        }
+
+        private void emit(byte[] b, int n) throws IOException {
+            sha.update(b, 0, n);
+            out.write(b, 0, n);
+            length += n;
         }
 
         long rows() {
@@ -210,14 +258,12 @@ public final class PartitionFile {
 
         /** Writes the trailer and the hash, flushes and syncs. */
         void finish(Trailer t) throws IOException {
-            out.writeByte(0);
-            out.writeLong(rows);
             byte[] json = t.toJson();
-            out.writeInt(json.length);
-            out.write(json);
-            out.flush();
-            byte[] h = sha.digest();
-            out.write(h); // hashed into a spent digest: harmless, the digest was already taken
+            emit(scratch(13).put((byte) 0).putLong(rows).putInt(json.length));
+            emit(json);
+            hash = sha.digest();
+            out.write(hash);
+            length += hash.length;
             out.flush();
             if (sink instanceof Syncable s) {
                 s.hsync(); // on HDFS: on the datanodes' disks before the rename makes it the committed file
@@ -229,6 +275,19 @@ public final class PartitionFile {
             return finished;
         }
 
+        /** The bytes written, hash included (after {@link #finish}). */
+        long length() {
+            return length;
+        }
+
+        /** The file's SHA-256, its last 32 bytes (after {@link #finish}). */
+        byte[] hash() {
+            if (hash == null) {
+                throw new IllegalStateException("the partition file is not finished");
+            }
+            return hash.clone();
+        }
+
         @Override
         public void close() throws IOException {
             if (!closed) {
@@ -236,6 +295,24 @@ public final class PartitionFile {
                 out.close();
             }
         }
+    }
+
+    /**
+     * Whether {@code file} is the file a {@link Writer} finished: as long as it wrote, ending in the
+     * hash it computed over everything before. Reads 32 bytes, not the file: the hash is over every
+     * other byte, so a file under this name holding anything else (another attempt's rows, a
+     * truncated copy) differs in its length or its last 32 bytes.
+     */
+    static boolean isCommitted(FileSystem fs, org.apache.hadoop.fs.Path file, long length, byte[] hash) throws IOException {
+        if (length < Digest.SIZE || fs.getFileStatus(file).getLen() != length) {
+            return false;
+        }
+        byte[] tail = new byte[Digest.SIZE];
+        try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(file)) {
+            in.seek(length - Digest.SIZE);
+            in.readFully(tail);
+        }
+        return MessageDigest.isEqual(tail, hash);
     }
 
     /** Receives rows as a file is read. */
