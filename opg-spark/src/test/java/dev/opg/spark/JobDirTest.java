@@ -16,6 +16,30 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Files in a local job directory: created as Hadoop creates them (new only, parents made, synced on hsync), without Hadoop's chmod. */
 class JobDirTest {
+    /** The configuration a task receives has every property the driver's had, as set (not expanded). */
+    @Test
+    void theShippedConfigurationHasEveryPropertyAsSet() {
+        Configuration c = new Configuration();
+        c.set("opg.test.plain", "v");
+        c.set("opg.test.empty", "");
+        c.set("opg.test.unicode", "caf\u00e9 \u03b2 \ud83d\ude00");
+        c.set("opg.test.expanded", "${opg.test.plain}/x");
+        c.set("fs.defaultFS", "hdfs://nn:8020");
+        byte[] bytes = JobDir.write(c);
+        Configuration back = JobDir.read(bytes);
+        java.util.Map<String, String> want = new java.util.TreeMap<>();
+        c.forEach(e -> want.put(e.getKey(), e.getValue()));
+        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        back.forEach(e -> got.put(e.getKey(), e.getValue()));
+        assertEquals(want, got);
+        assertTrue(want.size() > 100, "Hadoop's defaults travel too: " + want.size());
+        assertEquals("v/x", back.get("opg.test.expanded"));
+        assertEquals("caf\u00e9 \u03b2 \ud83d\ude00", back.get("opg.test.unicode"));
+        assertEquals("hdfs://nn:8020", back.get("fs.defaultFS"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, JobDir.write(back), "the same bytes again: executors share what they read");
+        assertThrows(IllegalStateException.class, () -> JobDir.read(java.util.Arrays.copyOf(bytes, bytes.length + 1)));
+    }
+
     @Test
     void aLocalFileIsCreatedNewWithItsParentsAndSynced(@TempDir Path tmp) throws Exception {
         JobDir d = JobDir.of(tmp.resolve("job").toUri().toString(), new Configuration());
