@@ -203,7 +203,7 @@ public final class JobFiles {
             String fileName = "row-" + display.replaceAll("[^A-Za-z0-9._-]", "_");
             Files.createDirectories(outDir);
             Path t = outDir.resolve(fileName + ".json");
-            Files.write(t, row.transcript());
+            Files.write(t, TranscriptBytes.toJson(row.transcript())); // the canonical JSON opg verify reads
             Files.writeString(outDir.resolve(fileName + ".json.anchor.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(found)) + "\n");
             return t;

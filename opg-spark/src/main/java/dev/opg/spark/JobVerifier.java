@@ -13,7 +13,6 @@ import dev.opg.core.engine.EngineSupport;
 import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.profile.DeterminismProfile;
 import dev.opg.core.transcript.Transcript;
-import dev.opg.core.transcript.TranscriptCodec;
 import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.WitnessTensor;
 import dev.opg.verify.VerificationReport;
@@ -290,6 +289,7 @@ public final class JobVerifier {
         rows.sort(Comparator.<Row, String>comparing(r -> r.isNullAt(fileCol) ? "" : r.getString(fileCol))
                 .thenComparingInt(r -> r.isNullAt(idxCol) ? -1 : r.getInt(idxCol)));
         List<Row> out = new ArrayList<>(rows.size());
+        TensorColumns.Columns columns = new TensorColumns.Columns(js, s);
         try (Reexecutor re = new Reexecutor(s)) {
             PartitionFile.Reader reader = null;
             String readerFile = null;
@@ -316,7 +316,7 @@ public final class JobVerifier {
                                 readerPos++;
                             }
                         }
-                        verdict = check(s, js, r, keyIndex, keyType, jobRoot, anchoredCount, n, pr, re);
+                        verdict = check(s, js, columns, r, keyIndex, keyType, jobRoot, anchoredCount, n, pr, re);
                     } catch (VerifierFailure e) {
                         throw e; // the verifier's side: no verdict on the prover's row
                     } catch (OpgException e) {
@@ -335,8 +335,8 @@ public final class JobVerifier {
         return out.iterator();
     }
 
-    private static String[] check(ProveSettings s, StructType js, Row r, int keyIndex, DataType keyType, Digest jobRoot, long anchoredCount,
-            long n, PartitionFile.Row stored, Reexecutor re) {
+    private static String[] check(ProveSettings s, StructType js, TensorColumns.Columns columns, Row r, int keyIndex, DataType keyType,
+            Digest jobRoot, long anchoredCount, long n, PartitionFile.Row stored, Reexecutor re) {
         if (r.isNullAt(js.fieldIndex("file")) || stored == null) {
             return new String[] {"INVALID", "no committed transcript for this key"};
         }
@@ -351,7 +351,7 @@ public final class JobVerifier {
         }
         Transcript t;
         try {
-            t = TranscriptCodec.decode(stored.transcript());
+            t = TranscriptBytes.decode(stored.transcript());
         } catch (RuntimeException e) {
             return new String[] {"INVALID", "the committed transcript is malformed: " + e.getMessage()};
         }
@@ -383,7 +383,7 @@ public final class JobVerifier {
         }
         List<WitnessTensor> inputs;
         try {
-            inputs = TensorColumns.inputs(r, js, s);
+            inputs = columns.inputs(r);
         } catch (RuntimeException e) {
             throw new VerifierFailure("the verifier's own row with key " + KeyBytes.display(r.getAs("kb"), keyType)
                     + " is not a model input: " + e.getMessage(), e);

@@ -11,16 +11,15 @@ import dev.opg.core.transcript.TranscriptLimits;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -31,16 +30,20 @@ import org.apache.hadoop.fs.Syncable;
 
 /**
  * The file one partition of a proving job writes: every row's key, transcript root, model input
- * digests, canonical transcript JSON, output tensors and (when recorded) witness, then a trailer
+ * digests, transcript (in its stored form, {@link TranscriptBytes}), output tensors and (when
+ * recorded) witness, then a trailer
  * saying which partition, job settings, model, executor and profile produced them, then the
  * SHA-256 of every byte before it. Written to a temporary name and renamed into place only when
  * complete, so a file under its final name is either whole or detectably damaged.
  *
- * <p>Layout (integers big-endian): {@code "OPG-SPARK-PART"}, u8 version 1; per row u8 1, u32 key
+ * <p>Layout (integers big-endian): {@code "OPG-SPARK-PART"}, u8 version 2; per row u8 1, u32 key
  * length, key bytes (spec section 3.15), 32-byte transcript root, u32 n, n 32-byte input digests,
- * u32 length, transcript JSON, u32 n, n times (u32 length, tensor file form), i32 length (-1: no
- * witness), witness single-file form; then u8 0, u64 row count, u32 length, trailer JSON (UTF-8),
- * and 32 bytes SHA-256 over everything before them.
+ * u32 length, the transcript's stored form ({@link TranscriptBytes}: its profile and Merkle leaf
+ * data; version 1 files held canonical JSON here), u32 n, n times (u32 length, tensor file form),
+ * i32 length (-1: no witness), witness single-file form; then u8 0, u64 row count, u32 length,
+ * trailer JSON (UTF-8), and 32 bytes SHA-256 over everything before them. The format is opg-spark's
+ * own, not part of the transcript spec: a transcript leaves a job directory as canonical JSON
+ * ({@link TranscriptBytes#toJson}, {@link JobFiles#exportRow}).
  *
  * <p>Reading is bounded and fails closed: a length above its cap or beyond the end of the file
  * ({@link LimitExceededException}), a truncated file, bytes after the hash, or a hash that does
@@ -54,7 +57,7 @@ import org.apache.hadoop.fs.Syncable;
  */
 public final class PartitionFile {
     static final byte[] MAGIC = "OPG-SPARK-PART".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     /** Largest key, in bytes. */
     public static final int MAX_KEY_BYTES = 1 << 16;
     /** Largest output tensor (file form) or witness, in bytes. */
@@ -64,7 +67,7 @@ public final class PartitionFile {
 
     private PartitionFile() {}
 
-    /** One proven row as stored. */
+    /** One proven row as stored; {@code transcript} in its stored form ({@link TranscriptBytes#decode} reads it). */
     public record Row(byte[] key, byte[] root, List<byte[]> inputDigests, byte[] transcript, List<byte[]> outputs, byte[] witness) {
         public Row {
             inputDigests = List.copyOf(inputDigests);
@@ -154,10 +157,16 @@ public final class PartitionFile {
 
     /** Writes a partition file. Not thread-safe. */
     static final class Writer implements AutoCloseable {
+        /** Rows up to this size are encoded into one buffer and written and hashed at once; larger ones field by field. */
+        private static final int MAX_FRAMED = 1 << 20;
+
         private final OutputStream sink;
-        private final DataOutputStream out;
+        private final OutputStream out;
         private final MessageDigest sha;
+        private ByteBuffer scratch = ByteBuffer.allocate(1 << 12);
         private long rows;
+        private long length;
+        private byte[] hash;
         private boolean finished;
         private boolean closed;
 
@@ -169,35 +178,78 @@ public final class PartitionFile {
         Writer(OutputStream sink) throws IOException {
             this.sink = sink;
             this.sha = sha256();
-            OutputStream raw = new BufferedOutputStream(sink, 1 << 16);
-            this.out = new DataOutputStream(new DigestOutputStream(raw, sha));
-            out.write(MAGIC);
-            out.writeByte(VERSION);
+            this.out = new BufferedOutputStream(sink, 1 << 16);
+            ByteBuffer b = scratch(MAGIC.length + 1);
+            b.put(MAGIC).put((byte) VERSION);
+            emit(b);
         }
 
         void write(Row r) throws IOException {
-            out.writeByte(1);
-            out.writeInt(r.key().length);
-            out.write(r.key());
-            out.write(r.root());
-            out.writeInt(r.inputDigests().size());
-            for (byte[] d : r.inputDigests()) {
-                out.write(d);
-            }
-            out.writeInt(r.transcript().length);
-            out.write(r.transcript());
-            out.writeInt(r.outputs().size());
+            long size = 1 + 4L + r.key().length + r.root().length + 4 + 32L * r.inputDigests().size() + 4 + r.transcript().length + 4 + 4
+                    + (r.witness() == null ? 0 : r.witness().length);
             for (byte[] o : r.outputs()) {
-                out.writeInt(o.length);
-                out.write(o);
+                size += 4 + o.length;
             }
-            if (r.witness() == null) {
-                out.writeInt(-1);
+            if (size <= MAX_FRAMED) {
+                ByteBuffer b = scratch((int) size);
+                b.put((byte) 1).putInt(r.key().length).put(r.key()).put(r.root()).putInt(r.inputDigests().size());
+                for (byte[] d : r.inputDigests()) {
+                    b.put(d);
+                }
+                b.putInt(r.transcript().length).put(r.transcript()).putInt(r.outputs().size());
+                for (byte[] o : r.outputs()) {
+                    b.putInt(o.length).put(o);
+                }
+                if (r.witness() == null) {
+                    b.putInt(-1);
+                } else {
+                    b.putInt(r.witness().length).put(r.witness());
+                }
+                emit(b);
             } else {
-                out.writeInt(r.witness().length);
-                out.write(r.witness());
+                emit(scratch(5).put((byte) 1).putInt(r.key().length));
+                emit(r.key());
+                emit(r.root());
+                emit(scratch(4).putInt(r.inputDigests().size()));
+                for (byte[] d : r.inputDigests()) {
+                    emit(d);
+                }
+                emit(scratch(4).putInt(r.transcript().length));
+                emit(r.transcript());
+                emit(scratch(4).putInt(r.outputs().size()));
+                for (byte[] o : r.outputs()) {
+                    emit(scratch(4).putInt(o.length));
+                    emit(o);
+                }
+                emit(scratch(4).putInt(r.witness() == null ? -1 : r.witness().length));
+                if (r.witness() != null) {
+                    emit(r.witness());
+                }
             }
             rows++;
+        }
+
+        /** The scratch buffer, cleared, holding at least {@code n} bytes (big-endian). */
+        private ByteBuffer scratch(int n) {
+            if (scratch.capacity() < n) {
+                scratch = ByteBuffer.allocate(Math.max(n, 2 * scratch.capacity()));
+            }
+            return scratch.clear();
+        }
+
+        /** Writes and hashes the bytes put into {@code b} since it was cleared. */
+        private void emit(ByteBuffer b) throws IOException {
+            emit(b.array(), b.position());
+        }
+
+        private void emit(byte[] b) throws IOException {
+            emit(b, b.length);
+        }
+
+        private void emit(byte[] b, int n) throws IOException {
+            sha.update(b, 0, n);
+            out.write(b, 0, n);
+            length += n;
         }
 
         long rows() {
@@ -206,14 +258,12 @@ public final class PartitionFile {
 
         /** Writes the trailer and the hash, flushes and syncs. */
         void finish(Trailer t) throws IOException {
-            out.writeByte(0);
-            out.writeLong(rows);
             byte[] json = t.toJson();
-            out.writeInt(json.length);
-            out.write(json);
-            out.flush();
-            byte[] h = sha.digest();
-            out.write(h); // hashed into a spent digest: harmless, the digest was already taken
+            emit(scratch(13).put((byte) 0).putLong(rows).putInt(json.length));
+            emit(json);
+            hash = sha.digest();
+            out.write(hash);
+            length += hash.length;
             out.flush();
             if (sink instanceof Syncable s) {
                 s.hsync(); // on HDFS: on the datanodes' disks before the rename makes it the committed file
@@ -225,6 +275,19 @@ public final class PartitionFile {
             return finished;
         }
 
+        /** The bytes written, hash included (after {@link #finish}). */
+        long length() {
+            return length;
+        }
+
+        /** The file's SHA-256, its last 32 bytes (after {@link #finish}). */
+        byte[] hash() {
+            if (hash == null) {
+                throw new IllegalStateException("the partition file is not finished");
+            }
+            return hash.clone();
+        }
+
         @Override
         public void close() throws IOException {
             if (!closed) {
@@ -232,6 +295,24 @@ public final class PartitionFile {
                 out.close();
             }
         }
+    }
+
+    /**
+     * Whether {@code file} is the file a {@link Writer} finished: as long as it wrote, ending in the
+     * hash it computed over everything before. Reads 32 bytes, not the file: the hash is over every
+     * other byte, so a file under this name holding anything else (another attempt's rows, a
+     * truncated copy) differs in its length or its last 32 bytes.
+     */
+    static boolean isCommitted(FileSystem fs, org.apache.hadoop.fs.Path file, long length, byte[] hash) throws IOException {
+        if (length < Digest.SIZE || fs.getFileStatus(file).getLen() != length) {
+            return false;
+        }
+        byte[] tail = new byte[Digest.SIZE];
+        try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(file)) {
+            in.seek(length - Digest.SIZE);
+            in.readFully(tail);
+        }
+        return MessageDigest.isEqual(tail, hash);
     }
 
     /** Receives rows as a file is read. */
@@ -321,7 +402,8 @@ public final class PartitionFile {
                 }
                 int version = in.readUnsignedByte();
                 if (version != VERSION) {
-                    throw new UnsupportedVersionException("partition file " + file + " has version " + version + "; this reads " + VERSION);
+                    throw new UnsupportedVersionException("partition file " + file + " has version " + version + "; this reads " + VERSION
+                            + (version == 1 ? " (version 1 held transcripts as JSON; prove the job again with this version)" : ""));
                 }
             } catch (IOException | RuntimeException e) {
                 raw.close();

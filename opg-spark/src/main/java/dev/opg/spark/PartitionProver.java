@@ -25,6 +25,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,8 @@ final class PartitionProver {
         String modelFiles = s.model().filesDigest();
         String keyType = schema.apply(s.keyColumn()).dataType().typeName();
         int keyIndex = schema.fieldIndex(s.keyColumn());
+        DataType keyDataType = schema.fields()[keyIndex].dataType();
+        TensorColumns.Columns columns = new TensorColumns.Columns(schema, s);
         int[] fail = failAfter(tc, partition, attempt);
 
         PartitionFile.Trailer old = PartitionFile.validTrailer(fs, target);
@@ -97,11 +100,14 @@ final class PartitionProver {
         Lazy model = new Lazy(s, partition, settings + "/" + modelFiles);
         try {
             Summary untouched = null;
+            PartitionFile.Trailer t;
+            long length;
+            byte[] hash;
             try (PartitionFile.Writer w = new PartitionFile.Writer(jobDir.create(tmp))) {
                 while (rows.hasNext()) {
                     Row row = rows.next();
-                    byte[] key = KeyBytes.of(row.get(keyIndex), schema.fields()[keyIndex].dataType(), s.keyColumn());
-                    List<WitnessTensor> inputs = TensorColumns.inputs(row, schema, s);
+                    byte[] key = KeyBytes.of(row.get(keyIndex), keyDataType, s.keyColumn());
+                    List<WitnessTensor> inputs = columns.inputs(row);
                     PartitionFile.Row stored = previous != null ? previous.next() : null;
                     // the input digests are needed up front only to compare with a stored row; a proven row takes them from its transcript
                     List<byte[]> digests = stored == null ? null : digests(inputs);
@@ -129,9 +135,11 @@ final class PartitionProver {
                 String profile = model.loaded() ? new String(TranscriptCodec.encodeProfile(model.profile), StandardCharsets.UTF_8)
                         : old != null && !changed ? old.profile() : null;
                 String executor = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
-                PartitionFile.Trailer t = new PartitionFile.Trailer(partition, w.rows(), settings, modelFiles, keyType, modelId, profile,
-                        executor, ModelSource.host());
+                t = new PartitionFile.Trailer(partition, w.rows(), settings, modelFiles, keyType, modelId, profile, executor,
+                        ModelSource.host());
                 w.finish(t);
+                length = w.length();
+                hash = w.hash();
                 if (!changed) {
                     untouched = new Summary(partition, w.rows(), 0, reused, true, old.modelId(), old.profile(), old.executor(), old.host());
                 }
@@ -146,9 +154,10 @@ final class PartitionProver {
                 previous = null;
             }
             jobDir.commit(tmp, target);
-            PartitionFile.Trailer t = PartitionFile.validTrailer(fs, target);
-            if (t == null) {
-                throw new OpgException("partition " + partition + ": " + target + " does not read back intact after it was written");
+            // the file under the final name is the one written: its length, and its last 32 bytes the hash of all the others
+            if (!PartitionFile.isCommitted(fs, target, length, hash)) {
+                throw new OpgException("partition " + partition + ": " + target + " is not the " + length + "-byte file written and renamed"
+                        + " into place (its length or its hash differs)");
             }
             LOG.info("partition {}: committed {} rows ({} proven, {} reused) to {}", partition, t.rows(), proven, reused, target);
             return new Summary(partition, t.rows(), proven, reused, false, t.modelId(), t.profile(), t.executor(), t.host());
@@ -263,7 +272,7 @@ final class PartitionProver {
                 List<byte[]> outs = new ArrayList<>(p.output().size());
                 p.output().forEach(a -> outs.add(WitnessTensor.of(a).encode()));
                 byte[] witness = p.witness().map(WitnessBytes::encode).orElse(null);
-                return new PartitionFile.Row(key, t.root().toByteArray(), ds, TranscriptCodec.encode(t), outs, witness);
+                return new PartitionFile.Row(key, t.root().toByteArray(), ds, TranscriptBytes.encode(t), outs, witness);
             }
         }
 

@@ -13,7 +13,6 @@ import dev.opg.core.OpgException;
 import dev.opg.core.merkle.InclusionProof;
 import dev.opg.core.merkle.MerkleProofs;
 import dev.opg.core.transcript.Transcript;
-import dev.opg.core.transcript.TranscriptCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -231,7 +230,7 @@ public final class ProvenJob {
             org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(f);
             int part = PartitionFile.Reader.partitionOf(file);
             PartitionFile.scan(d.fs(), file, r -> {
-                Transcript t = TranscriptCodec.decode(r.transcript()); // the root as the transcript gives it, not as stored
+                Transcript t = TranscriptBytes.decode(r.transcript()); // the root as the transcript gives it, not as stored
                 if (!Arrays.equals(t.root().toByteArray(), r.root())) {
                     throw new MalformedInputException(f + ": row " + i[0] + " stores root " + Hex.encode(r.root())
                             + " but its transcript's root is " + t.root().hex());

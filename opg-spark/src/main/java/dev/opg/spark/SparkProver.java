@@ -197,9 +197,7 @@ public final class SparkProver {
         JobDir dir = JobDir.of(settings.outputDir(), spark);
         ProveSettings s = settings.withOutputDir(dir.uri());
         try {
-            if (!dir.fs().mkdirs(dir.parts())) {
-                throw new IOException("the file system's mkdirs returned false");
-            }
+            dir.mkdirs(dir.parts());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir.parts() + ": " + e.getMessage(), e);
         }

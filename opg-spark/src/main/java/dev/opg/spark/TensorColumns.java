@@ -80,21 +80,52 @@ public final class TensorColumns {
 
     /** The model inputs of {@code row}, in the settings' order. */
     static List<WitnessTensor> inputs(Row row, StructType schema, ProveSettings s) {
-        List<WitnessTensor> out = new ArrayList<>(s.inputColumns().size());
-        for (String c : s.inputColumns()) {
-            int i = schema.fieldIndex(c);
-            if (row.isNullAt(i)) {
-                throw new MalformedInputException("input column '" + c + "' is null in the row with key "
-                        + row.get(schema.fieldIndex(s.keyColumn())));
+        return new Columns(schema, s).inputs(row);
+    }
+
+    /**
+     * The input columns of one schema under one job's settings, resolved once (their positions,
+     * element types and shapes) for all the rows of a partition.
+     */
+    static final class Columns {
+        private final String[] names;
+        private final int[] index;
+        /** The element type of an array column; null for a binary column. */
+        private final DType[] dtypes;
+        private final long[][] shapes;
+        private final int keyIndex;
+
+        Columns(StructType schema, ProveSettings s) {
+            List<String> cs = s.inputColumns();
+            names = cs.toArray(new String[0]);
+            index = new int[names.length];
+            dtypes = new DType[names.length];
+            shapes = new long[names.length][];
+            for (int c = 0; c < names.length; c++) {
+                index[c] = schema.fieldIndex(names[c]);
+                DataType t = schema.fields()[index[c]].dataType();
+                dtypes[c] = t instanceof ArrayType a ? elementType(a.elementType()) : null;
+                shapes[c] = s.shapeOf(names[c]);
             }
-            DataType t = schema.fields()[i].dataType();
-            if (t instanceof BinaryType) {
-                out.add(WitnessTensor.decode((byte[]) row.get(i)));
-            } else {
-                out.add(fromArray(row.getList(i), elementType(((ArrayType) t).elementType()), s.shapeOf(c), c));
-            }
+            keyIndex = schema.fieldIndex(s.keyColumn());
         }
-        return out;
+
+        /** The model inputs of {@code row}, in the settings' order. */
+        List<WitnessTensor> inputs(Row row) {
+            List<WitnessTensor> out = new ArrayList<>(names.length);
+            for (int c = 0; c < names.length; c++) {
+                int i = index[c];
+                if (row.isNullAt(i)) {
+                    throw new MalformedInputException("input column '" + names[c] + "' is null in the row with key " + row.get(keyIndex));
+                }
+                if (dtypes[c] == null) {
+                    out.add(WitnessTensor.decode((byte[]) row.get(i)));
+                } else {
+                    out.add(fromArray(row.getList(i), dtypes[c], shapes[c], names[c]));
+                }
+            }
+            return out;
+        }
     }
 
     private static WitnessTensor fromArray(List<Object> values, DType dtype, long[] shape, String column) {
@@ -109,20 +140,48 @@ public final class TensorColumns {
                     + Arrays.toString(sh) + " needs " + product);
         }
         ByteBuffer b = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int k = 0; k < n; k++) {
-            Object v = values.get(k);
-            if (v == null) {
-                throw new MalformedInputException("input column '" + column + "' has a null element at " + k);
-            }
+        try {
             switch (dtype) {
-                case FLOAT32 -> b.putFloat((Float) v);
-                case FLOAT64 -> b.putDouble((Double) v);
-                case INT32 -> b.putInt((Integer) v);
-                case INT64 -> b.putLong((Long) v);
-                case INT8 -> b.put((Byte) v);
-                case BOOLEAN -> b.put((byte) ((Boolean) v ? 1 : 0));
+                case FLOAT32 -> {
+                    for (int k = 0; k < n; k++) {
+                        b.putFloat((Float) values.get(k));
+                    }
+                }
+                case FLOAT64 -> {
+                    for (int k = 0; k < n; k++) {
+                        b.putDouble((Double) values.get(k));
+                    }
+                }
+                case INT32 -> {
+                    for (int k = 0; k < n; k++) {
+                        b.putInt((Integer) values.get(k));
+                    }
+                }
+                case INT64 -> {
+                    for (int k = 0; k < n; k++) {
+                        b.putLong((Long) values.get(k));
+                    }
+                }
+                case INT8 -> {
+                    for (int k = 0; k < n; k++) {
+                        b.put((Byte) values.get(k));
+                    }
+                }
+                case BOOLEAN -> {
+                    for (int k = 0; k < n; k++) {
+                        b.put((byte) ((Boolean) values.get(k) ? 1 : 0));
+                    }
+                }
                 default -> throw new IllegalStateException("unreachable: " + dtype);
             }
+        } catch (NullPointerException e) {
+            // unboxing a null element: say which
+            for (int k = 0; k < n; k++) {
+                if (values.get(k) == null) {
+                    throw new MalformedInputException("input column '" + column + "' has a null element at " + k);
+                }
+            }
+            throw e;
         }
         return new WitnessTensor(dtype, sh, b.array());
     }

@@ -127,9 +127,9 @@ final class Fixtures {
         boolean hit = false;
         for (PartitionFile.Row r : c.rows()) {
             if (java.util.Arrays.equals(r.key(), key)) {
-                dev.opg.core.transcript.Transcript t = change.apply(dev.opg.core.transcript.TranscriptCodec.decode(r.transcript()));
+                dev.opg.core.transcript.Transcript t = change.apply(TranscriptBytes.decode(r.transcript()));
                 r = new PartitionFile.Row(r.key(), t.root().toByteArray(), r.inputDigests(),
-                        dev.opg.core.transcript.TranscriptCodec.encode(t), r.outputs(), r.witness());
+                        TranscriptBytes.encode(t), r.outputs(), r.witness());
                 hit = true;
             }
             rows.add(r);

@@ -16,7 +16,6 @@ import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.merkle.InclusionProof;
 import dev.opg.core.merkle.MerkleTree;
-import dev.opg.core.transcript.TranscriptCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.RandomAccessFile;
@@ -227,6 +226,63 @@ class ForgedJobTest {
         assertTrue(finding(r, id(7)).contains("output tensor 0"), finding(r, id(7)));
         assertTrue(finding(r, id(9)).contains("stores root"), finding(r, id(9)));
         assertEquals(r.checked() - 2, r.valid());
+    }
+
+    /**
+     * One byte changed in a row's stored transcript ({@link TranscriptBytes}): in the profile JSON,
+     * in the leaf count, in a step's output digest, in the header's model id. The prover stores
+     * the changed transcript's own root beside it where it decodes, and anchors a tree over those
+     * roots: each changed row is INVALID (it does not decode, or the model does not give it), the
+     * others stay VALID.
+     */
+    @Test
+    void aChangedByteInAStoredTranscriptIsInvalidEvenUnderTheProversOwnRoot() throws Exception {
+        List<PartitionFile.Row> rows = new ArrayList<>(sorted);
+        byte[] t = sorted.get(3).transcript();
+        int profileLength = ByteBuffer.wrap(t).getInt();
+        rows.set(3, flipped(sorted.get(3), 4 + 10));
+        rows.set(4, flipped(sorted.get(4), 4 + profileLength + 3));
+        byte[] t5 = sorted.get(5).transcript();
+        rows.set(5, flipped(sorted.get(5), t5.length - 4 - 16)); // the last step's output digest (FULL: no sketches after it)
+        byte[] t6 = sorted.get(6).transcript();
+        int modelIdAt = indexOf(t6, TranscriptBytes.decode(t6).header().modelId().toByteArray());
+        assertTrue(modelIdAt > 0);
+        rows.set(6, flipped(sorted.get(6), modelIdAt + 5));
+        assertEquals(TranscriptBytes.decode(t5).steps().size(), TranscriptBytes.decode(rows.get(5).transcript()).steps().size());
+        assertFalse(Arrays.equals(sorted.get(5).root(), rows.get(5).root()), "the changed step gives another root, stored beside it");
+        assertThrows(MalformedInputException.class, () -> TranscriptBytes.decode(rows.get(3).transcript()));
+        assertThrows(MalformedInputException.class, () -> TranscriptBytes.decode(rows.get(4).transcript()));
+
+        Job j = forge(shared.resolve("changed-byte"), roundRobin(rows, 3), rows, ForgedJobTest::trailer);
+        assertFalse(honest.root().equals(j.root()), "the prover anchored its own roots");
+        JobVerifier.Report r = verify(j, Sample.all());
+        assertEquals(Set.of(id(3), id(4), id(5), id(6)), invalidKeys(r), r.findings().toString());
+        assertTrue(finding(r, id(3)).contains("malformed"), finding(r, id(3)));
+        assertTrue(finding(r, id(4)).contains("malformed"), finding(r, id(4)));
+        assertEquals(ROWS - 4, r.valid(), r.summary());
+        assertEquals(0, r.missing() + r.duplicated() + r.extra());
+    }
+
+    /** {@code r} with byte {@code at} of its stored transcript changed, and the changed transcript's root stored where it decodes. */
+    static PartitionFile.Row flipped(PartitionFile.Row r, int at) {
+        byte[] t = r.transcript().clone();
+        t[at] ^= 0x01;
+        byte[] root = r.root();
+        try {
+            root = TranscriptBytes.decode(t).root().toByteArray();
+        } catch (MalformedInputException e) {
+            // it does not decode: the honest root stays beside it
+        }
+        return new PartitionFile.Row(r.key(), root, r.inputDigests(), t, r.outputs(), r.witness());
+    }
+
+    static int indexOf(byte[] in, byte[] part) {
+        for (int i = 0; i + part.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A partition file from a job with another model, and one recorded under other settings (SKETCH, not the FULL the verifier asked for). */
@@ -520,7 +576,7 @@ class ForgedJobTest {
     /** The root a leaf stands for: the transcript's own, where it decodes. */
     static Digest rootOf(PartitionFile.Row r) {
         try {
-            return TranscriptCodec.decode(r.transcript()).root();
+            return TranscriptBytes.decode(r.transcript()).root();
         } catch (RuntimeException e) {
             return Digest.of(r.root());
         }

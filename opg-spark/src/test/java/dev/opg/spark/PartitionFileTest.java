@@ -2,6 +2,7 @@ package dev.opg.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,59 @@ class PartitionFileTest {
         Files.write(f, huge);
         var e = assertThrows(MalformedInputException.class, () -> PartitionFile.read(f));
         assertTrue(e.getMessage().contains("outside"), e.getMessage());
+    }
+
+    /**
+     * Rows above the writer's one-buffer size are written field by field, with the same bytes;
+     * the writer's length and hash identify the file it finished, and nothing else.
+     */
+    @Test
+    void largeRowsAreTheSameBytesAndTheWrittenFileIsKnownByItsLengthAndHash(@TempDir Path dir) throws Exception {
+        byte[] big = new byte[3 << 20];
+        new java.util.Random(5).nextBytes(big);
+        List<PartitionFile.Row> rows = List.of(row(1, null), row(2, big), row(3, new byte[] {7}),
+                new PartitionFile.Row(KeyBytes.ofLong(4), new byte[32], List.of(), new byte[0], List.of(big, new byte[0]), null));
+        Path f = dir.resolve("part-00003.opgpart");
+        long length;
+        byte[] hash;
+        try (PartitionFile.Writer w = new PartitionFile.Writer(f)) {
+            for (PartitionFile.Row r : rows) {
+                w.write(r);
+            }
+            assertThrows(IllegalStateException.class, w::hash);
+            w.finish(trailer(rows.size()));
+            length = w.length();
+            hash = w.hash();
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        assertEquals(bytes.length, length);
+        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length), hash);
+        assertArrayEquals(PartitionFile.sha256().digest(java.util.Arrays.copyOf(bytes, bytes.length - 32)), hash);
+        PartitionFile.Contents c = PartitionFile.read(f);
+        assertEquals(rows.size(), c.rows().size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertArrayEquals(rows.get(i).key(), c.rows().get(i).key());
+            assertArrayEquals(rows.get(i).transcript(), c.rows().get(i).transcript());
+            assertArrayEquals(rows.get(i).witness(), c.rows().get(i).witness());
+            assertEquals(rows.get(i).outputs().size(), c.rows().get(i).outputs().size());
+            for (int k = 0; k < rows.get(i).outputs().size(); k++) {
+                assertArrayEquals(rows.get(i).outputs().get(k), c.rows().get(i).outputs().get(k));
+            }
+        }
+
+        org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()).getRawFileSystem();
+        org.apache.hadoop.fs.Path hf = new org.apache.hadoop.fs.Path(f.toUri());
+        assertTrue(PartitionFile.isCommitted(fs, hf, length, hash));
+        byte[] otherHash = hash.clone();
+        otherHash[31] ^= 1;
+        assertFalse(PartitionFile.isCommitted(fs, hf, length, otherHash));
+        assertFalse(PartitionFile.isCommitted(fs, hf, length - 1, hash));
+        Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 1));
+        assertFalse(PartitionFile.isCommitted(fs, hf, length, hash), "truncated");
+        byte[] tail = bytes.clone();
+        tail[tail.length - 1] ^= 1;
+        Files.write(f, tail);
+        assertFalse(PartitionFile.isCommitted(fs, hf, length, hash), "another last byte");
     }
 
     @Test

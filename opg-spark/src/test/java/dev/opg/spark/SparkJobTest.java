@@ -17,7 +17,6 @@ import dev.opg.cli.Opg;
 import dev.opg.core.Digest;
 import dev.opg.core.transcript.Step;
 import dev.opg.core.transcript.Transcript;
-import dev.opg.core.transcript.TranscriptCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -105,6 +104,39 @@ class SparkJobTest {
         assertEquals(7, manifest.path("partitions").size());
         assertEquals("PyTorch", manifest.path("partitions").get(0).path("profile").path("engine").asText());
         assertEquals(roots.get(7).hex(), manifest.path("jobRoot").asText());
+    }
+
+    /**
+     * What a partition file stores for a row is the transcript the model gives on that row outside
+     * Spark: the same root (the root of its canonical JSON), and the canonical JSON byte for byte
+     * when exported; the outputs stored beside it are the model's outputs.
+     */
+    @Test
+    void eachStoredTranscriptIsTheModelsOwnOnThatRowAndExportsAsItsCanonicalJson(@TempDir Path tmp) throws Exception {
+        ProvenJob job = prover(tmp.resolve("job")).prove(data(3));
+        dev.opg.core.profile.DeterminismProfile profile = dev.opg.core.profile.PyTorchProfiles.apply(1, 1, 0);
+        int rows = 0;
+        try (dev.opg.core.model.LoadedModel lm = dev.opg.core.model.LoadedModel.open(model, profile, job.settings().recordingOptions())) {
+            for (int p = 0; p < job.partitions(); p++) {
+                for (PartitionFile.Row r : PartitionFile.read(job.partitionFile(p)).rows()) {
+                    int i = (int) (((Long) KeyBytes.decode(r.key(), org.apache.spark.sql.types.DataTypes.LongType) + 100) / 7);
+                    try (ai.djl.ndarray.NDManager m = lm.model().getNDManager().newSubManager()) {
+                        var x = new ai.djl.ndarray.NDList(dev.opg.core.witness.WitnessTensor.ofFloat32(images.get(i), 1, Fixtures.PIXELS)
+                                .toNDArray(m));
+                        var direct = lm.verifiable().predict(x);
+                        byte[] json = dev.opg.core.transcript.TranscriptCodec.encode(direct.transcript());
+                        assertEquals(dev.opg.core.transcript.TranscriptCodec.decode(json).root(), Digest.of(r.root()));
+                        assertEquals(direct.transcript(), TranscriptBytes.decode(r.transcript()));
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(json, TranscriptBytes.toJson(r.transcript()));
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                                dev.opg.core.witness.WitnessTensor.of(direct.output().get(0)).encode(), r.outputs().get(0));
+                        assertEquals(direct.transcript().header().inputs().get(0), Digest.of(r.inputDigests().get(0)));
+                    }
+                    rows++;
+                }
+            }
+        }
+        assertEquals(ROWS, rows);
     }
 
     @Test
