@@ -78,11 +78,6 @@ public final class TensorColumns {
         return null;
     }
 
-    /** The model inputs of {@code row}, in the settings' order. */
-    static List<WitnessTensor> inputs(Row row, StructType schema, ProveSettings s) {
-        return new Columns(schema, s).inputs(row);
-    }
-
     /**
      * The input columns of one schema under one job's settings, resolved once (their positions,
      * element types and shapes) for all the rows of a partition.
@@ -140,48 +135,20 @@ public final class TensorColumns {
                     + Arrays.toString(sh) + " needs " + product);
         }
         ByteBuffer b = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        try {
+        for (int k = 0; k < n; k++) {
+            Object v = values.get(k);
+            if (v == null) {
+                throw new MalformedInputException("input column '" + column + "' has a null element at " + k);
+            }
             switch (dtype) {
-                case FLOAT32 -> {
-                    for (int k = 0; k < n; k++) {
-                        b.putFloat((Float) values.get(k));
-                    }
-                }
-                case FLOAT64 -> {
-                    for (int k = 0; k < n; k++) {
-                        b.putDouble((Double) values.get(k));
-                    }
-                }
-                case INT32 -> {
-                    for (int k = 0; k < n; k++) {
-                        b.putInt((Integer) values.get(k));
-                    }
-                }
-                case INT64 -> {
-                    for (int k = 0; k < n; k++) {
-                        b.putLong((Long) values.get(k));
-                    }
-                }
-                case INT8 -> {
-                    for (int k = 0; k < n; k++) {
-                        b.put((Byte) values.get(k));
-                    }
-                }
-                case BOOLEAN -> {
-                    for (int k = 0; k < n; k++) {
-                        b.put((byte) ((Boolean) values.get(k) ? 1 : 0));
-                    }
-                }
+                case FLOAT32 -> b.putFloat((Float) v);
+                case FLOAT64 -> b.putDouble((Double) v);
+                case INT32 -> b.putInt((Integer) v);
+                case INT64 -> b.putLong((Long) v);
+                case INT8 -> b.put((Byte) v);
+                case BOOLEAN -> b.put((byte) ((Boolean) v ? 1 : 0));
                 default -> throw new IllegalStateException("unreachable: " + dtype);
             }
-        } catch (NullPointerException e) {
-            // unboxing a null element: say which
-            for (int k = 0; k < n; k++) {
-                if (values.get(k) == null) {
-                    throw new MalformedInputException("input column '" + column + "' has a null element at " + k);
-                }
-            }
-            throw e;
         }
         return new WitnessTensor(dtype, sh, b.array());
     }

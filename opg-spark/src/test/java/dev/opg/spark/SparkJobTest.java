@@ -336,6 +336,15 @@ class SparkJobTest {
         var shape = assertThrows(Exception.class,
                 () -> SparkProver.builder().model(model).keyColumn("id").input("x", 1, 700).outputDir(tmp.resolve("s")).build().prove(d));
         assertTrue(rootMessage(shape).contains("needs 700"), rootMessage(shape));
+        // an input array with a null element is refused, naming the column and the element
+        List<Float> pixels = new ArrayList<>(java.util.Collections.nCopies(784, 0.5f));
+        pixels.set(17, null);
+        var schema = new org.apache.spark.sql.types.StructType()
+                .add("id", org.apache.spark.sql.types.DataTypes.LongType, false)
+                .add("x", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType, true), false);
+        Dataset<Row> holed = spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(1L, pixels)), schema);
+        var hole = assertThrows(Exception.class, () -> prover(tmp.resolve("hole")).prove(holed).jobRoot());
+        assertTrue(rootMessage(hole).contains("input column 'x' has a null element at 17"), rootMessage(hole));
     }
 
     static String rootMessage(Throwable t) {
