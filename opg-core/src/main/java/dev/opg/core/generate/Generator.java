@@ -15,9 +15,7 @@ import dev.opg.core.transcript.Granularity;
 import dev.opg.core.transcript.Step;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -39,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * thread; the arrays a pass hands to hashing stay open until it is done; an exception thrown while
  * hashing is thrown by {@code generate} itself, and the thread has ended when {@code generate}
  * returns or throws. Whether the second thread pays off is measured on each generation: 16 tokens
- * hashed inline, 16 on the thread, then the cheaper for the calling thread; on a
+ * hashed inline and 16 on the thread, in alternating runs of 4, then the cheaper for the calling thread; on a
  * busy machine the second thread slows the forward pass more than it saves.
  *
  * <p>With a listener, each token is streamed once it is hashed (on a thread of its own: after the
@@ -169,8 +167,9 @@ public final class Generator {
                 }
                 int index = t;
                 int past = pastLength;
-                lane.submit(() -> rec.record(pass, past, header.position(index), index));
-                if (!lane.threaded()) {
+                // while the probe times tokens, its inline ones are hashed here although the lane's thread is up
+                boolean here = timed && !probe.threaded(t);
+                if (lane.submit(() -> rec.record(pass, past, header.position(index), index), here)) {
                     handBack(lane, stream);
                 }
                 if (timed) {
@@ -228,29 +227,42 @@ public final class Generator {
     /**
      * Whether hashing on a thread of its own pays off on this machine now, measured on the
      * generation itself: the calling thread's time per token (forward pass, hand-over, and the
-     * hashing where it is inline) over {@link #WINDOW} tokens hashed inline from token 1, then over
-     * as many hashed on the lane's thread; the generation goes on with the cheaper, by the medians
-     * (robust to another process's bursts). A second thread pays off where a core is idle; on a
-     * machine whose cores are taken (other processes, a hypervisor's steal, hardware threads
-     * sharing a core) it slows the forward pass by more than the hashing it takes off it (measured
-     * here under load: 668 against 583 us a token at best on kjv-gpt-medium), which the calling
-     * thread's own CPU time does not show. Which thread hashes changes no byte of the transcript.
+     * hashing where it is inline) over {@link #WINDOW} tokens hashed inline and as many hashed on
+     * the lane's thread, from token 1 on, in alternating runs of {@code window / 4} tokens: the
+     * time of a forward pass drifts along a generation by more than the hashing costs (plain
+     * generation on kjv-gpt-medium, medians: 641 us a token over tokens 1-16, 529 over 17-32, 586
+     * over 33-64), so one window after the other measured the drift as much as the hashing; the generation
+     * goes on with the cheaper, by the medians (robust to another process's bursts). A second
+     * thread pays off where a core is idle; on a machine whose cores are taken (other processes,
+     * a hypervisor's steal, hardware threads sharing a core) it slows the forward pass by more
+     * than the hashing it takes off it (measured here under load: 668 against 583 us a token at
+     * best on kjv-gpt-medium), which the calling thread's own CPU time does not show. Which
+     * thread hashes changes no byte of the transcript.
      */
     static final class Probe {
         static final int WINDOW = 16;
         private final int window;
+        private final int run;
         private final long[] inline;
         private final long[] threaded;
+        private int inlineCount;
+        private int threadedCount;
 
         Probe(int window) {
             this.window = window;
+            this.run = Math.max(1, window / 4);
             this.inline = new long[window];
             this.threaded = new long[window];
         }
 
-        /** The first token hashed on the lane's thread. */
+        /** Whether timed token {@code t} is hashed on the lane's thread: the second run of tokens, the fourth, ... */
+        boolean threaded(int t) {
+            return ((t - 1) / run) % 2 == 1;
+        }
+
+        /** The first token hashed on the lane's thread (where its thread starts). */
         int threadedFrom() {
-            return 1 + window;
+            return 1 + run;
         }
 
         /** The token before whose hashing the probe decides. */
@@ -264,29 +276,29 @@ public final class Generator {
         }
 
         void token(int t, long nanos) {
-            if (t < threadedFrom()) {
-                inline[t - 1] = nanos;
+            if (threaded(t)) {
+                threaded[threadedCount++] = nanos;
             } else {
-                threaded[t - threadedFrom()] = nanos;
+                inline[inlineCount++] = nanos;
             }
         }
 
         boolean threadedIsFaster() {
-            return median(threaded) < median(inline);
+            return median(threaded, threadedCount) < median(inline, inlineCount);
         }
 
         long inlineMicros() {
-            return median(inline) / 1000;
+            return median(inline, inlineCount) / 1000;
         }
 
         long threadedMicros() {
-            return median(threaded) / 1000;
+            return median(threaded, threadedCount) / 1000;
         }
 
-        private static long median(long[] v) {
-            long[] c = v.clone();
+        private static long median(long[] v, int n) {
+            long[] c = java.util.Arrays.copyOf(v, n);
             java.util.Arrays.sort(c);
-            return c[c.length / 2];
+            return n == 0 ? 0 : c[n / 2];
         }
     }
 
@@ -607,7 +619,7 @@ public final class Generator {
      * each distinct array once, and the sketch of its row.
      */
     private Outcome record(Pass pass, List<Digest> pastDigests, int pastLength, long position, int index, int k) {
-        Map<NDArray, Digest> known = new IdentityHashMap<>();
+        Known known = new Known(pass.inputs.size() + pass.outputs.size() + 4 * pass.stepNames.size());
         List<NamedDigest> inDigests = new ArrayList<>(pass.inputs.size());
         for (int i = 0; i < pass.inputs.size(); i++) {
             NDArray a = pass.inputs.get(i);
@@ -626,25 +638,60 @@ public final class Generator {
         }
         List<NamedDigest> outDigests = new ArrayList<>(pass.outputs.size());
         for (int i = 0; i < pass.outputs.size(); i++) {
-            Digest d = known.computeIfAbsent(pass.outputs.get(i), model::digest);
-            outDigests.add(new NamedDigest(pass.outputNames.get(i), d));
+            outDigests.add(new NamedDigest(pass.outputNames.get(i), known.digest(pass.outputs.get(i))));
         }
         List<Step> steps = new ArrayList<>(pass.stepNames.size());
         for (int s = 0; s < pass.stepNames.size(); s++) {
             NDList[] io = pass.stepIo.get(s);
             List<Digest> si = new ArrayList<>(io[0].size());
             for (NDArray a : io[0]) {
-                si.add(known.computeIfAbsent(a, model::digest));
+                si.add(known.digest(a));
             }
             List<Digest> so = new ArrayList<>(io[1].size());
             for (NDArray a : io[1]) {
-                so.add(known.computeIfAbsent(a, model::digest));
+                so.add(known.digest(a));
             }
             steps.add(Step.full(s, pass.stepNames.get(s), si, so));
         }
         short[] sketch = LogitSketch.sketch(pass.row, k);
         TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, pass.token, sketch);
         return new Outcome(new Segment(steps, record), pass.presents, presentDigests, pass.row);
+    }
+
+    /**
+     * The digests of one pass's arrays, each distinct array (by identity) hashed once: a pass has a
+     * few dozen, so a scan of two arrays costs less than an identity hash map's hashing and boxing.
+     */
+    private final class Known {
+        private NDArray[] arrays;
+        private Digest[] digests;
+        private int n;
+
+        Known(int capacity) {
+            arrays = new NDArray[Math.max(4, capacity)];
+            digests = new Digest[arrays.length];
+        }
+
+        void put(NDArray a, Digest d) {
+            if (n == arrays.length) {
+                arrays = java.util.Arrays.copyOf(arrays, 2 * n);
+                digests = java.util.Arrays.copyOf(digests, 2 * n);
+            }
+            arrays[n] = a;
+            digests[n++] = d;
+        }
+
+        /** The digest of {@code a}: the one already taken, else its section-1 digest (kept). */
+        Digest digest(NDArray a) {
+            for (int i = n - 1; i >= 0; i--) {
+                if (arrays[i] == a) {
+                    return digests[i];
+                }
+            }
+            Digest d = model.digest(a);
+            put(a, d);
+            return d;
+        }
     }
 
     /**

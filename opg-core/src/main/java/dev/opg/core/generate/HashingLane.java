@@ -139,6 +139,18 @@ final class HashingLane<T> implements AutoCloseable {
      * @throws IllegalStateException if the previous job was not handed back, or the lane is closed
      */
     void submit(Callable<T> job) {
+        submit(job, false);
+    }
+
+    /**
+     * Runs {@code job} on the caller's thread now where {@code here} or the lane is inline (an
+     * exception it throws is thrown here), else offers it to the lane's thread; the lane stays
+     * threaded either way (a probe alternates the two on the same lane).
+     *
+     * @return whether the job ran here
+     * @throws IllegalStateException if the previous job was not handed back, or the lane is closed
+     */
+    boolean submit(Callable<T> job, boolean here) {
         if (pending != null) {
             throw new IllegalStateException("the previous job has not been handed back");
         }
@@ -147,14 +159,15 @@ final class HashingLane<T> implements AutoCloseable {
         }
         FutureTask<T> f = new FutureTask<>(job);
         pending = f;
-        if (!threaded) {
+        if (!threaded || here) {
             f.run();
             if (f.state() == java.util.concurrent.Future.State.FAILED) {
                 next(); // throws the job's exception
             }
-            return;
+            return true;
         }
         offered.set(f);
+        return false;
     }
 
     /**

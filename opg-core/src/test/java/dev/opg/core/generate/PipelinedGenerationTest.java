@@ -183,12 +183,21 @@ class PipelinedGenerationTest {
         int n = 2 * w + 12;
         g.generate(GenerationRequest.of("And God said", sampled(17, n, List.of())), null);
         assertEquals(n, threads.size());
-        for (int t = 0; t <= w; t++) {
-            assertEquals(caller, threads.get(t), "the prefill and the first window are hashed inline: token " + t);
-        }
-        // the second window is the lane's (a job its thread has not taken when the caller needs it is run by the caller)
-        assertTrue(threads.subList(w + 1, 2 * w + 1).stream().anyMatch(x -> x.startsWith(HashingLane.THREAD_PREFIX)), threads.toString());
         Generator.Probe p = g.lastProbe;
+        assertEquals(caller, threads.get(0), "the prefill is hashed inline");
+        List<String> lanes = new ArrayList<>();
+        for (int t = 1; t <= 2 * w; t++) {
+            // runs of w / 4 tokens alternate: inline, then the lane's (a job its thread has not taken when the caller needs it is
+            // run by the caller), then inline again, ...
+            assertEquals(((t - 1) / (w / 4)) % 2 == 1, p.threaded(t), "token " + t);
+            if (p.threaded(t)) {
+                lanes.add(threads.get(t));
+            } else {
+                assertEquals(caller, threads.get(t), "token " + t + " of an inline run is hashed inline");
+            }
+        }
+        assertEquals(w, lanes.size());
+        assertTrue(lanes.stream().anyMatch(x -> x.startsWith(HashingLane.THREAD_PREFIX)), threads.toString());
         if (!p.threadedIsFaster()) {
             for (int t = 2 * w + 1; t < n; t++) {
                 assertEquals(caller, threads.get(t), "inline measured faster: token " + t + " is hashed inline");
@@ -205,25 +214,35 @@ class PipelinedGenerationTest {
 
     @Test
     void theProbeKeepsTheFasterPlaceByTheMedians() {
-        Generator.Probe p = new Generator.Probe(5);
-        long[] inline = {300, 310, 290, 5_000, 305};
-        long[] threaded = {280, 290, 9_000, 285, 8_000}; // two bursts of another process do not decide
-        for (int i = 0; i < 5; i++) {
-            p.token(1 + i, inline[i]);
-            p.token(6 + i, threaded[i]);
+        Generator.Probe p = new Generator.Probe(8); // runs of 2: tokens 1-2 inline, 3-4 threaded, 5-6 inline, ...
+        long[] inline = {300, 310, 290, 5_000, 305, 295, 300, 310};
+        long[] threaded = {280, 290, 9_000, 285, 8_000, 280, 9_500, 275}; // three bursts of another process do not decide
+        int in = 0;
+        int th = 0;
+        for (int t = 1; t <= 16; t++) {
+            p.token(t, p.threaded(t) ? threaded[th++] : inline[in++]);
         }
+        assertEquals(8, in);
+        assertEquals(8, th);
         assertTrue(p.threadedIsFaster());
-        Generator.Probe q = new Generator.Probe(5);
-        for (int i = 0; i < 5; i++) {
-            q.token(1 + i, 300);
-            q.token(6 + i, 330);
+        Generator.Probe q = new Generator.Probe(8);
+        for (int t = 1; t <= 16; t++) {
+            // a drift along the generation (each token 10 later than the one before) does not decide: it hits both alike
+            q.token(t, (q.threaded(t) ? 330 : 300) + 10L * t);
         }
         assertFalse(q.threadedIsFaster());
-        assertEquals(6, q.threadedFrom());
-        assertEquals(11, q.decidedAt());
+        Generator.Probe r = new Generator.Probe(8);
+        for (int t = 1; t <= 16; t++) {
+            r.token(t, (r.threaded(t) ? 270 : 300) + 10L * t); // the same drift; the thread 30 cheaper a token
+        }
+        assertTrue(r.threadedIsFaster(), "a drift that would have favoured whichever window came first does not decide");
+        assertEquals(List.of(false, false, true, true, false, false, true, true), java.util.stream.IntStream.rangeClosed(1, 8)
+                .mapToObj(q::threaded).toList());
+        assertEquals(3, q.threadedFrom());
+        assertEquals(17, q.decidedAt());
         assertFalse(q.times(0), "the prefill is not timed");
-        assertTrue(q.times(10));
-        assertFalse(q.times(11));
+        assertTrue(q.times(16));
+        assertFalse(q.times(17));
     }
 
     @Test
