@@ -256,7 +256,7 @@ final class PartitionProver {
                 NDList x = TensorColumns.toNDList(inputs, s.inputColumns(), m);
                 Prediction<NDList> p;
                 try {
-                    p = vm.predict(x);
+                    p = vm.predictInInputScope(x); // m is this row's scope: no second one inside
                 } catch (ai.djl.engine.EngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
                     throw new MalformedInputException("partition " + partition + ": the model cannot run on the row with key bytes "
                             + dev.opg.core.Hex.encode(key) + ": " + e.getMessage(), e);

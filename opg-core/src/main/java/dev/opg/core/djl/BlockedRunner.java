@@ -237,7 +237,7 @@ final class BlockedRunner implements ModelRunner {
      */
     static NDList runByNodes(ModelRunner nodes, ParameterStore ps, NDList inputs, Blocks blocks, StepSink sink) {
         StepPlan plan = blocks.nodes();
-        Map<Integer, NDList> outputs = new HashMap<>();
+        NDList[] outputs = new NDList[plan.steps().size()];
         int[] next = {0};
         int[] block = {0};
         List<Block> all = blocks.blocks();
@@ -246,7 +246,7 @@ final class BlockedRunner implements ModelRunner {
             if (j >= plan.steps().size() || !plan.steps().get(j).name().equals(name)) {
                 throw new IllegalStateException("node step " + j + " ran as '" + name + "', not as planned");
             }
-            outputs.put(j, out);
+            outputs[j] = out;
             while (block[0] < all.size() && all.get(block[0]).last() == j) {
                 Block k = all.get(block[0]++);
                 sink.step(k.name(), gather(k.inputs(), inputs, outputs), gather(k.outputs(), inputs, outputs));
@@ -258,14 +258,14 @@ final class BlockedRunner implements ModelRunner {
         return result;
     }
 
-    static NDList gather(List<Source> sources, NDList inputs, Map<Integer, NDList> outputs) {
-        NDList l = new NDList();
+    static NDList gather(List<Source> sources, NDList inputs, NDList[] outputs) {
+        NDList l = new NDList(sources.size());
         for (Source s : sources) {
             switch (s) {
                 case Source.Input in -> l.add(inputs.get(in.index()));
                 case Source.AllInputs a -> l.addAll(inputs);
-                case Source.Output o -> l.add(outputs.get(o.step()).get(o.index()));
-                case Source.AllOutputs o -> l.addAll(outputs.get(o.step()));
+                case Source.Output o -> l.add(outputs[o.step()].get(o.index()));
+                case Source.AllOutputs o -> l.addAll(outputs[o.step()]);
             }
         }
         return l;

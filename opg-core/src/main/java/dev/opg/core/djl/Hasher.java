@@ -2,6 +2,7 @@ package dev.opg.core.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.profile.DeterminismProfile;
@@ -10,9 +11,7 @@ import dev.opg.core.tensor.TensorDigest;
 import dev.opg.core.witness.WitnessTensor;
 import java.nio.ByteBuffer;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where the runner exposes an array's engine memory ({@link ModelRunner#dataInPlace}) the
  * digest reads it in place; otherwise {@link TensorDigest#of(NDArray)} does (in place for PyTorch
- * on CPU). The caller keeps every array alive until its digest is done.
+ * on CPU; a small dense PyTorch array through {@link TorchArrays}, the same bytes without DJL's
+ * per-call objects). The caller keeps every array alive until its digest is done.
  */
 final class Hasher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hasher.class);
@@ -67,17 +67,31 @@ final class Hasher implements AutoCloseable {
     }
 
     /**
-     * The digest of {@code array}, done (small arrays) or pending on the pool; with a witness map,
-     * the array is also copied into it under its digest.
+     * The digest of {@code array}: a {@link Digest}, computed here, for a small array; a
+     * {@code Future<Digest>} pending on the pool for a larger one. With a witness map, the array is
+     * also copied into it under its digest. Bad input (a sparse array, a dtype without a code)
+     * fails here for a small array and from the future for a large one.
      */
-    Future<Digest> submit(NDArray array, Map<Digest, WitnessTensor> witness) {
+    Object digest(NDArray array, Map<Digest, WitnessTensor> witness) {
+        if (witness == null && array instanceof PtNDArray pt && TorchArrays.available() && runner.dataInPlace(array) == null) {
+            Digest d = TorchArrays.digest(pt, INLINE_BYTES); // a small dense CPU tensor, without DJL's per-call objects
+            if (d != null) {
+                return d;
+            }
+        }
         Shape shape = array.getShape(); // asked of the engine once: each call is a native call
         if (shape.size() * array.getDataType().getNumOfBytes() <= INLINE_BYTES) {
-            return CompletableFuture.completedFuture(hash(array, shape, witness));
+            return hash(array, shape, witness);
         }
         return pool.submit(() -> hash(array, shape, witness));
     }
 
+    /**
+     * The digest {@link TensorDigest#of(NDArray)} gives, read from the runner's view of the
+     * engine's memory where it has one ({@link ModelRunner#dataInPlace}), else from the engine's
+     * direct buffer ({@code toByteBuffer(true)}, in place for PyTorch on CPU); the shape the caller
+     * already asked for is not asked again.
+     */
     private Digest hash(NDArray array, Shape shape, Map<Digest, WitnessTensor> witness) {
         if (witness != null) {
             WitnessTensor t = WitnessTensor.of(array);
@@ -87,7 +101,11 @@ final class Hasher implements AutoCloseable {
         }
         ByteBuffer data = runner.dataInPlace(array);
         if (data == null) {
-            return TensorDigest.of(array);
+            if (array.isSparse()) {
+                throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");
+            }
+            DType dtype = DType.fromDjl(array.getDataType());
+            return TensorDigest.of(dtype, shape.getShape(), array.toByteBuffer(true));
         }
         if (array.isSparse()) {
             throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");

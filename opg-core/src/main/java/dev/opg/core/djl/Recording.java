@@ -14,6 +14,7 @@ import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +29,37 @@ import java.util.concurrent.FutureTask;
  * {@link Hasher}: small tensors at once on the engine thread, large ones on its pool while the
  * engine runs the next step; an array seen twice (a step's output is the next step's input) is
  * hashed once. Everything is joined in {@link #finish}, before the arrays are freed.
+ *
+ * <p>A tensor's commitment is kept as the {@link Digest} itself where it is done (every small
+ * tensor) and as the pool's {@code Future<Digest>} otherwise; only the futures are waited for.
+ * A small model records a handful of arrays per prediction, so the arrays already seen are found
+ * by a scan of a short table (an identity map once there are many).
  */
 final class Recording implements StepSink {
+    /** Arrays looked up by a linear scan up to this many; an identity map beyond. */
+    private static final int SCAN = 32;
+    private static final Object[] NONE = new Object[0];
+
     private final Hasher hasher;
     private final RecordingOptions options;
     private final Digest modelId;
     private final DeterminismProfile profile;
     private final boolean needDigests;
-    private final Map<NDArray, Future<Digest>> digests = new IdentityHashMap<>();
+    /** The arrays seen so far and their commitments ({@link Digest} or {@code Future<Digest>}), in the order first seen. */
+    private NDArray[] seen = new NDArray[8];
+    private Object[] seenDigests = new Object[8];
+    private int seenCount;
+    /** Every array seen, once there are more than {@link #SCAN}. */
+    private Map<NDArray, Object> seenMap;
+    /** The hashes handed to the pool, in the order submitted; null while there are none. */
+    private List<Future<Digest>> pending;
     private final Map<Digest, WitnessTensor> witness;
-    private final List<Future<Digest>> inputs;
+    private final Object[] inputs;
     private final List<String> inputNames;
     private final List<String> names = new ArrayList<>();
-    private final List<List<Future<Digest>>> stepInputs = new ArrayList<>();
-    private final List<List<Future<Digest>>> stepOutputs = new ArrayList<>();
-    private final List<List<Sketch>> sketches = new ArrayList<>();
+    private final List<Object[]> stepInputs = new ArrayList<>();
+    private final List<Object[]> stepOutputs = new ArrayList<>();
+    private final List<List<Sketch>> sketches;
     private final SketchProjector sketcher;
     private final dev.opg.core.transcript.Granularity granularity;
     private final String scope;
@@ -60,6 +77,7 @@ final class Recording implements StepSink {
         this.profile = profile;
         this.needDigests = options.mode() == CommitmentMode.FULL || options.witness();
         this.witness = options.witness() ? new ConcurrentHashMap<>() : null;
+        this.sketches = options.mode() == CommitmentMode.SKETCH ? new ArrayList<>() : null;
         this.inputs = digestsOf(modelInputs, true);
         this.inputNames = List.copyOf(inputNames);
         this.sketcher = sketcher;
@@ -76,7 +94,7 @@ final class Recording implements StepSink {
         names.add(name);
         stepInputs.add(digestsOf(in, needDigests));
         stepOutputs.add(digestsOf(out, needDigests));
-        if (options.mode() == CommitmentMode.SKETCH) {
+        if (sketches != null) {
             List<Sketch> ks = new ArrayList<>(out.size());
             for (int j = 0; j < out.size(); j++) {
                 ks.add(sketcher.sketch(out.get(j), index, j, options.sketchDimension()));
@@ -85,36 +103,88 @@ final class Recording implements StepSink {
         }
     }
 
-    private List<Future<Digest>> digestsOf(NDList list, boolean wanted) {
-        if (!wanted) {
-            return List.of();
+    private Object[] digestsOf(NDList list, boolean wanted) {
+        if (!wanted || list.isEmpty()) {
+            return NONE;
         }
-        List<Future<Digest>> out = new ArrayList<>(list.size());
-        for (NDArray a : list) {
-            out.add(digests.computeIfAbsent(a, arr -> hasher.submit(arr, witness)));
+        Object[] out = new Object[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = digestOf(list.get(i));
         }
         return out;
+    }
+
+    /** The commitment of {@code a}, hashed the first time it is seen. */
+    private Object digestOf(NDArray a) {
+        Object d = lookup(a);
+        if (d == null) {
+            d = hasher.digest(a, witness);
+            remember(a, d);
+        }
+        return d;
+    }
+
+    private Object lookup(NDArray a) {
+        if (seenMap != null) {
+            return seenMap.get(a);
+        }
+        for (int i = seenCount - 1; i >= 0; i--) { // newest first: a step reads what the last one wrote
+            if (seen[i] == a) {
+                return seenDigests[i];
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void remember(NDArray a, Object d) {
+        if (d instanceof Future<?> f) {
+            if (pending == null) {
+                pending = new ArrayList<>();
+            }
+            pending.add((Future<Digest>) f);
+        }
+        if (seenMap != null) {
+            seenMap.put(a, d);
+            return;
+        }
+        if (seenCount == SCAN) {
+            seenMap = new IdentityHashMap<>(4 * SCAN);
+            for (int i = 0; i < seenCount; i++) {
+                seenMap.put(seen[i], seenDigests[i]);
+            }
+            seenMap.put(a, d);
+            seen = null;
+            seenDigests = null;
+            return;
+        }
+        if (seenCount == seen.length) {
+            seen = Arrays.copyOf(seen, 2 * seenCount);
+            seenDigests = Arrays.copyOf(seenDigests, 2 * seenCount);
+        }
+        seen[seenCount] = a;
+        seenDigests[seenCount++] = d;
     }
 
     Result finish(NDList modelOutputs) {
         helpHashing();
         List<Digest> in = join(inputs);
         List<Digest> out = join(digestsOf(modelOutputs, true));
-        List<Step> steps = new ArrayList<>(names.size());
-        List<Witness.StepEntry> entries = new ArrayList<>(names.size());
-        for (int i = 0; i < names.size(); i++) {
+        int n = names.size();
+        Step[] steps = new Step[n];
+        List<Witness.StepEntry> entries = witness == null ? null : new ArrayList<>(n);
+        boolean full = options.mode() == CommitmentMode.FULL;
+        for (int i = 0; i < n; i++) {
             List<Digest> si = join(stepInputs.get(i));
             List<Digest> so = join(stepOutputs.get(i));
-            if (options.mode() == CommitmentMode.FULL) {
-                steps.add(Step.full(i, names.get(i), si, so));
-            } else {
-                steps.add(Step.sketched(i, names.get(i), sketches.get(i)));
+            steps[i] = full ? Step.full(i, names.get(i), si, so) : Step.sketched(i, names.get(i), sketches.get(i));
+            if (entries != null) {
+                entries.add(new Witness.StepEntry(i, names.get(i), si, so));
             }
-            entries.add(new Witness.StepEntry(i, names.get(i), si, so));
         }
         TranscriptHeader h = new TranscriptHeader(TranscriptHeader.VERSION, options.mode(), options.sketchDimension(), granularity, scope,
                 cuts, modelId, profile.digest(), inputNames, in, out);
-        Transcript t = new Transcript(h, steps, profile);
+        Transcript t = new Transcript(h, List.of(steps), profile);
         Optional<Witness> w = witness == null ? Optional.empty() : Optional.of(Witness.of(in, out, entries, witness));
         return new Result(t, w);
     }
@@ -124,10 +194,13 @@ final class Recording implements StepSink {
      * the engine is done with this prediction, so its thread would otherwise idle while the pool
      * (one thread per core the engine's intra-op threads leave) works through the queue. A task
      * runs once whoever starts it first ({@link FutureTask#run} does nothing for a task already
-     * started or done), so the pool skips those run here.
+     * started or done), so the pool skips those run here. The newest are taken first: the pool
+     * works from the oldest.
      */
     private void helpHashing() {
-        List<Future<Digest>> pending = new ArrayList<>(digests.values());
+        if (pending == null) {
+            return;
+        }
         for (int i = pending.size() - 1; i >= 0; i--) {
             if (pending.get(i) instanceof FutureTask<Digest> t && !t.isDone()) {
                 t.run();
@@ -137,7 +210,10 @@ final class Recording implements StepSink {
 
     /** Waits for every pending hash, so that no task still reads an array after this call. */
     void drain() {
-        for (Future<Digest> f : digests.values()) {
+        if (pending == null) {
+            return;
+        }
+        for (Future<Digest> f : pending) {
             try {
                 f.get();
             } catch (InterruptedException e) {
@@ -149,22 +225,31 @@ final class Recording implements StepSink {
         }
     }
 
-    private static List<Digest> join(List<Future<Digest>> fs) {
-        List<Digest> out = new ArrayList<>(fs.size());
-        for (Future<Digest> f : fs) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new OpgException("interrupted while hashing step tensors", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof OpgException oe) {
-                    throw oe;
-                }
-                throw new OpgException("hashing a step tensor failed: " + e.getCause(), e.getCause());
-            }
+    /** The digests of {@code ds} in order, waiting for those still on the pool. */
+    private static List<Digest> join(Object[] ds) {
+        if (ds.length == 0) {
+            return List.of();
         }
-        return out;
+        Digest[] out = new Digest[ds.length];
+        for (int i = 0; i < ds.length; i++) {
+            out[i] = ds[i] instanceof Digest d ? d : get(ds[i]);
+        }
+        return List.of(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Digest get(Object pendingDigest) {
+        try {
+            return ((Future<Digest>) pendingDigest).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpgException("interrupted while hashing step tensors", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof OpgException oe) {
+                throw oe;
+            }
+            throw new OpgException("hashing a step tensor failed: " + e.getCause(), e.getCause());
+        }
     }
 
     record Result(Transcript transcript, Optional<Witness> witness) {}

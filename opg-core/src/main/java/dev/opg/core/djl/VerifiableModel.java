@@ -138,6 +138,17 @@ public final class VerifiableModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the model on engine arrays as {@link #predict} does, without a scope of its own: every
+     * intermediate array is made in the inputs' manager and lives until the caller closes it, the
+     * outputs too. For a caller that already opens a manager per prediction (a row of a Spark
+     * partition) this saves a native scope and two re-attachments per call; the prediction and
+     * its transcript are the same as {@link #predict}'s.
+     */
+    public Prediction<NDList> predictInInputScope(NDList inputs) {
+        return record(inputs.head().getManager(), inputs);
+    }
+
     /** Records one execution of {@code inputs}, whose arrays (and all intermediates) live in {@code scope}. */
     Prediction<NDList> record(NDManager scope, NDList inputs) {
         engine.pinCurrentThread(profile);

@@ -94,7 +94,7 @@ public final class TensorDigest {
         if (dtype == DType.BOOLEAN) {
             checkBooleans(view);
         }
-        MessageDigest md = begin(dtype, shape);
+        MessageDigest md = beginChecked(dtype, shape);
         if (dtype.byteSize() == 1 || view.order() == ByteOrder.LITTLE_ENDIAN) {
             md.update(view);
         } else {
@@ -257,10 +257,35 @@ public final class TensorDigest {
         }
     }
 
+    /**
+     * A reset SHA-256 that has taken in the header. The header is written into this thread's
+     * scratch buffer, not a new array (a tensor digest is taken for every tensor of every
+     * prediction); the scratch is free again when this returns.
+     */
     private static MessageDigest begin(DType dtype, long[] shape) {
+        byteLength(dtype, shape);
+        return beginChecked(dtype, shape);
+    }
+
+    /** {@link #begin} for a dtype and shape {@link #byteLength} has accepted. */
+    private static MessageDigest beginChecked(DType dtype, long[] shape) {
         MessageDigest md = SHA256.get();
         md.reset();
-        md.update(header(dtype, shape));
+        byte[] h = SCRATCH.get().array(); // 7 + 8 * 255 bytes at most, well inside the chunk
+        h[0] = MAGIC[0];
+        h[1] = MAGIC[1];
+        h[2] = MAGIC[2];
+        h[3] = MAGIC[3];
+        h[4] = (byte) VERSION;
+        h[5] = (byte) dtype.code();
+        h[6] = (byte) shape.length;
+        int at = 7;
+        for (long d : shape) {
+            for (int i = 0; i < 8; i++) {
+                h[at++] = (byte) (d >>> (8 * i));
+            }
+        }
+        md.update(h, 0, at);
         return md;
     }
 

@@ -24,7 +24,16 @@ public final class LeafEncoding {
     private LeafEncoding() {}
 
     public static byte[] header(TranscriptHeader h) {
-        LeafWriter w = new LeafWriter(HEADER_TAG, h.version())
+        // the exact size where every string is ASCII (the common case), so the bytes are written once
+        int size = HEADER_TAG.length() + 1 + 1 + 4 + 1 + stringSize(h.scope()) + 4 + 2 * Digest.SIZE + 4 + 4
+                + Digest.SIZE * h.outputs().size();
+        for (String c : h.cuts()) {
+            size += stringSize(c);
+        }
+        for (String n : h.inputNames()) {
+            size += stringSize(n) + Digest.SIZE;
+        }
+        LeafWriter w = new LeafWriter(HEADER_TAG, h.version(), size)
                 .u8(h.mode().code())
                 .u32(h.sketchDimension())
                 .u8(h.granularity().code())
@@ -39,16 +48,21 @@ public final class LeafEncoding {
         for (int i = 0; i < h.inputs().size(); i++) {
             w.string(h.inputNames().get(i), TranscriptLimits.MAX_NAME_BYTES, "header input name").digest(h.inputs().get(i));
         }
-        digests(w, h.outputs().toArray(Digest[]::new));
+        digests(w, h.outputs());
         return w.toByteArray();
     }
 
     public static byte[] step(Step s) {
-        LeafWriter w = new LeafWriter(STEP_TAG, TranscriptHeader.STEP_VERSION)
+        int size = STEP_TAG.length() + 1 + 8 + stringSize(s.name()) + 4 + Digest.SIZE * s.inputs().size() + 4
+                + Digest.SIZE * s.outputs().size() + 4;
+        for (Sketch k : s.sketches()) {
+            size += 1 + 1 + 8 * k.shape().length + 4 + 4 * k.dimension();
+        }
+        LeafWriter w = new LeafWriter(STEP_TAG, TranscriptHeader.STEP_VERSION, size)
                 .u64(s.index())
                 .string(s.name(), TranscriptLimits.MAX_NAME_BYTES, "step name");
-        digests(w, s.inputs().toArray(Digest[]::new));
-        digests(w, s.outputs().toArray(Digest[]::new));
+        digests(w, s.inputs());
+        digests(w, s.outputs());
         w.u32(s.sketches().size());
         for (Sketch k : s.sketches()) {
             long[] shape = k.shape();
@@ -64,10 +78,15 @@ public final class LeafEncoding {
         return w.toByteArray();
     }
 
-    private static void digests(LeafWriter w, Digest[] ds) {
-        w.u32(ds.length);
-        for (Digest d : ds) {
-            w.digest(d);
+    /** The bytes of a string field where the string is ASCII (else a guess the writer grows past). */
+    private static int stringSize(String s) {
+        return 4 + Math.max(0, LeafWriter.asciiLength(s));
+    }
+
+    private static void digests(LeafWriter w, java.util.List<Digest> ds) {
+        w.u32(ds.size());
+        for (int i = 0; i < ds.size(); i++) {
+            w.digest(ds.get(i));
         }
     }
 }

@@ -18,18 +18,33 @@ import java.util.Arrays;
 public final class LeafWriter {
     // A plain growable array: leaves are written a byte or a digest at a time, once or more per
     // generated token, and ByteArrayOutputStream takes a lock for every byte.
-    private byte[] buf = new byte[256];
+    private byte[] buf;
     private int size;
+    /** {@link #toByteArray} returned {@link #buf} itself (it was full): the next one copies. */
+    private boolean handedOut;
 
     /** Starts an encoding with an ASCII domain tag and a one-byte version. */
     public LeafWriter(String tag, int version) {
-        bytes(tag.getBytes(StandardCharsets.US_ASCII));
+        this(tag, version, 256);
+    }
+
+    /**
+     * Starts an encoding with an ASCII domain tag and a one-byte version, in a buffer of
+     * {@code capacity} bytes: an encoding of exactly that many bytes is handed out without a copy.
+     */
+    public LeafWriter(String tag, int version, int capacity) {
+        buf = new byte[Math.max(capacity, tag.length() + 1)];
+        for (int i = 0; i < tag.length(); i++) {
+            char c = tag.charAt(i);
+            buf[size++] = c < 0x80 ? (byte) c : (byte) '?'; // as String.getBytes(US_ASCII) writes it
+        }
         u8(version);
     }
 
     private void room(int more) {
         if (size + more > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, Math.addExact(size, more)));
+            handedOut = false;
         }
     }
 
@@ -75,12 +90,28 @@ public final class LeafWriter {
 
     /** u32 byte length then the UTF-8 bytes. */
     public LeafWriter string(String s, int maxBytes, String what) {
+        if (s != null && s.length() <= maxBytes && isAscii(s)) {
+            // ASCII is its own UTF-8, one byte a char (step and value names): no array in between
+            int n = s.length();
+            u32(n);
+            room(n);
+            for (int i = 0; i < n; i++) {
+                buf[size++] = (byte) s.charAt(i);
+            }
+            return this;
+        }
         byte[] b = utf8(s, maxBytes, what);
         u32(b.length);
         return bytes(b);
     }
 
+    /** The encoding written so far; later writes do not change the array returned. */
     public byte[] toByteArray() {
+        if (size == buf.length && !handedOut) {
+            // the buffer is full, so any later write moves to a new one: it can be handed out as it is
+            handedOut = true;
+            return buf;
+        }
         return Arrays.copyOf(buf, size);
     }
 
@@ -128,6 +159,18 @@ public final class LeafWriter {
         if (s == null || s.length() > maxBytes || !isAscii(s)) {
             utf8(s, maxBytes, whatPrefix + index + whatSuffix);
         }
+    }
+
+    /** Checks what {@link #utf8} checks, with the same messages, without keeping the bytes. */
+    public static void check(String s, int maxBytes, String what) {
+        if (s == null || s.length() > maxBytes || !isAscii(s)) {
+            utf8(s, maxBytes, what);
+        }
+    }
+
+    /** The UTF-8 length of {@code s} where it is ASCII (its length), else -1. */
+    static int asciiLength(String s) {
+        return s != null && isAscii(s) ? s.length() : -1;
     }
 
     private static boolean isAscii(String s) {

@@ -50,7 +50,7 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         if (mode == null || modelId == null || profileDigest == null || granularity == null || scope == null) {
             throw new MalformedInputException("a transcript header needs a mode, a granularity, a scope, a model id and a profile digest");
         }
-        LeafWriter.utf8(scope, TranscriptLimits.MAX_NAME_BYTES, "header scope");
+        LeafWriter.check(scope, TranscriptLimits.MAX_NAME_BYTES, "header scope");
         cuts = Step.copy(cuts, "header cuts");
         if (granularity != Granularity.BLOCK && !cuts.isEmpty()) {
             throw new MalformedInputException("a " + granularity.specName() + "-granularity header has no cuts; got " + cuts.size());
@@ -58,10 +58,10 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
         if (!scope.isEmpty() && granularity != Granularity.NODE) {
             throw new MalformedInputException("a descent into block '" + scope + "' is at node granularity; got " + granularity.specName());
         }
-        java.util.Set<String> cutSeen = new java.util.HashSet<>();
+        int cutRepeat = firstRepeat(cuts);
         for (int i = 0; i < cuts.size(); i++) {
             LeafWriter.check(cuts.get(i), TranscriptLimits.MAX_NAME_BYTES, "header cut ", i, "");
-            if (!cutSeen.add(cuts.get(i))) {
+            if (i == cutRepeat) {
                 throw new MalformedInputException("header cut '" + cuts.get(i) + "' appears twice; a block starts at a node once");
             }
         }
@@ -78,17 +78,43 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
             throw new MalformedInputException("the header names " + inputNames.size() + " model inputs but holds "
                     + inputs.size() + " input digests; each input digest needs the name it was bound to");
         }
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        int nameRepeat = firstRepeat(inputNames);
         for (int i = 0; i < inputNames.size(); i++) {
             String n = inputNames.get(i);
             LeafWriter.check(n, TranscriptLimits.MAX_NAME_BYTES, "header input name ", i, "");
             if (n.isEmpty()) {
                 throw new MalformedInputException("header input " + i + " has an empty name; every input is bound to a named model input");
             }
-            if (!seen.add(n)) {
+            if (i == nameRepeat) {
                 throw new MalformedInputException("header input name '" + n + "' appears twice; a model input is bound once");
             }
         }
+    }
+
+    /**
+     * The first position whose name equals one before it, or -1: what a set filled in order finds
+     * first. Headers are built per prediction, so a few names are compared pairwise.
+     */
+    private static int firstRepeat(List<String> names) {
+        int n = names.size();
+        if (n > 16) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                if (!seen.add(names.get(i))) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        for (int i = 1; i < n; i++) {
+            String s = names.get(i);
+            for (int j = 0; j < i; j++) {
+                if (names.get(j).equals(s)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -151,6 +177,25 @@ public record TranscriptHeader(int version, CommitmentMode mode, int sketchDimen
 
     /** The canonical binding of a positional model with {@code n} inputs: {@code "0", "1", ..., "n-1"}. */
     public static List<String> positionalNames(int n) {
+        if (n >= 0 && n < POSITIONAL.length) {
+            return POSITIONAL[n]; // asked for on every prediction of a positional model
+        }
+        return positional(n);
+    }
+
+    /** {@link #positionalNames} for 0..15 inputs, made once. */
+    private static final List<String>[] POSITIONAL = positionalUpTo(16);
+
+    @SuppressWarnings("unchecked")
+    private static List<String>[] positionalUpTo(int count) {
+        List<String>[] out = new List[count];
+        for (int n = 0; n < count; n++) {
+            out[n] = positional(n);
+        }
+        return out;
+    }
+
+    private static List<String> positional(int n) {
         java.util.List<String> names = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             names.add(Integer.toString(i));
