@@ -1,11 +1,17 @@
 package dev.opg.benchmarks;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * A subject and its baseline run alternately in one benchmark call, each timed on its own: on a
@@ -25,11 +31,60 @@ public class Interleaved {
     public long baselineNanos;
     public long pairs;
 
+    /** Each measured pair's subject time over its baseline time, warm-up iterations left out. */
+    private final List<Double> ratios = new ArrayList<>();
+    private boolean measuring;
+
     @Setup(Level.Iteration)
-    public void reset() {
+    public void reset(IterationParams iteration) {
         subjectNanos = 0;
         baselineNanos = 0;
         pairs = 0;
+        measuring = iteration.getType() == IterationType.MEASUREMENT;
+    }
+
+    /**
+     * Writes the median and quartiles of the measured pairs' ratios as the fact
+     * {@code paired.<Class.method>[:param=value...]} ({@link #factKey}): "median q1 q3 pairs".
+     * Their ratio of sums (the counters) lets one burst of another process on one half of one pair
+     * move the ratio; the median of the pairs' own ratios does not.
+     */
+    @TearDown(Level.Trial)
+    public void writeRatios(BenchmarkParams params) {
+        if (ratios.isEmpty()) {
+            return;
+        }
+        double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        Facts.put(factKey(params), String.format(java.util.Locale.ROOT, "%.4f %.4f %.4f %d", quantile(r, 0.5), quantile(r, 0.25),
+                quantile(r, 0.75), r.length));
+    }
+
+    /** The fact's name: {@code paired.} and the benchmark's class and method, then {@code :name=value} per parameter, by name. */
+    static String factKey(BenchmarkParams params) {
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        for (String n : params.getParamsKeys()) {
+            values.put(n, params.getParam(n));
+        }
+        return factKey(params.getBenchmark(), values);
+    }
+
+    /** {@link #factKey(BenchmarkParams)} of the benchmark method {@code benchmark} (its full name) with {@code params}. */
+    static String factKey(String benchmark, java.util.Map<String, String> params) {
+        StringBuilder key = new StringBuilder("paired.").append(benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1));
+        List<String> names = new ArrayList<>(params.keySet());
+        names.sort(null);
+        for (String n : names) {
+            key.append(':').append(n).append('=').append(params.get(n));
+        }
+        return key.toString();
+    }
+
+    /** The q-quantile of sorted {@code r}, interpolated between neighbours. */
+    static double quantile(double[] r, double q) {
+        double at = q * (r.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(r.length - 1, lo + 1);
+        return r[lo] + (at - lo) * (r[hi] - r[lo]);
     }
 
     /** Seconds one benchmark call of pairs should last, so that each 1 s iteration of run.sh holds several pairs. */
@@ -64,22 +119,31 @@ public class Interleaved {
      */
     <T> T pair(Supplier<?> baseline, Supplier<T> subject) {
         T out;
+        long lastSubject;
+        long lastBaseline;
         if ((pairs & 1) == 0) {
             long t0 = System.nanoTime();
             baseline.get();
             long t1 = System.nanoTime();
             out = subject.get();
             long t2 = System.nanoTime();
-            baselineNanos += t1 - t0;
-            subjectNanos += t2 - t1;
+            lastBaseline = t1 - t0;
+            lastSubject = t2 - t1;
+            baselineNanos += lastBaseline;
+            subjectNanos += lastSubject;
         } else {
             long t0 = System.nanoTime();
             out = subject.get();
             long t1 = System.nanoTime();
             baseline.get();
             long t2 = System.nanoTime();
-            subjectNanos += t1 - t0;
-            baselineNanos += t2 - t1;
+            lastSubject = t1 - t0;
+            lastBaseline = t2 - t1;
+            subjectNanos += lastSubject;
+            baselineNanos += lastBaseline;
+        }
+        if (measuring && lastBaseline > 0) {
+            ratios.add((double) lastSubject / lastBaseline);
         }
         pairs++;
         return out;

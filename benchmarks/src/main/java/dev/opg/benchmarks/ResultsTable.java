@@ -106,7 +106,25 @@ public final class ResultsTable {
      */
     private static Measure paired(String label, String benchmark, String params, double bound) {
         return new Measure(label, benchmark + "#subject" + params, benchmark + "#baseline" + params, Goal.RATIO_AT_MOST, bound,
-                Double.isInfinite(bound) ? "(reference)" : String.format(Locale.ROOT, "<= %.2fx", bound));
+                Double.isInfinite(bound) ? "(reference)" : String.format(Locale.ROOT, "<= %.2fx", bound), null,
+                List.of(PAIRED_FACT + benchmark + params));
+    }
+
+    /** The fact prefix of {@link Interleaved#writeRatios}: the median and quartiles of the pairs' own ratios. */
+    static final String PAIRED_FACT = "paired.";
+
+    /**
+     * The ratio cell of an interleaved row: the ratio of the halves' sums (judged), then, where the
+     * run wrote them, the median of the pairs' own ratios and its quartiles.
+     */
+    static String pairedRatio(double ratio, String fact) {
+        String r = String.format(Locale.ROOT, "%.3fx", ratio);
+        if (fact == null) {
+            return r;
+        }
+        String[] v = fact.trim().split(" ");
+        return String.format(Locale.ROOT, "%s (pairs: median %.3fx, quartiles %.3f .. %.3f, %s pairs)", r, Double.parseDouble(v[0]),
+                Double.parseDouble(v[1]), Double.parseDouble(v[2]), v[3]);
     }
 
     /**
@@ -529,7 +547,7 @@ public final class ResultsTable {
             switch (m.goal()) {
                 case RATIO_AT_MOST -> {
                     double r = s.micros() / b.micros();
-                    ratio = String.format(Locale.ROOT, "%.3fx", r);
+                    ratio = m.extra().isEmpty() ? String.format(Locale.ROOT, "%.3fx", r) : pairedRatio(r, facts.get(m.extra().get(0)));
                     met = r <= m.bound();
                 }
                 case SPEEDUP_AT_LEAST -> {

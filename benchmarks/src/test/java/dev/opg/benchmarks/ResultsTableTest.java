@@ -206,6 +206,21 @@ class ResultsTableTest {
         assertTrue(table.contains("| prove FULL (node) vs plain predict, interleaved, ResNet-18-sized CNN (DJL blocks, PyTorch, 224x224), batch 1"
                 + " | 60.00 ms | 50.00 ms | 1.200x | (reference) |  |"), table);
         assertTrue(table.contains("| prove FULL (output) vs plain predict, interleaved, MiniLM-L6 (ONNX, 128 tokens), batch 1 | not run |"), table);
+        // with the pairs' own ratios (Interleaved.writeRatios), the cell adds their median and quartiles; the judgement stays the sums'
+        String withPairs = ResultsTable.render(ResultsTable.readScores(json),
+                Map.of("paired.MiniLmBenchmark.pairedBlock:batch=1", "1.0312 0.9950 1.0800 30"), "");
+        assertTrue(withPairs.contains("| 42.00 ms | 40.00 ms | 1.050x (pairs: median 1.031x, quartiles 0.995 .. 1.080, 30 pairs) | <= 1.05x | yes |"),
+                withPairs);
+    }
+
+    @Test
+    void thePairsRatiosAreNamedAsTheTableLooksThemUpAndTheirQuartilesInterpolate() {
+        assertEquals(2.0, Interleaved.quantile(new double[] {1, 2, 3}, 0.5));
+        assertEquals(1.5, Interleaved.quantile(new double[] {1, 2, 3}, 0.25));
+        assertEquals(2.5, Interleaved.quantile(new double[] {1, 2, 3, 4}, 0.5));
+        assertEquals(7.0, Interleaved.quantile(new double[] {7}, 0.75));
+        assertEquals("paired.SparkBenchmark.paired:cores=2:model=mlp",
+                Interleaved.factKey("dev.opg.benchmarks.SparkBenchmark.paired", Map.of("model", "mlp", "cores", "2")));
     }
 
     @Test
