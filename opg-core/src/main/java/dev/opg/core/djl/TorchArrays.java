@@ -39,9 +39,18 @@ final class TorchArrays {
     private static final MethodHandle CONTIGUOUS;
     private static final MethodHandle DIRECT;
     private static final DataType[] TYPES = DataType.values(); // JniUtils.getDataType indexes this array
+    /** opg's dtype for each of {@link #TYPES} ({@link DType#fromDjl}), null where the protocol has no code. */
+    private static final DType[] DTYPES = new DType[TYPES.length];
     private static final int CPU = PtDeviceType.toDeviceType(Device.cpu());
 
     static {
+        for (int i = 0; i < TYPES.length; i++) {
+            try {
+                DTYPES[i] = DType.fromDjl(TYPES[i]);
+            } catch (dev.opg.core.MalformedInputException e) {
+                DTYPES[i] = null; // DJL's path rejects it with its message
+            }
+        }
         Object lib = null;
         MethodHandle[] h = new MethodHandle[6];
         try {
@@ -99,7 +108,7 @@ final class TorchArrays {
             if (code < 0 || code >= TYPES.length) {
                 return null;
             }
-            DType dtype = dtypeOf(TYPES[code]);
+            DType dtype = DTYPES[code];
             if (dtype == null) {
                 return null;
             }
@@ -129,20 +138,5 @@ final class TorchArrays {
         } catch (Throwable e) {
             throw new IllegalStateException("reading a PyTorch array failed: " + e, e);
         }
-    }
-
-    private static DType dtypeOf(DataType t) {
-        return switch (t) {
-            case FLOAT32 -> DType.FLOAT32;
-            case FLOAT64 -> DType.FLOAT64;
-            case FLOAT16 -> DType.FLOAT16;
-            case BFLOAT16 -> DType.BFLOAT16;
-            case INT8 -> DType.INT8;
-            case UINT8 -> DType.UINT8;
-            case INT32 -> DType.INT32;
-            case INT64 -> DType.INT64;
-            case BOOLEAN -> DType.BOOLEAN;
-            default -> null;
-        };
     }
 }
