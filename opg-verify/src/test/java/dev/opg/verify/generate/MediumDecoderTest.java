@@ -116,4 +116,23 @@ class MediumDecoderTest {
         System.out.println("kjv-gpt-medium, " + w.name() + "[11] + 1.0: " + f.summary());
         assertEquals(Verdict.INVALID, verifier.exact(lie).verdict());
     }
+
+    /**
+     * The fast check's false accepts on compact transcripts of this decoder (docs/generation.md
+     * reports them beside the example model's): fewer trials than CompactCommitmentTest's, each
+     * weight change writing and loading an 8 MB model.
+     */
+    @Test
+    void falseAcceptRates(@TempDir Path tmp) throws Exception {
+        FalseAccepts.Rates r = FalseAccepts.measure(model, Decoders.dir("kjv-gpt-medium"), tmp, honest, 2027, 100, 8);
+        System.out.print(FalseAccepts.describe("kjv-gpt-medium", r));
+        assertEquals(0, r.tokenExactAccepts());
+        assertTrue(r.tokenFastAccepts() <= r.tokenTrials() / 20, r.tokenFastAccepts() + " of " + r.tokenTrials());
+        for (FalseAccepts.WeightRow w : r.weights()) {
+            assertEquals(0, w.exactAccepts(), "exact replay accepts no substitution");
+            if (w.delta() >= 1f) {
+                assertTrue(w.fastAccepts() <= w.substitutions() / 10, w.fastAccepts() + " of " + w.substitutions());
+            }
+        }
+    }
 }
