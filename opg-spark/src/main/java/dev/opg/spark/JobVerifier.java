@@ -443,7 +443,14 @@ public final class JobVerifier {
                 try {
                     DeterminismProfile profile = EngineSupport.of(s.model().engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
                     model = s.model().load();
-                    verifier = new Verifier(model, profile);
+                    Verifier v = new Verifier(model, profile);
+                    try {
+                        s.model().check(v.modelId(), "the verifier's model, as loaded"); // pinned: the verifier's own model must be the pinned one
+                    } catch (RuntimeException e) {
+                        v.close();
+                        throw e;
+                    }
+                    verifier = v;
                 } catch (IOException | RuntimeException e) {
                     throw new VerifierFailure("cannot load the verifier's model " + s.model().path() + ": " + e.getMessage(), e);
                 }

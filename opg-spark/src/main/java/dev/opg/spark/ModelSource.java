@@ -17,6 +17,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import dev.opg.core.Digest;
+import dev.opg.core.store.ArtifactMismatchException;
+import dev.opg.core.store.ModelNotInStoreException;
+import dev.opg.core.store.ModelStore;
+import dev.opg.core.store.StoredModel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,20 +34,82 @@ import java.util.stream.Stream;
  * the path must exist on every executor (a shared mount, or the file shipped with
  * {@code spark-submit --files} / {@code --archives} and named by its local path).
  *
+ * <p>A source may be pinned to a model id ({@link #expecting}, or {@link #fromStore}: a model of
+ * the local model store by its id): every executor checks the id of the model it loaded from the
+ * path before it proves a row, the driver checks the id every partition reports (partitions a
+ * re-run leaves untouched too), and the verification job checks its own model's; a model with
+ * another id fails the task, the job or the verification with {@link ArtifactMismatchException}
+ * naming both ids. The id is computed from what the engine loaded, never taken from a file name
+ * or a store's index.
+ *
  * @param path the model's path as the executors see it
+ * @param modelId the model id (hex) the model must have, or null for none
  */
-public record ModelSource(String path) implements Serializable {
-    private static final long serialVersionUID = 1L;
+public record ModelSource(String path, String modelId) implements Serializable {
+    private static final long serialVersionUID = 2L;
 
     public ModelSource {
         if (path == null || path.isBlank()) {
             throw new MalformedInputException("a model source needs a path");
         }
+        if (modelId != null) {
+            modelId = Digest.fromHex(modelId).hex(); // 64 hex digits, written lower case
+        }
+    }
+
+    /** The model at {@code path}, not pinned to a model id. */
+    public ModelSource(String path) {
+        this(path, null);
     }
 
     /** The model at {@code p}. */
     public static ModelSource of(Path p) {
         return new ModelSource(p.toAbsolutePath().toString());
+    }
+
+    /**
+     * This model, pinned to model id {@code modelIdHex}: proving and verifying refuse a model at the
+     * path whose id differs.
+     *
+     * @throws MalformedInputException if {@code modelIdHex} is not 64 hex digits
+     */
+    public ModelSource expecting(String modelIdHex) {
+        return new ModelSource(path, modelIdHex);
+    }
+
+    /**
+     * The model of id {@code modelIdHex} in the model store at {@code storeRoot} ({@code opg model
+     * add}; the store's directory must be where the executors see it too), pinned to that id. The
+     * store's index only says where to look: each executor checks the id of what it loads.
+     *
+     * @throws ModelNotInStoreException if there is no store at {@code storeRoot} or it holds no artifact of that id
+     * @throws MalformedInputException if {@code modelIdHex} is not 64 hex digits
+     */
+    public static ModelSource fromStore(Path storeRoot, String modelIdHex) throws IOException {
+        Digest id = Digest.fromHex(modelIdHex);
+        if (!Files.isDirectory(storeRoot.resolve("objects")) || !Files.isDirectory(storeRoot.resolve("ids"))) {
+            throw new ModelNotInStoreException("there is no model store at " + storeRoot + " (opg model add creates one)");
+        }
+        List<StoredModel> found = ModelStore.open(storeRoot).withModelId(id);
+        if (found.isEmpty()) {
+            throw new ModelNotInStoreException("the store " + storeRoot + " holds no artifact of model " + id.hex()
+                    + "; fetch the model and run opg model add FILE|DIR");
+        }
+        return new ModelSource(found.get(0).artifact().toAbsolutePath().toString(), id.hex());
+    }
+
+    /**
+     * Checks the id of the model loaded from this source against the pin (a source without one
+     * accepts any).
+     *
+     * @param where who loaded it, for the message
+     * @throws ArtifactMismatchException if the ids differ
+     */
+    public void check(Digest loaded, String where) {
+        if (modelId != null && !modelId.equals(loaded.hex())) {
+            throw new ArtifactMismatchException(where + ": model id " + loaded.hex() + " (" + path + "), but the job is pinned to "
+                    + "model id " + modelId + "; every executor must see the pinned model at that path");
+        }
     }
 
     /** The DJL engine the model runs on ({@code PyTorch} or {@code OnnxRuntime}). */

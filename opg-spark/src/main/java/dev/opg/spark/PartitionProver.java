@@ -245,6 +245,7 @@ final class PartitionProver {
             model = entry.loaded().model();
             vm = entry.loaded().verifiable();
             profile = entry.profile();
+            s.model().check(vm.modelId(), "partition " + partition + " on " + ModelSource.host() + ", as loaded"); // before any row is proven
         }
 
         /** {@code digests}: the inputs' digests where the caller has them, else null (taken from the transcript's header). */

@@ -1,6 +1,7 @@
 package dev.opg.spark;
 
 import dev.opg.core.MalformedInputException;
+import dev.opg.core.Digest;
 import dev.opg.core.OpgException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -221,6 +222,9 @@ public final class SparkProver {
             if (p.modelId() == null) {
                 continue;
             }
+            // a partition a re-run left untouched reports the id its file records: pinned, that must be the pin too
+            s.model().check(Digest.fromHex(p.modelId()), "partition " + p.partition() + " (as its committed file records, executor "
+                    + p.executor() + ")");
             if (modelId == null) {
                 modelId = p.modelId();
             } else if (!modelId.equals(p.modelId())) {
