@@ -1,6 +1,5 @@
 package dev.opg.verify.generate;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opg.core.generate.DecoderModel;
@@ -11,7 +10,6 @@ import dev.opg.core.generate.Generator;
 import dev.opg.core.generate.KvWitness;
 import dev.opg.core.generate.SamplingParams;
 import dev.opg.core.transcript.Granularity;
-import dev.opg.verify.Verdict;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,13 +86,6 @@ class CompactCommitmentTest {
         GenerationTranscript honest = gen.generate(GenerationRequest.of("And God said", params(77, 32)), null);
         FalseAccepts.Rates r = FalseAccepts.measure(model, Decoders.dir(), tmp, honest, 2026, 200, 20);
         System.out.print(FalseAccepts.describe("kjv-gpt", r));
-        assertEquals(0, r.tokenExactAccepts());
-        assertTrue(r.tokenFastAccepts() <= r.tokenTrials() / 20, r.tokenFastAccepts() + " of " + r.tokenTrials());
-        for (FalseAccepts.WeightRow w : r.weights()) {
-            assertEquals(0, w.exactAccepts(), "exact replay accepts no substitution");
-            if (w.delta() >= 1f) {
-                assertTrue(w.fastAccepts() <= w.substitutions() / 10, w.fastAccepts() + " of " + w.substitutions());
-            }
-        }
+        FalseAccepts.assertBounds(r);
     }
 }

@@ -87,4 +87,19 @@ final class FalseAccepts {
         }
         return s.toString();
     }
+
+    /**
+     * What both decoders' tests require of the rates: exact replay accepts nothing, the fast check
+     * at most one changed token in 20 and at most one substitution in 10 of weight changes of 1.
+     */
+    static void assertBounds(Rates r) {
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.tokenExactAccepts());
+        org.junit.jupiter.api.Assertions.assertTrue(r.tokenFastAccepts() <= r.tokenTrials() / 20, r.tokenFastAccepts() + " of " + r.tokenTrials());
+        for (WeightRow w : r.weights()) {
+            org.junit.jupiter.api.Assertions.assertEquals(0, w.exactAccepts(), "exact replay accepts no substitution");
+            if (w.delta() >= 1f) {
+                org.junit.jupiter.api.Assertions.assertTrue(w.fastAccepts() <= w.substitutions() / 10, w.fastAccepts() + " of " + w.substitutions());
+            }
+        }
+    }
 }
