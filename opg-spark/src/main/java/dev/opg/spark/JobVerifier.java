@@ -142,6 +142,7 @@ public final class JobVerifier {
         SparkSession spark = input.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ProveSettings s = settings;
+        SparkProver.fetchHere(s.model(), spark);
         int keyIndex = schema.fieldIndex(s.keyColumn());
         DataType keyType = schema.fields()[keyIndex].dataType();
 
@@ -290,7 +291,7 @@ public final class JobVerifier {
                 .thenComparingInt(r -> r.isNullAt(idxCol) ? -1 : r.getInt(idxCol)));
         List<Row> out = new ArrayList<>(rows.size());
         TensorColumns.Columns columns = new TensorColumns.Columns(js, s);
-        try (Reexecutor re = new Reexecutor(s)) {
+        try (Reexecutor re = new Reexecutor(s, dir)) {
             PartitionFile.Reader reader = null;
             String readerFile = null;
             int readerPos = 0;
@@ -431,18 +432,22 @@ public final class JobVerifier {
     /** The verifier's model for one task, loaded on first use (profile applied first), closed at the end. */
     private static final class Reexecutor implements AutoCloseable {
         private final ProveSettings s;
+        private final JobDir dir;
         private Model model;
         private Verifier verifier;
 
-        Reexecutor(ProveSettings s) {
+        /** {@code dir}: the job's directory, whose Hadoop configuration fetches a model on a Hadoop file system. */
+        Reexecutor(ProveSettings s, JobDir dir) {
             this.s = s;
+            this.dir = dir;
         }
 
         VerificationReport verify(Transcript t, List<WitnessTensor> inputs) {
             if (verifier == null) {
                 try {
-                    DeterminismProfile profile = EngineSupport.of(s.model().engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
-                    model = s.model().load();
+                    ModelSource here = s.model().local(dir.configuration()); // this machine's copy of a model on a Hadoop file system
+                    DeterminismProfile profile = EngineSupport.of(here.engine()).apply(s.intraOpThreads(), s.interOpThreads(), s.seed());
+                    model = here.load();
                     Verifier v = new Verifier(model, profile);
                     try {
                         s.model().check(v.modelId(), "the verifier's model, as loaded"); // pinned: the verifier's own model must be the pinned one

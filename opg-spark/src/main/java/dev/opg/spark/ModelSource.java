@@ -4,6 +4,7 @@ import ai.djl.Model;
 import dev.opg.core.model.LoadedModel;
 import dev.opg.core.Hex;
 import dev.opg.core.MalformedInputException;
+import dev.opg.core.OpgException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -112,10 +113,44 @@ public record ModelSource(String path, String modelId) implements Serializable {
         }
     }
 
+    /**
+     * Whether the path names a model on a Hadoop file system (a URI whose scheme is not
+     * {@code file}, such as {@code hdfs://nn:8020/models/mlp}) rather than a path on this machine.
+     */
+    public boolean onHadoop() {
+        int colon = path.indexOf(':');
+        if (colon < 2) {
+            return false; // no scheme, or a drive letter
+        }
+        String scheme = path.substring(0, colon);
+        return scheme.matches("[A-Za-z][A-Za-z0-9+.-]*") && !scheme.equalsIgnoreCase("file") && path.startsWith(scheme + "://");
+    }
+
+    /**
+     * This source with a path on this machine: itself where the path is local; for a model on a
+     * Hadoop file system, its copy in this machine's model cache ({@code ModelCache}: fetched
+     * through {@code conf} once per version of the remote files, checked, put in place in one
+     * step), pinned as this source is.
+     *
+     * @throws MalformedInputException if there is no model at the URI
+     */
+    public ModelSource local(org.apache.hadoop.conf.Configuration conf) throws IOException {
+        return onHadoop() ? new ModelSource(ModelCache.fetch(path, conf).toString(), modelId) : this;
+    }
+
+    /** The path on this machine: the path, or for a model on a Hadoop file system the copy {@link #local} fetched last. */
+    private Path localPath() {
+        if (!onHadoop()) {
+            return Path.of(path);
+        }
+        return ModelCache.fetched(path).orElseThrow(() -> new OpgException("the model " + path + " is on a Hadoop file system and "
+                + "has not been fetched on this machine (" + host() + "); ModelSource.local(conf) fetches it"));
+    }
+
     /** The DJL engine the model runs on ({@code PyTorch} or {@code OnnxRuntime}). */
     public String engine() {
         try {
-            return LoadedModel.engineOf(LoadedModel.kindOf(Path.of(path)));
+            return LoadedModel.engineOf(LoadedModel.kindOf(localPath()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + path + ": " + e.getMessage(), e);
         }
@@ -123,7 +158,7 @@ public record ModelSource(String path, String modelId) implements Serializable {
 
     /** Loads the model (the caller closes it); the engine's determinism profile must already be applied. */
     public Model load() throws IOException {
-        return LoadedModel.load(Path.of(path));
+        return LoadedModel.load(localPath());
     }
 
     /**
@@ -139,7 +174,7 @@ public record ModelSource(String path, String modelId) implements Serializable {
      * to its index). A file system without change times ({@code unix:ctime}) hashes every time.
      */
     public String filesDigest() {
-        Path root = Path.of(path);
+        Path root = localPath();
         try {
             List<Path> files = files(root);
             List<Stamp> before = stamps(root, files);

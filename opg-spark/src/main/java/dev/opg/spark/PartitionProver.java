@@ -69,7 +69,10 @@ final class PartitionProver {
         }
     }
 
-    private static Summary prove(ProveSettings s, JobDir jobDir, StructType schema, int partition, Iterator<Row> rows) throws IOException {
+    private static Summary prove(ProveSettings shipped, JobDir jobDir, StructType schema, int partition, Iterator<Row> rows)
+            throws IOException {
+        // a model on a Hadoop file system is proven from this machine's copy of its current version
+        ProveSettings s = shipped.withModel(shipped.model().local(jobDir.configuration()));
         FileSystem fs = jobDir.fs();
         org.apache.hadoop.fs.Path target = PartitionFile.name(jobDir.parts(), partition);
         TaskContext tc = TaskContext.get();

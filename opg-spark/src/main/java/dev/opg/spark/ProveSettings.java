@@ -124,6 +124,12 @@ public record ProveSettings(ModelSource model, String keyColumn, List<String> in
         return new org.apache.hadoop.fs.Path(jobPath(), "parts");
     }
 
+    /** These settings with the model {@code m} (the same model as this machine sees it: {@link ModelSource#local}). */
+    ProveSettings withModel(ModelSource m) {
+        return new ProveSettings(m, keyColumn, inputColumns, shapes, mode, sketchDimension, witness, granularity, intraOpThreads,
+                interOpThreads, seed, outputDir);
+    }
+
     /** These settings with the job directory {@code dir}. */
     ProveSettings withOutputDir(String dir) {
         return new ProveSettings(model, keyColumn, inputColumns, shapes, mode, sketchDimension, witness, granularity, intraOpThreads,

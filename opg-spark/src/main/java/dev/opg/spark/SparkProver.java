@@ -191,12 +191,28 @@ public final class SparkProver {
      * @throws MalformedInputException if the dataset lacks the key or an input column, or a column has an unsupported type
      * @throws OpgException if the executors loaded different models (their model ids differ)
      */
+    /**
+     * Fetches a model on a Hadoop file system to this machine (the driver) too: the settings' digest
+     * names the model's engine, which the model's files decide; the executors fetch their own copies.
+     */
+    static void fetchHere(ModelSource m, SparkSession spark) {
+        if (!m.onHadoop()) {
+            return;
+        }
+        try {
+            m.local(spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fetch the model " + m.path() + ": " + e.getMessage(), e);
+        }
+    }
+
     public ProvenJob prove(Dataset<Row> input) {
         StructType schema = input.schema();
         TensorColumns.checkSchema(schema, settings);
         SparkSession spark = input.sparkSession();
         JobDir dir = JobDir.of(settings.outputDir(), spark);
         ProveSettings s = settings.withOutputDir(dir.uri());
+        fetchHere(s.model(), spark);
         try {
             dir.mkdirs(dir.parts());
         } catch (IOException e) {

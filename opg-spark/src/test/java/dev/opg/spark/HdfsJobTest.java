@@ -3,6 +3,7 @@ package dev.opg.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -303,6 +304,61 @@ class HdfsJobTest {
     static byte[] readAll(Path f) throws IOException {
         try (InputStream in = hdfs.open(f)) {
             return in.readAllBytes();
+        }
+    }
+
+    /**
+     * A model on HDFS: each machine proves from its own copy of the model's current version (the
+     * driver too, for the engine the settings name), with the job root of the same model read from
+     * a local directory; a changed model on HDFS is fetched again and proves something else, and a
+     * job pinned to the first model's id refuses it; a URI with nothing at it is refused.
+     */
+    @Test
+    void aModelOnHdfsIsFetchedToEachMachineAndFetchedAgainWhenItChanges(@TempDir java.nio.file.Path tmp) throws Exception {
+        System.setProperty(ModelCache.DIR_PROPERTY, tmp.resolve("cache").toString());
+        try {
+            Path remote = new Path(hdfsRoot + "/models/mlp");
+            hdfs.copyFromLocalFile(false, true, new Path(model.toUri()), remote);
+            ModelSource onHdfs = new ModelSource(remote.toString());
+            assertTrue(onHdfs.onHadoop());
+            assertFalse(ModelSource.of(model).onHadoop());
+            ProvenJob fromHdfs = SparkProver.builder().model(onHdfs).keyColumn("id").input("x", 1, Fixtures.PIXELS)
+                    .outputDir("file:" + tmp.resolve("a")).build().prove(data(2));
+            ProvenJob fromLocal = prover("file:" + tmp.resolve("b")).prove(data(2));
+            assertEquals(fromLocal.jobRoot(), fromHdfs.jobRoot());
+            assertEquals(fromLocal.modelId(), fromHdfs.modelId());
+            java.nio.file.Path copy = ModelCache.fetched(remote.toString()).orElseThrow();
+            assertTrue(copy.startsWith(tmp.resolve("cache")), copy.toString());
+            assertEquals(ModelSource.of(model).filesDigest(), ModelSource.of(copy).filesDigest(), "the copy holds the model's bytes");
+
+            // the model changes on HDFS: a new listing, a new copy, another model, another job root; the old pin refuses it
+            Path params;
+            try (var files = java.nio.file.Files.list(model)) {
+                params = new Path(remote, files.filter(f -> f.toString().endsWith(".params")).findFirst().orElseThrow().getFileName().toString());
+            }
+            byte[] bytes;
+            try (var in = hdfs.open(params)) {
+                bytes = in.readAllBytes();
+            }
+            bytes[bytes.length - 1] ^= 0x40; // the last float of the last layer's bias: a different model that still loads
+            try (var out = hdfs.create(params, true)) {
+                out.write(bytes);
+            }
+            ProvenJob changed = SparkProver.builder().model(onHdfs).keyColumn("id").input("x", 1, Fixtures.PIXELS)
+                    .outputDir("file:" + tmp.resolve("c")).build().prove(data(2));
+            assertNotEquals(copy, ModelCache.fetched(remote.toString()).orElseThrow());
+            assertNotEquals(fromHdfs.modelId(), changed.modelId());
+            assertNotEquals(fromHdfs.jobRoot(), changed.jobRoot());
+            Exception pinned = assertThrows(Exception.class, () -> SparkProver.builder().model(onHdfs.expecting(fromHdfs.modelId()))
+                    .keyColumn("id").input("x", 1, Fixtures.PIXELS).outputDir("file:" + tmp.resolve("d")).build().prove(data(2)));
+            assertTrue(PinnedModelTest.messages(pinned).contains("pinned to model id " + fromHdfs.modelId()), PinnedModelTest.messages(pinned));
+
+            Exception none = assertThrows(Exception.class, () -> SparkProver.builder().model(new ModelSource(hdfsRoot + "/models/none"))
+                    .keyColumn("id").input("x", 1, Fixtures.PIXELS).outputDir("file:" + tmp.resolve("e")).build().prove(data(2)));
+            assertTrue(PinnedModelTest.messages(none).contains("there is no model at " + hdfsRoot + "/models/none"),
+                    PinnedModelTest.messages(none));
+        } finally {
+            System.clearProperty(ModelCache.DIR_PROPERTY);
         }
     }
 
