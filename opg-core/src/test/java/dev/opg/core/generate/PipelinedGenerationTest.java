@@ -205,9 +205,11 @@ class PipelinedGenerationTest {
         }
         System.out.println("probe: " + p.inlineMicros() + " us a token inline, " + p.threadedMicros() + " us on the lane");
         assertNoLaneThread();
-        // a generation shorter than the probe never starts the lane's thread
+        // a generation that ends before the probe's first threaded run (tokens 0 .. w / 4) never starts the lane's thread
         threads.clear();
-        g.generate(GenerationRequest.of("And God said", sampled(17, w, List.of())), null);
+        assertEquals(1 + w / 4, p.threadedFrom());
+        g.generate(GenerationRequest.of("And God said", sampled(17, p.threadedFrom(), List.of())), null);
+        assertEquals(p.threadedFrom(), threads.size());
         assertTrue(threads.stream().allMatch(caller::equals), threads.toString());
         assertNoLaneThread();
     }
