@@ -18,6 +18,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import dev.opg.chain.ModelResolutionException;
+import dev.opg.chain.ModelResolver;
 import dev.opg.core.Digest;
 import dev.opg.core.store.ArtifactMismatchException;
 import dev.opg.core.store.ModelNotInStoreException;
@@ -97,6 +99,24 @@ public record ModelSource(String path, String modelId) implements Serializable {
                     + "; fetch the model and run opg model add FILE|DIR");
         }
         return new ModelSource(found.get(0).artifact().toAbsolutePath().toString(), id.hex());
+    }
+
+    /**
+     * The model of id {@code modelIdHex} as {@code resolver} resolves it (opg-chain's
+     * {@link ModelResolver}: through an on-chain ModelRegistry, optionally only {@code publisher}'s
+     * live registrations, to an artifact of the local model store, whose digest and model id it
+     * recomputes before answering), pinned to that id, so that every executor checks its own copy
+     * too. The store must be where the executors see it.
+     *
+     * @param publisher the account whose registration is required, or null for any
+     * @throws ModelResolutionException if the registry has no live registration of the id (by that publisher)
+     * @throws ModelNotInStoreException if the store holds no registered artifact of it
+     * @throws ArtifactMismatchException if the stored artifact is not the registered one or not that model
+     */
+    public static ModelSource resolve(ModelResolver resolver, String modelIdHex, String publisher) throws IOException {
+        Digest id = Digest.fromHex(modelIdHex);
+        ModelResolver.Resolved r = resolver.resolve(id, publisher);
+        return new ModelSource(r.model().artifact().toAbsolutePath().toString(), id.hex());
     }
 
     /**

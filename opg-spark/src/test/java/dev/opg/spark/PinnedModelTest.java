@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opg.chain.ChainConfig;
+import dev.opg.chain.ModelRegistryClient;
+import dev.opg.chain.ModelResolutionException;
+import dev.opg.chain.ModelResolver;
 import dev.opg.chain.TransactionSender;
 import dev.opg.chain.TranscriptAnchorClient;
 import dev.opg.chain.anvil.AnvilNode;
@@ -150,5 +153,35 @@ class PinnedModelTest {
         assertFalse(Files.exists(nowhere), "looking a model up creates no store");
         assertThrows(MalformedInputException.class, () -> ModelSource.of(model).expecting("abc"));
         assertThrows(MalformedInputException.class, () -> ModelSource.fromStore(storeRoot, "not hex"));
+    }
+
+    @Test
+    void aModelIdIsResolvedThroughTheOnChainRegistryAndTheStore(@TempDir Path tmp) throws Exception {
+        Path storeRoot = tmp.resolve("store");
+        ModelStore store = ModelStore.open(storeRoot);
+        StoredModel stored = store.add(model, ModelIds.defaults());
+        ProvenJob byPath = prover(ModelSource.of(model), tmp.resolve("by-path")).prove(data(2));
+        try (AnvilNode node = AnvilNode.start();
+                TransactionSender publisher = TransactionSender.connect(ChainConfig.of(node.rpcUrl()),
+                        Credentials.create(AnvilNode.DEV_PRIVATE_KEYS.get(0)));
+                TransactionSender stranger = TransactionSender.connect(ChainConfig.of(node.rpcUrl()),
+                        Credentials.create(AnvilNode.DEV_PRIVATE_KEYS.get(1)))) {
+            ModelRegistryClient registry = ModelRegistryClient.deploy(publisher);
+            registry.register("mnist-mlp", "1", stored.modelId(), stored.artifactDigest(), "file:" + model, stored.kind());
+            ModelResolver resolver = new ModelResolver(registry, store, ModelIds.defaults());
+
+            ModelSource resolved = ModelSource.resolve(resolver, id, registry.publisher());
+            assertEquals(id, resolved.modelId());
+            assertEquals(stored.artifact().toAbsolutePath().toString(), resolved.path());
+            assertEquals(byPath.jobRoot(), prover(resolved, tmp.resolve("resolved")).prove(data(3)).jobRoot());
+
+            // only the publisher's live registrations count; an id nobody registered resolves to nothing
+            String strangerAddress = ModelRegistryClient.at(stranger, registry.address()).publisher();
+            assertThrows(ModelResolutionException.class, () -> ModelSource.resolve(resolver, id, strangerAddress));
+            assertThrows(ModelResolutionException.class, () -> ModelSource.resolve(resolver, other(id), null));
+            registry.revoke("mnist-mlp", "1");
+            Exception revoked = assertThrows(ModelResolutionException.class, () -> ModelSource.resolve(resolver, id, null));
+            assertTrue(revoked.getMessage().contains("revoked"), revoked.getMessage());
+        }
     }
 }
