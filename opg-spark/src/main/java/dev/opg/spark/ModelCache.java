@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * modification time. The copy of a version lives under
  * {@code <cache>/<hash of the URI>/<hash of the listing>/<the model's own name>} ({@code <cache>}:
  * the system property {@value #DIR_PROPERTY}, else {@code opg-model-cache} in the temporary
- * directory). It is written in a temporary directory, checked (each file's length, and the listing
+ * directory; created readable by its user alone, and refused if another user owns it). It is written in a temporary directory, checked (each file's length, and the listing
  * read again after the copy, so that a model changed while it was fetched is refused), and renamed
  * into place in one step, so that a task never loads half a copy and two tasks that fetch at once
  * leave one. A changed model is a new listing, hence a new copy; nothing is taken from a copy whose
@@ -68,6 +68,47 @@ final class ModelCache {
         return p != null && !p.isBlank() ? Path.of(p) : Path.of(System.getProperty("java.io.tmpdir"), "opg-model-cache");
     }
 
+    /**
+     * The cache directory, created readable by this user alone where the file system has POSIX
+     * permissions; one that exists and belongs to another user is refused (whoever can write it
+     * can plant a copy that this machine would load).
+     */
+    static Path privateRoot() throws IOException {
+        Path r = root().toAbsolutePath();
+        if (!Files.exists(r)) {
+            Files.createDirectories(r.getParent());
+            try {
+                Files.createDirectory(r, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(r);
+            } catch (FileAlreadyExistsException e) {
+                // made by another task meanwhile: checked below like any existing one
+            }
+        }
+        try {
+            java.nio.file.attribute.UserPrincipal owner = Files.getOwner(r);
+            java.nio.file.attribute.UserPrincipal me = whoAmI();
+            if (!owner.equals(me)) {
+                throw new OpgException("the model cache " + r + " belongs to " + owner.getName() + ", not to " + me.getName()
+                        + "; set the system property " + DIR_PROPERTY + " to a directory of your own");
+            }
+        } catch (UnsupportedOperationException e) {
+            // no owners on this file system
+        }
+        return r;
+    }
+
+    /** The owner of a file this process creates (no name lookup: a user without a passwd entry still compares). */
+    private static java.nio.file.attribute.UserPrincipal whoAmI() throws IOException {
+        Path probe = Files.createTempFile("opg-owner-", ".tmp");
+        try {
+            return Files.getOwner(probe);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
     /** One remote file of a model: its name relative to the model (empty for a model that is one file), length, modification time. */
     private record Entry(String name, long length, long modified, org.apache.hadoop.fs.Path path) {}
 
@@ -87,7 +128,7 @@ final class ModelCache {
         if (!ModelStoreNames.ok(name)) {
             throw new MalformedInputException("the model " + uri + " is named '" + name + "'; a local copy needs a plain file name");
         }
-        Path dir = root().resolve(hash(uri).substring(0, 24)).resolve(hash(describe(listing)).substring(0, 32));
+        Path dir = privateRoot().resolve(hash(uri).substring(0, 24)).resolve(hash(describe(listing)).substring(0, 32));
         Path copy = dir.resolve(name);
         if (Files.isRegularFile(dir.resolve(COMPLETE))) {
             FETCHED.put(uri, copy);

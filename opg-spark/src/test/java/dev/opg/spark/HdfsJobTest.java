@@ -329,6 +329,8 @@ class HdfsJobTest {
             assertEquals(fromLocal.modelId(), fromHdfs.modelId());
             java.nio.file.Path copy = ModelCache.fetched(remote.toString()).orElseThrow();
             assertTrue(copy.startsWith(tmp.resolve("cache")), copy.toString());
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(tmp.resolve("cache"))), "the cache is its user's alone");
             assertEquals(ModelSource.of(model).filesDigest(), ModelSource.of(copy).filesDigest(), "the copy holds the model's bytes");
 
             // the model changes on HDFS: a new listing, a new copy, another model, another job root; the old pin refuses it
