@@ -42,12 +42,24 @@ public final class TensorDigest {
      */
     public static byte[] header(DType dtype, long[] shape) {
         byteLength(dtype, shape);
-        ByteBuffer h = ByteBuffer.allocate(7 + 8 * shape.length).order(ByteOrder.LITTLE_ENDIAN);
-        h.put(MAGIC).put((byte) VERSION).put((byte) dtype.code()).put((byte) shape.length);
+        byte[] h = new byte[7 + 8 * shape.length];
+        writeHeader(dtype, shape, h);
+        return h;
+    }
+
+    /** Writes the {@link #header} of a dtype and shape {@link #byteLength} accepted into {@code out} from 0; returns its length. */
+    private static int writeHeader(DType dtype, long[] shape, byte[] out) {
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+        out[4] = (byte) VERSION;
+        out[5] = (byte) dtype.code();
+        out[6] = (byte) shape.length;
+        int at = 7;
         for (long d : shape) {
-            h.putLong(d);
+            for (int i = 0; i < 8; i++) {
+                out[at++] = (byte) (d >>> (8 * i)); // little-endian
+            }
         }
-        return h.array();
+        return at;
     }
 
     /**
@@ -272,20 +284,7 @@ public final class TensorDigest {
         MessageDigest md = SHA256.get();
         md.reset();
         byte[] h = SCRATCH.get().array(); // 7 + 8 * 255 bytes at most, well inside the chunk
-        h[0] = MAGIC[0];
-        h[1] = MAGIC[1];
-        h[2] = MAGIC[2];
-        h[3] = MAGIC[3];
-        h[4] = (byte) VERSION;
-        h[5] = (byte) dtype.code();
-        h[6] = (byte) shape.length;
-        int at = 7;
-        for (long d : shape) {
-            for (int i = 0; i < 8; i++) {
-                h[at++] = (byte) (d >>> (8 * i));
-            }
-        }
-        md.update(h, 0, at);
+        md.update(h, 0, writeHeader(dtype, shape, h));
         return md;
     }
 
