@@ -99,18 +99,11 @@ final class Hasher implements AutoCloseable {
             witness.put(d, t);
             return d;
         }
-        ByteBuffer data = runner.dataInPlace(array);
-        if (data == null) {
-            if (array.isSparse()) {
-                throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");
-            }
-            DType dtype = DType.fromDjl(array.getDataType());
-            return TensorDigest.of(dtype, shape.getShape(), array.toByteBuffer(true));
-        }
         if (array.isSparse()) {
             throw new MalformedInputException("sparse arrays have no canonical encoding; convert with toDense() first");
         }
-        return TensorDigest.of(DType.fromDjl(array.getDataType()), shape.getShape(), data);
+        ByteBuffer data = runner.dataInPlace(array);
+        return TensorDigest.of(DType.fromDjl(array.getDataType()), shape.getShape(), data != null ? data : array.toByteBuffer(true));
     }
 
     /** Stops the pool, waiting for hashes still running. */
