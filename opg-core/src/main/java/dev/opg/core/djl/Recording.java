@@ -14,8 +14,6 @@ import dev.opg.core.transcript.TranscriptHeader;
 import dev.opg.core.witness.Witness;
 import dev.opg.core.witness.WitnessTensor;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,12 +30,9 @@ import java.util.concurrent.FutureTask;
  *
  * <p>A tensor's commitment is kept as the {@link Digest} itself where it is done (every small
  * tensor) and as the pool's {@code Future<Digest>} otherwise; only the futures are waited for.
- * A small model records a handful of arrays per prediction, so the arrays already seen are found
- * by a scan of a short table (an identity map once there are many).
+ * The arrays already seen are kept in {@link SeenArrays}.
  */
 final class Recording implements StepSink {
-    /** Arrays looked up by a linear scan up to this many; an identity map beyond. */
-    private static final int SCAN = 32;
     private static final Object[] NONE = new Object[0];
 
     private final Hasher hasher;
@@ -45,12 +40,8 @@ final class Recording implements StepSink {
     private final Digest modelId;
     private final DeterminismProfile profile;
     private final boolean needDigests;
-    /** The arrays seen so far and their commitments ({@link Digest} or {@code Future<Digest>}), in the order first seen. */
-    private NDArray[] seen = new NDArray[8];
-    private Object[] seenDigests = new Object[8];
-    private int seenCount;
-    /** Every array seen, once there are more than {@link #SCAN}. */
-    private Map<NDArray, Object> seenMap;
+    /** The arrays seen so far and their commitments ({@link Digest} or {@code Future<Digest>}). */
+    private final SeenArrays<Object> seen = new SeenArrays<>();
     /** The hashes handed to the pool, in the order submitted; null while there are none. */
     private List<Future<Digest>> pending;
     private final Map<Digest, WitnessTensor> witness;
@@ -115,55 +106,20 @@ final class Recording implements StepSink {
     }
 
     /** The commitment of {@code a}, hashed the first time it is seen. */
+    @SuppressWarnings("unchecked")
     private Object digestOf(NDArray a) {
-        Object d = lookup(a);
+        Object d = seen.get(a);
         if (d == null) {
             d = hasher.digest(a, witness);
-            remember(a, d);
+            seen.put(a, d);
+            if (d instanceof Future<?> f) {
+                if (pending == null) {
+                    pending = new ArrayList<>();
+                }
+                pending.add((Future<Digest>) f);
+            }
         }
         return d;
-    }
-
-    private Object lookup(NDArray a) {
-        if (seenMap != null) {
-            return seenMap.get(a);
-        }
-        for (int i = seenCount - 1; i >= 0; i--) { // newest first: a step reads what the last one wrote
-            if (seen[i] == a) {
-                return seenDigests[i];
-            }
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private void remember(NDArray a, Object d) {
-        if (d instanceof Future<?> f) {
-            if (pending == null) {
-                pending = new ArrayList<>();
-            }
-            pending.add((Future<Digest>) f);
-        }
-        if (seenMap != null) {
-            seenMap.put(a, d);
-            return;
-        }
-        if (seenCount == SCAN) {
-            seenMap = new IdentityHashMap<>(4 * SCAN);
-            for (int i = 0; i < seenCount; i++) {
-                seenMap.put(seen[i], seenDigests[i]);
-            }
-            seenMap.put(a, d);
-            seen = null;
-            seenDigests = null;
-            return;
-        }
-        if (seenCount == seen.length) {
-            seen = Arrays.copyOf(seen, 2 * seenCount);
-            seenDigests = Arrays.copyOf(seenDigests, 2 * seenCount);
-        }
-        seen[seenCount] = a;
-        seenDigests[seenCount++] = d;
     }
 
     Result finish(NDList modelOutputs) {

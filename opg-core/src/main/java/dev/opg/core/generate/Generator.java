@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.opg.core.Digest;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.djl.ModelRunner;
+import dev.opg.core.djl.SeenArrays;
 import dev.opg.core.djl.StepSink;
 import dev.opg.core.merkle.AppendOnlyTree;
 import dev.opg.core.merkle.ConsistencyProof;
@@ -619,7 +620,7 @@ public final class Generator {
      * each distinct array once, and the sketch of its row.
      */
     private Outcome record(Pass pass, List<Digest> pastDigests, int pastLength, long position, int index, int k) {
-        Known known = new Known(pass.inputs.size() + pass.outputs.size() + 4 * pass.stepNames.size());
+        Known known = new Known();
         List<NamedDigest> inDigests = new ArrayList<>(pass.inputs.size());
         for (int i = 0; i < pass.inputs.size(); i++) {
             NDArray a = pass.inputs.get(i);
@@ -658,38 +659,21 @@ public final class Generator {
         return new Outcome(new Segment(steps, record), pass.presents, presentDigests, pass.row);
     }
 
-    /**
-     * The digests of one pass's arrays, each distinct array (by identity) hashed once: a pass has a
-     * few dozen, so a scan of two arrays costs less than an identity hash map's hashing and boxing.
-     */
+    /** The digests of one pass's arrays, each distinct array (by identity) hashed once. */
     private final class Known {
-        private NDArray[] arrays;
-        private Digest[] digests;
-        private int n;
-
-        Known(int capacity) {
-            arrays = new NDArray[Math.max(4, capacity)];
-            digests = new Digest[arrays.length];
-        }
+        private final SeenArrays<Digest> seen = new SeenArrays<>();
 
         void put(NDArray a, Digest d) {
-            if (n == arrays.length) {
-                arrays = java.util.Arrays.copyOf(arrays, 2 * n);
-                digests = java.util.Arrays.copyOf(digests, 2 * n);
-            }
-            arrays[n] = a;
-            digests[n++] = d;
+            seen.put(a, d);
         }
 
         /** The digest of {@code a}: the one already taken, else its section-1 digest (kept). */
         Digest digest(NDArray a) {
-            for (int i = n - 1; i >= 0; i--) {
-                if (arrays[i] == a) {
-                    return digests[i];
-                }
+            Digest d = seen.get(a);
+            if (d == null) {
+                d = model.digest(a);
+                seen.put(a, d);
             }
-            Digest d = model.digest(a);
-            put(a, d);
             return d;
         }
     }
