@@ -83,40 +83,22 @@ public final class KvDigest {
         ByteBuffer src = data.duplicate().order(data.order());
         int base = src.position();
         byte[] slice = new byte[Math.toIntExact(b * h * row)];
+        ByteBuffer sb = ByteBuffer.wrap(slice).order(data.order());
         long[] sliceShape = {b, h, 1, d};
-        // little-endian data (every platform DJL runs on) is hashed as it lies, each slice with one
-        // digest whose header is written once; big-endian goes through TensorDigest's byte swap
-        boolean raw = es == 1 || data.order() == ByteOrder.LITTLE_ENDIAN;
-        byte[] header = raw ? TensorDigest.header(dtype, sliceShape) : null;
-        ByteBuffer sb = raw ? null : ByteBuffer.wrap(slice).order(data.order());
-        MessageDigest md = Sampler.sha256();
         // the chain state: c_p then the slice digest, hashed together for c_{p+1}
         byte[] chained = new byte[2 * Digest.SIZE];
         prev.copyTo(chained, 0);
-        try {
-            for (long p = from; p < l; p++) {
-                int off = 0;
-                for (long bi = 0; bi < b; bi++) {
-                    for (long hi = 0; hi < h; hi++) {
-                        long at = ((bi * h + hi) * l + p) * d * es;
-                        src.get(Math.toIntExact(base + at), slice, off, row);
-                        off += row;
-                    }
+        for (long p = from; p < l; p++) {
+            int off = 0;
+            for (long bi = 0; bi < b; bi++) {
+                for (long hi = 0; hi < h; hi++) {
+                    long at = ((bi * h + hi) * l + p) * d * es;
+                    src.get(Math.toIntExact(base + at), slice, off, row);
+                    off += row;
                 }
-                if (raw) {
-                    md.update(header);
-                    md.update(slice);
-                    md.digest(chained, Digest.SIZE, Digest.SIZE);
-                } else {
-                    TensorDigest.of(dtype, sliceShape, sb).copyTo(chained, Digest.SIZE);
-                }
-                md.update(POS_TAG);
-                md.update((byte) 1);
-                md.update(chained);
-                md.digest(chained, 0, Digest.SIZE);
             }
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException("SHA-256 refused a 32-byte output buffer", e);
+            TensorDigest.of(dtype, sliceShape, sb).copyTo(chained, Digest.SIZE);
+            System.arraycopy(chain(Sampler.sha256(), chained), 0, chained, 0, Digest.SIZE);
         }
         return Digest.of(java.util.Arrays.copyOf(chained, Digest.SIZE));
     }
