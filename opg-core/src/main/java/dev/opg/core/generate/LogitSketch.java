@@ -43,47 +43,29 @@ public final class LogitSketch {
 
     private static final java.util.concurrent.ConcurrentHashMap<Long, double[]> MULTIPLIERS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** {@link #signs} as factors: -1.0 where the sign is negative, else +1.0 (kept per (j, n) as the signs are). */
+    /**
+     * The signs of value {@code j} for logits 0..n-1 as factors (-1.0 where bit i of
+     * {@link #signBlock} is set, else +1.0), expanded once per (j, n) and kept: the sketch is drawn
+     * for every generated token over the same vocabulary, and reading the bits again for each was a
+     * fixed cost per token.
+     */
     static double[] multipliers(int j, int n) {
         long key = ((long) j << 32) | n;
         double[] m = MULTIPLIERS.get(key);
         if (m == null) {
-            boolean[] s = signs(j, n);
             m = new double[n];
+            byte[] block = null;
             for (int i = 0; i < n; i++) {
-                m[i] = s[i] ? -1.0 : 1.0;
+                if (i % 256 == 0) {
+                    block = signBlock(j, i / 256);
+                }
+                m[i] = ((block[(i % 256) / 8] >> (i % 8)) & 1) == 1 ? -1.0 : 1.0;
             }
             if (MULTIPLIERS.size() < 256) {
                 MULTIPLIERS.put(key, m);
             }
         }
         return m;
-    }
-
-    private static final java.util.concurrent.ConcurrentHashMap<Long, boolean[]> EXPANDED = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * The signs of value {@code j} for logits 0..n-1, one flag a logit (true: -1), expanded from
-     * {@link #signBlock} once per (j, n) and kept: the sketch is drawn for every generated token
-     * over the same vocabulary, and reading the bits again for each was a fixed cost per token.
-     */
-    static boolean[] signs(int j, int n) {
-        long key = ((long) j << 32) | n;
-        boolean[] s = EXPANDED.get(key);
-        if (s == null) {
-            s = new boolean[n];
-            byte[] block = null;
-            for (int i = 0; i < n; i++) {
-                if (i % 256 == 0) {
-                    block = signBlock(j, i / 256);
-                }
-                s[i] = ((block[(i % 256) / 8] >> (i % 8)) & 1) == 1;
-            }
-            if (EXPANDED.size() < 256) {
-                EXPANDED.put(key, s);
-            }
-        }
-        return s;
     }
 
     /** The committed form: each value rounded to float32, then to float16, as raw bits. */
