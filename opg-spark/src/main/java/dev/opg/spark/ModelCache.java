@@ -4,6 +4,8 @@ import dev.opg.core.Hex;
 import dev.opg.core.LimitExceededException;
 import dev.opg.core.MalformedInputException;
 import dev.opg.core.OpgException;
+import dev.opg.core.io.FileTrees;
+import dev.opg.core.store.ModelStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -125,7 +126,7 @@ final class ModelCache {
         FileSystem fs = src.getFileSystem(conf);
         List<Entry> listing = list(fs, src, uri);
         String name = src.getName();
-        if (!ModelStoreNames.ok(name)) {
+        if (!plain(name)) {
             throw new MalformedInputException("the model " + uri + " is named '" + name + "'; a local copy needs a plain file name");
         }
         Path dir = privateRoot().resolve(hash(uri).substring(0, 24)).resolve(hash(describe(listing)).substring(0, 32));
@@ -198,7 +199,7 @@ final class ModelCache {
             }
             String rel = p.substring(base.length() + 1);
             for (String part : rel.split("/", -1)) {
-                if (!ModelStoreNames.ok(part)) {
+                if (!plain(part)) {
                     throw new MalformedInputException("the model " + uri + " holds '" + rel + "'; a local copy needs plain file names");
                 }
             }
@@ -206,6 +207,11 @@ final class ModelCache {
         }
         out.sort(Comparator.comparing(Entry::name));
         return out;
+    }
+
+    /** Whether {@code name} is a plain file name a copy may use: the model store's rule (no separators, no "." or ".."). */
+    private static boolean plain(String name) {
+        return ModelStore.FILE_NAME.matcher(name).matches();
     }
 
     private static String describe(List<Entry> listing) {
@@ -222,26 +228,10 @@ final class ModelCache {
     }
 
     private static void delete(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
+        try {
+            FileTrees.delete(p);
         } catch (IOException e) {
             LOG.warn("cannot delete {}: {}", p, e.getMessage());
-        }
-    }
-
-    /** File names a copy may use: no separators, no "." or "..", nothing a file system refuses. */
-    static final class ModelStoreNames {
-        private static final java.util.regex.Pattern OK = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+=-]{0,254}");
-
-        private ModelStoreNames() {}
-
-        static boolean ok(String name) {
-            return name != null && OK.matcher(name).matches() && !name.equals(".") && !name.equals("..");
         }
     }
 }
