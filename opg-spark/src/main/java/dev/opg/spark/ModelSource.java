@@ -24,7 +24,7 @@ import dev.opg.core.Digest;
 import dev.opg.core.store.ArtifactMismatchException;
 import dev.opg.core.store.ModelNotInStoreException;
 import dev.opg.core.store.ModelStore;
-import dev.opg.core.store.StoredModel;
+import dev.opg.core.model.ModelIds;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -82,23 +82,20 @@ public record ModelSource(String path, String modelId) implements Serializable {
 
     /**
      * The model of id {@code modelIdHex} in the model store at {@code storeRoot} ({@code opg model
-     * add}; the store's directory must be where the executors see it too), pinned to that id. The
-     * store's index only says where to look: each executor checks the id of what it loads.
+     * add}; the store's directory must be where the executors see it too), pinned to that id: the
+     * store alone resolves it ({@link #resolve} without a registry), the stored artifact's digest and
+     * model id checked here, and each executor checks the id of what it loads.
      *
      * @throws ModelNotInStoreException if there is no store at {@code storeRoot} or it holds no artifact of that id
+     * @throws ArtifactMismatchException if the stored artifact is altered or not that model
      * @throws MalformedInputException if {@code modelIdHex} is not 64 hex digits
      */
     public static ModelSource fromStore(Path storeRoot, String modelIdHex) throws IOException {
-        Digest id = Digest.fromHex(modelIdHex);
+        Digest.fromHex(modelIdHex); // a malformed id is refused before anything is read
         if (!Files.isDirectory(storeRoot.resolve("objects")) || !Files.isDirectory(storeRoot.resolve("ids"))) {
             throw new ModelNotInStoreException("there is no model store at " + storeRoot + " (opg model add creates one)");
         }
-        List<StoredModel> found = ModelStore.open(storeRoot).withModelId(id);
-        if (found.isEmpty()) {
-            throw new ModelNotInStoreException("the store " + storeRoot + " holds no artifact of model " + id.hex()
-                    + "; fetch the model and run opg model add FILE|DIR");
-        }
-        return new ModelSource(found.get(0).artifact().toAbsolutePath().toString(), id.hex());
+        return resolve(new ModelResolver(null, ModelStore.open(storeRoot), ModelIds.defaults()), modelIdHex, null);
     }
 
     /**
