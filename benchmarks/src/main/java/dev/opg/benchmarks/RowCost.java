@@ -82,11 +82,7 @@ public final class RowCost {
         System.out.println("plain  " + Arrays.toString(round1(plain)));
         System.out.println("proved " + Arrays.toString(round1(proved)));
         lm.close();
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        dev.opg.core.io.FileTrees.delete(dir);
     }
     static double min(double[] d) {
         double m = d[0];
