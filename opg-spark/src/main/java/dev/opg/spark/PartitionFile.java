@@ -157,13 +157,10 @@ public final class PartitionFile {
 
     /** Writes a partition file. Not thread-safe. */
     static final class Writer implements AutoCloseable {
-        /** Rows up to this size are encoded into one buffer and written and hashed at once; larger ones field by field. */
-        private static final int MAX_FRAMED = 1 << 20;
-
         private final OutputStream sink;
         private final OutputStream out;
         private final MessageDigest sha;
-        private ByteBuffer scratch = ByteBuffer.allocate(1 << 12);
+        private ByteBuffer scratch = ByteBuffer.allocate(16); // the longest fixed field run is 13 bytes
         private long rows;
         private long length;
         private byte[] hash;
@@ -185,46 +182,23 @@ public final class PartitionFile {
         }
 
         void write(Row r) throws IOException {
-            long size = 1 + 4L + r.key().length + r.root().length + 4 + 32L * r.inputDigests().size() + 4 + r.transcript().length + 4 + 4
-                    + (r.witness() == null ? 0 : r.witness().length);
-            for (byte[] o : r.outputs()) {
-                size += 4 + o.length;
+            emit(scratch(5).put((byte) 1).putInt(r.key().length));
+            emit(r.key());
+            emit(r.root());
+            emit(scratch(4).putInt(r.inputDigests().size()));
+            for (byte[] d : r.inputDigests()) {
+                emit(d);
             }
-            if (size <= MAX_FRAMED) {
-                ByteBuffer b = scratch((int) size);
-                b.put((byte) 1).putInt(r.key().length).put(r.key()).put(r.root()).putInt(r.inputDigests().size());
-                for (byte[] d : r.inputDigests()) {
-                    b.put(d);
-                }
-                b.putInt(r.transcript().length).put(r.transcript()).putInt(r.outputs().size());
-                for (byte[] o : r.outputs()) {
-                    b.putInt(o.length).put(o);
-                }
-                if (r.witness() == null) {
-                    b.putInt(-1);
-                } else {
-                    b.putInt(r.witness().length).put(r.witness());
-                }
-                emit(b);
-            } else {
-                emit(scratch(5).put((byte) 1).putInt(r.key().length));
-                emit(r.key());
-                emit(r.root());
-                emit(scratch(4).putInt(r.inputDigests().size()));
-                for (byte[] d : r.inputDigests()) {
-                    emit(d);
-                }
-                emit(scratch(4).putInt(r.transcript().length));
-                emit(r.transcript());
-                emit(scratch(4).putInt(r.outputs().size()));
-                for (byte[] o : r.outputs()) {
-                    emit(scratch(4).putInt(o.length));
-                    emit(o);
-                }
-                emit(scratch(4).putInt(r.witness() == null ? -1 : r.witness().length));
-                if (r.witness() != null) {
-                    emit(r.witness());
-                }
+            emit(scratch(4).putInt(r.transcript().length));
+            emit(r.transcript());
+            emit(scratch(4).putInt(r.outputs().size()));
+            for (byte[] o : r.outputs()) {
+                emit(scratch(4).putInt(o.length));
+                emit(o);
+            }
+            emit(scratch(4).putInt(r.witness() == null ? -1 : r.witness().length));
+            if (r.witness() != null) {
+                emit(r.witness());
             }
             rows++;
         }
