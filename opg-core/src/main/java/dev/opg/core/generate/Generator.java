@@ -144,6 +144,14 @@ public final class Generator {
             Pass last;
             for (int t = 0;; t++) {
                 boolean timed = probe != null && probe.times(t);
+                if (timed && probe.startsRun(t)) {
+                    // an inline run is timed without the lane's thread spinning beside it; a threaded one with it awake
+                    if (probe.threaded(t)) {
+                        lane.wake();
+                    } else {
+                        lane.rest();
+                    }
+                }
                 long wall0 = timed ? System.nanoTime() : 0;
                 Pass pass = forward(runner, scope, inputs, pastLength, ids.length, sampling, header.position(t));
                 if (!pass.cutsMatch(committedCuts, runner)) {
@@ -158,7 +166,7 @@ public final class Generator {
                 }
                 if (probe != null && t == probe.threadedFrom()) {
                     lane.goThreaded();
-                } else if (probe != null && t == probe.decidedAt() && lane.threaded() && !probe.threadedIsFaster()) {
+                } else if (probe != null && t == probe.decidedAt() && lane.threaded() && !probe.decide()) {
                     LOG.debug("tokens cost the calling thread {} us hashed on a thread of their own against {} us hashed inline; "
                             + "hashing inline from token {}", probe.threadedMicros(), probe.inlineMicros(), t);
                     lane.goInline();
@@ -175,6 +183,10 @@ public final class Generator {
                 }
                 if (timed) {
                     probe.token(t, System.nanoTime() - wall0);
+                    if (probe.recheckSaysInline(t)) {
+                        LOG.debug("a re-check measured hashing inline cheaper than on the lane's thread; hashing inline from token {}", t + 1);
+                        lane.goInline();
+                    }
                 }
                 if (sampling.stopTokens().contains(token)) {
                     reason = StopReason.STOP_TOKEN;
@@ -237,28 +249,62 @@ public final class Generator {
      * thread pays off where a core is idle; on a machine whose cores are taken (other processes,
      * a hypervisor's steal, hardware threads sharing a core) it slows the forward pass by more
      * than the hashing it takes off it (measured here under load: 668 against 583 us a token at
-     * best on kjv-gpt-medium), which the calling thread's own CPU time does not show. Which
-     * thread hashes changes no byte of the transcript.
+     * best on kjv-gpt-medium), which the calling thread's own CPU time does not show. So the
+     * lane's thread sleeps through the inline runs ({@link HashingLane#rest}) instead of spinning
+     * beside them: while it spun there, both kinds of run paid for it, and on a host that gave
+     * this VM less than two cores the probe kept the thread at 1.95x plain generation where
+     * hashing inline cost 1.29x (kjv-gpt). The first token of each run is not timed: it pays
+     * the switch. Which thread hashes changes no byte of the transcript.
      */
     static final class Probe {
         static final int WINDOW = 16;
+        /** How many of the lane's latest timed tokens a re-check compares an inline run with. */
+        static final int RECENT = 12;
         private final int window;
         private final int run;
         private final long[] inline;
         private final long[] threaded;
         private int inlineCount;
         private int threadedCount;
+        /** After the decision, with the thread kept: the lane's latest timed tokens (a ring), and the current re-check run's. */
+        private final long[] recent = new long[RECENT];
+        private int recentCount;
+        private int recentNext;
+        private final long[] recheck;
+        private int recheckCount;
+        /** Null until {@link #decide}; then whether the lane's thread was kept. */
+        private Boolean keptThread;
+        /** Whether the probe has ended: inline for good, nothing more timed. */
+        private boolean over;
 
         Probe(int window) {
             this.window = window;
             this.run = Math.max(1, window / 4);
             this.inline = new long[window];
             this.threaded = new long[window];
+            this.recheck = new long[run];
         }
 
-        /** Whether timed token {@code t} is hashed on the lane's thread: the second run of tokens, the fourth, ... */
+        /** Whether token {@code t} starts a run (where the lane's thread is woken or let rest). */
+        boolean startsRun(int t) {
+            return times(t) && (t - 1) % run == 0;
+        }
+
+        /**
+         * Whether timed token {@code t} is hashed on the lane's thread: the second run of tokens,
+         * the fourth, ...; after the decision, with the thread kept, every token but the last run
+         * of each {@link #period} (a re-check, inline).
+         */
         boolean threaded(int t) {
-            return ((t - 1) / run) % 2 == 1;
+            if (t < decidedAt()) {
+                return ((t - 1) / run) % 2 == 1;
+            }
+            return (t - decidedAt()) % period() < period() - run;
+        }
+
+        /** Tokens between the starts of two re-checks, after the decision. */
+        int period() {
+            return 2 * window;
         }
 
         /** The first token hashed on the lane's thread (where its thread starts). */
@@ -271,17 +317,64 @@ public final class Generator {
             return 1 + 2 * window;
         }
 
-        /** Whether token {@code t}'s time is measured (the prefill, token 0, is not). */
+        /**
+         * Whether token {@code t}'s time is measured: tokens 1 to {@link #decidedAt} - 1 (the
+         * prefill, token 0, is not), and after the decision every token while the thread is kept.
+         */
         boolean times(int t) {
-            return t >= 1 && t < decidedAt();
+            if (t < 1 || over) {
+                return false;
+            }
+            return t < decidedAt() || Boolean.TRUE.equals(keptThread);
         }
 
+        /**
+         * Records token {@code t}'s time; the first token of each run is left out where runs are
+         * longer than one token: it pays the switch (waking the lane's thread, or its last job of
+         * the run before), not what the run measures.
+         */
         void token(int t, long nanos) {
-            if (threaded(t)) {
-                threaded[threadedCount++] = nanos;
-            } else {
-                inline[inlineCount++] = nanos;
+            if (run > 1 && startsRun(t)) {
+                return;
             }
+            if (t < decidedAt()) {
+                if (threaded(t)) {
+                    threaded[threadedCount++] = nanos;
+                } else {
+                    inline[inlineCount++] = nanos;
+                }
+            } else if (threaded(t)) {
+                recent[recentNext] = nanos;
+                recentNext = (recentNext + 1) % RECENT;
+                recentCount = Math.min(RECENT, recentCount + 1);
+            } else {
+                recheck[recheckCount++] = nanos;
+            }
+        }
+
+        /** Decides, at {@link #decidedAt}: whether the lane's thread is kept (it measured faster). */
+        boolean decide() {
+            keptThread = threadedIsFaster();
+            over = !keptThread;
+            return keptThread;
+        }
+
+        /**
+         * At the last token of a re-check run (after the decision, the thread kept): whether the
+         * run's inline tokens cost the caller less, by the medians, than the lane's latest
+         * {@value #RECENT} tokens; if so the probe ends and the generation goes on inline. A host
+         * whose second core is taken later in a generation (or was free only while the probe
+         * ran) would otherwise keep a thread that costs more than it saves: a generation that
+         * kept it cost 756 us a token here where hashing inline cost 334.
+         */
+        boolean recheckSaysInline(int t) {
+            if (over || t < decidedAt() || threaded(t) || !threaded(t + 1)) {
+                return false;
+            }
+            boolean inlineWins = recheckCount > 0 && recentCount > 0 && median(recheck, recheckCount) < median(recent, recentCount);
+            recheckCount = 0;
+            over = inlineWins;
+            return inlineWins;
         }
 
         boolean threadedIsFaster() {

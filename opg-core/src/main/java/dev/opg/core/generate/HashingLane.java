@@ -58,6 +58,8 @@ final class HashingLane<T> implements AutoCloseable {
     /** The job submitted and not yet handed back, or null. */
     private FutureTask<T> pending;
     private volatile boolean closed;
+    /** Whether the lane's thread, when it has no job, sleeps until {@link #wake} instead of spinning ({@link #rest}). */
+    private volatile boolean resting;
 
     /** @param threaded whether jobs run on a thread of the lane's own (else on the caller's, as submitted) */
     HashingLane(boolean threaded) {
@@ -99,6 +101,10 @@ final class HashingLane<T> implements AutoCloseable {
             if (f != null) {
                 f.run();
                 idleSince = System.nanoTime();
+            } else if (resting) {
+                Thread.interrupted(); // as below: this thread ends only by close()
+                LockSupport.park(this); // until wake() or close()
+                idleSince = System.nanoTime();
             } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
@@ -110,6 +116,25 @@ final class HashingLane<T> implements AutoCloseable {
 
     boolean threaded() {
         return threaded;
+    }
+
+    /**
+     * Lets the lane's thread, once it has no job, sleep until {@link #wake} instead of spinning:
+     * for a run of tokens hashed on the caller's thread (a probe's inline run), which would
+     * otherwise be timed beside a thread spinning on the other core, and so measure what a
+     * spinning thread costs the caller as much as what hashing inline costs. A job offered
+     * meanwhile is still taken.
+     */
+    void rest() {
+        resting = true;
+    }
+
+    /** Ends {@link #rest}: the lane's thread wakes now and spins between jobs again. */
+    void wake() {
+        resting = false;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
     }
 
     /**

@@ -248,6 +248,37 @@ class PipelinedGenerationTest {
     }
 
     @Test
+    void aKeptThreadIsReCheckedAndDroppedWhenInlineTurnsOutCheaper() {
+        for (boolean slowLane : new boolean[] {true, false}) {
+            Generator.Probe p = new Generator.Probe(8); // runs of 2; decided at token 17; a re-check run every 16 tokens after
+            for (int t = 1; t < p.decidedAt(); t++) {
+                assertTrue(p.times(t));
+                p.token(t, p.threaded(t) ? 280 : 300); // the thread measured cheaper: kept
+            }
+            assertTrue(p.decide());
+            int recheckEnd = p.decidedAt() + p.period() - 1; // tokens 31-32 are the first re-check, inline
+            for (int t = p.decidedAt(); t <= recheckEnd; t++) {
+                assertTrue(p.times(t), "token " + t + " is timed while the thread is kept");
+                assertEquals(t < recheckEnd - 1, p.threaded(t), "token " + t);
+                // later in the generation the lane's tokens cost 500 (another process took the second core), or still 280
+                p.token(t, p.threaded(t) ? (slowLane ? 500 : 280) : 300);
+                boolean dropped = p.recheckSaysInline(t);
+                assertEquals(slowLane && t == recheckEnd, dropped, "token " + t + ", slow lane " + slowLane);
+            }
+            assertEquals(!slowLane, p.times(recheckEnd + 1), "a dropped thread ends the probe; a kept one is re-checked again");
+            if (!slowLane) {
+                assertTrue(p.threaded(recheckEnd + 1), "the kept thread hashes again after the re-check");
+            }
+        }
+        Generator.Probe q = new Generator.Probe(8);
+        for (int t = 1; t < q.decidedAt(); t++) {
+            q.token(t, q.threaded(t) ? 330 : 300);
+        }
+        assertFalse(q.decide(), "inline measured cheaper");
+        assertFalse(q.times(q.decidedAt() + 1), "nothing is timed once the generation hashes inline");
+    }
+
+    @Test
     void theLaneHandsResultsBackInOrderAndCloseWaitsForTheRunningJob() throws Exception {
         try (HashingLane<Integer> lane = new HashingLane<>(true)) {
             for (int i = 0; i < 200; i++) {
