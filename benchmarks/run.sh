@@ -17,6 +17,14 @@ facts=benchmarks/target/facts
 rm -rf "$facts"
 # Gas from real anvil receipts: the chain module's gas test writes opg-chain/target/gas-report.json.
 mvn -B -ntp -q test -pl opg-chain -am -Dtest=GasReportTest -Dsurefire.failIfNoSpecifiedTests=false
+# GenerationBenchmark's kjv-gpt-large (25.9M parameters, 103 MB of ONNX: not committed) is made here, once,
+# from its seeded initial weights by the training script (about 10 s; needs python3-torch, python3-onnx
+# and bible-kjv, as the script says). Without them its rows show as "not run".
+large=benchmarks/target/models/kjv-gpt-large
+if [ ! -f "$large/model.onnx" ]; then
+  /usr/bin/python3 opg-examples/models/train_gpt.py --layers 8 --heads 8 --d-model 512 --steps 0 --out "$PWD/$large" >/dev/null \
+    || { echo "could not make $large; its GenerationBenchmark rows will not run" >&2; rm -rf "$large"; }
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # JMH passes these -D options on to each benchmark's fork. A benchmark that fails is reported by
 # JMH and shows as "not run" in the table; the table is written either way.

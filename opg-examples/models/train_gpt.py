@@ -29,6 +29,11 @@ end-of-text token). Usage: /usr/bin/python3 opg-examples/models/train_gpt.py [--
 A larger decoder of the same design, for measuring proving cost on a model of a few million
 parameters (opg-examples/models/kjv-gpt-medium, used by GenerationBenchmark):
 /usr/bin/python3 opg-examples/models/train_gpt.py --layers 4 --heads 6 --d-model 192 --out kjv-gpt-medium --steps 300
+
+And at 8 layers of width 512 (25.9M parameters, 103 MB, not committed), from its seeded initial weights
+(--steps 0: what a forward pass costs does not depend on the weights), which benchmarks/run.sh makes
+for GenerationBenchmark; --out takes an absolute path too:
+/usr/bin/python3 opg-examples/models/train_gpt.py --layers 8 --heads 8 --d-model 512 --steps 0 --out "$PWD/benchmarks/target/models/kjv-gpt-large"
 """
 import argparse
 import hashlib

@@ -104,6 +104,39 @@ public class Interleaved {
         return (int) Math.max(1, Math.min(64, Math.round(SECONDS_PER_CALL / pair)));
     }
 
+    /**
+     * Runs pairs, untimed, until the JIT is quiet: until a pair during which the JIT compilers
+     * worked for less than {@code quietShare} of the pair's wall time (the JVM's
+     * {@code CompilationMXBean}, summed over its compiler threads), or for {@code maxSeconds} at
+     * most. run.sh's warm-up (two 1 s iterations) is two calls here: a Spark job's pair is most of a
+     * second, and Spark generates and loads classes for each job's plan, so the compilers were still
+     * busy through the measured iterations (as many profiler samples on them as on the baseline's
+     * task thread), on the second core a {@code local[2]} job needs. Returns the pairs run.
+     */
+    static int warmUntilCompiled(Supplier<?> baseline, Supplier<?> subject, double quietShare, double maxSeconds) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            baseline.get();
+            subject.get();
+            return 1;
+        }
+        long start = System.nanoTime();
+        int n = 0;
+        double share;
+        do {
+            long c0 = jit.getTotalCompilationTime();
+            long t0 = System.nanoTime();
+            baseline.get();
+            subject.get();
+            n++;
+            double wallMs = (System.nanoTime() - t0) / 1e6;
+            share = (jit.getTotalCompilationTime() - c0) / wallMs;
+        } while (share >= quietShare && (System.nanoTime() - start) / 1e9 < maxSeconds);
+        System.err.printf(java.util.Locale.ROOT, "warm-up: %d pairs in %.1f s; the JIT compiled for %.1f%% of the last one%n", n,
+                (System.nanoTime() - start) / 1e9, 100 * share);
+        return n;
+    }
+
     /** {@code n} pairs ({@link #pair}); returns the last subject result (not public: see {@link #pair}). */
     <T> T pairs(int n, Supplier<?> baseline, Supplier<T> subject) {
         T out = null;

@@ -255,6 +255,15 @@ public final class ResultsTable {
         m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + mediumName, gen + "pairedExposed", medium,
                 Double.POSITIVE_INFINITY));
         m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + mediumName, gen + "pairedFast", medium, 0.20));
+        String large = ":model=" + GenerationBenchmark.LARGE;
+        String largeName = " (kjv-gpt-large: 8 layers of width 512, 25.9M parameters, seeded weights)";
+        m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved" + largeName, gen + "pairedBlock",
+                large, 1.10));
+        m.add(paired("generate 256 tokens: the same, every hash on the calling thread vs plain, interleaved" + largeName,
+                gen + "pairedBlockInline", large, Double.POSITIVE_INFINITY));
+        m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + largeName, gen + "pairedExposed", large,
+                Double.POSITIVE_INFINITY));
+        m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + largeName, gen + "pairedFast", large, 0.20));
         // separate forks: on a shared machine their ratio swings both ways (0.77x to 1.38x seen); the interleaved rows above are judged
         m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation", gen + "proveBlock" + tiny, gen + "plain" + tiny,
                 Goal.INFO, Double.NaN, "(reference; separate forks)"));
@@ -282,6 +291,8 @@ public final class ResultsTable {
                 Double.NaN, "<= 8", "generation.compactCommitmentBytesPerToken"));
         m.add(new Measure("generation, bytes per token: FULL transcript JSON (block)" + mediumName, "bytes", null, Goal.FACT, Double.NaN,
                 "(reference)", "generation.kjv-gpt-medium.block.fullJsonBytesPerToken"));
+        m.add(new Measure("generation, bytes per token: FULL transcript JSON (block)" + largeName, "bytes", null, Goal.FACT, Double.NaN,
+                "(reference)", "generation." + GenerationBenchmark.LARGE + ".block.fullJsonBytesPerToken"));
         // Dispute rows (DisputeBenchmark, to come) go here, after verification and before bisection.
         m.add(new Measure("bisection, two 1,000-step transcripts (vs comparing them leaf by leaf)", "BisectionBenchmark.bisect",
                 "BisectionBenchmark.linearCompare", Goal.INFO, Double.NaN, "(reference)"));

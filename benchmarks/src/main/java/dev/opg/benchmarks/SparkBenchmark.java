@@ -52,7 +52,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       sequences of 128 in {@value #MINILM_PARTITIONS} partitions.</li>
  * </ul>
  *
- * <p>One Spark session per trial (fork), the input Dataset cached before timing. Every proving
+ * <p>One Spark session per trial (fork), the input Dataset cached and the JIT quiet before timing
+ * ({@link Interleaved#warmUntilCompiled}: pairs until one during which the compilers worked under 2%
+ * of its time, 90 s at most). Every proving
  * job writes a fresh job directory (a re-run over the same directory would prove nothing: opg-spark
  * reuses committed rows); the directories go after each iteration. Each task loads its model once
  * per partition on both sides, as a Spark job does. Rows proven per second (the subject half) at
@@ -105,6 +107,7 @@ public class SparkBenchmark {
         rows = data.count();
         prover = in.prover();
         Facts.put("spark." + model + ".rows", rows);
+        Interleaved.warmUntilCompiled(this::plain, this::prove, 0.02, 90);
         pairsPerCall = Interleaved.pairsPerCall(this::plain, this::prove);
     }
 
