@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * keeps its core busy; {@code Generator} only uses a lane thread where the engine's threads leave
  * a core free, and stops it when the caller turns out to share its core. Where the lane's thread
  * has not taken the job when the caller needs it, {@link #next} runs the job on the caller's
- * thread, as inline hashing would, instead of waiting for a core.
+ * thread, as inline hashing would, instead of waiting for a core. Between {@link #rest} and
+ * {@link #wake} the thread sleeps whenever it has no job (a probe's inline runs are timed without
+ * it spinning beside them).
  */
 final class HashingLane<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HashingLane.class);
