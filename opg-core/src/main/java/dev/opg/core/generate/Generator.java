@@ -183,7 +183,14 @@ public final class Generator {
                 }
                 if (timed) {
                     probe.token(t, System.nanoTime() - wall0);
-                    if (probe.recheckSaysInline(t)) {
+                    if (probe.lostEarly(t)) {
+                        LOG.debug("the probe's tokens hashed on the lane's thread cost the caller over a quarter more than inline "
+                                + "ones; hashing inline from token {}", t + 1);
+                        if (lane.pending()) {
+                            handBack(lane, stream); // token t, offered to the lane's thread
+                        }
+                        lane.goInline();
+                    } else if (probe.recheckSaysInline(t)) {
                         LOG.debug("a re-check measured hashing inline cheaper than on the lane's thread; hashing inline from token {}", t + 1);
                         lane.goInline();
                     }
@@ -350,6 +357,26 @@ public final class Generator {
             } else {
                 recheck[recheckCount++] = nanos;
             }
+        }
+
+        /**
+         * At the last token of one of the probe's threaded runs: whether the thread has already
+         * lost by a margin no later run can make up (its median over a quarter above the inline
+         * one's, at least 3 tokens each: what a thread can save is the hashing, a fraction of a
+         * token); if so the probe ends and the generation goes on inline. On a host that gives
+         * this VM less than two cores, each probed token on the thread cost up to twice an inline
+         * one here, 16 of them in a full probe.
+         */
+        boolean lostEarly(int t) {
+            if (over || t >= decidedAt() - 1 || !threaded(t) || threaded(t + 1) || threadedCount < 3 || inlineCount < 3) {
+                return false;
+            }
+            if (median(threaded, threadedCount) * 4 > median(inline, inlineCount) * 5) {
+                keptThread = false;
+                over = true;
+                return true;
+            }
+            return false;
         }
 
         /** Decides, at {@link #decidedAt}: whether the lane's thread is kept (it measured faster). */

@@ -272,10 +272,22 @@ class PipelinedGenerationTest {
         }
         Generator.Probe q = new Generator.Probe(8);
         for (int t = 1; t < q.decidedAt(); t++) {
-            q.token(t, q.threaded(t) ? 330 : 300);
+            q.token(t, q.threaded(t) ? 330 : 300); // 10% dearer on the thread: not enough to stop early
+            assertFalse(q.lostEarly(t), "token " + t);
         }
         assertFalse(q.decide(), "inline measured cheaper");
         assertFalse(q.times(q.decidedAt() + 1), "nothing is timed once the generation hashes inline");
+        Generator.Probe e = new Generator.Probe(8); // runs of 2; the first token of each is not timed
+        for (int t = 1; t < e.decidedAt(); t++) {
+            if (!e.times(t)) {
+                assertTrue(t > 12, "the probe ended early at token 12, not before");
+                continue;
+            }
+            e.token(t, e.threaded(t) ? 400 : 300); // a third dearer on the thread
+            // three timed tokens each (2, 6, 10 inline; 4, 8, 12 threaded) before it may stop, at the end of a threaded run
+            assertEquals(t == 12, e.lostEarly(t), "token " + t);
+        }
+        assertFalse(e.times(e.decidedAt()));
     }
 
     @Test
