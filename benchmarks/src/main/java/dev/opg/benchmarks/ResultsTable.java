@@ -248,22 +248,17 @@ public final class ResultsTable {
         m.add(paired("generate 256 tokens: plain through the block session (boundaries exposed, nothing hashed) vs plain, interleaved",
                 gen + "pairedExposed", tiny, Double.POSITIVE_INFINITY));
         m.add(paired("fast check of a 256-token generation vs generating it, interleaved", gen + "pairedFast", tiny, 0.20));
-        m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved" + mediumName, gen + "pairedBlock",
-                medium, 1.10));
-        m.add(paired("generate 256 tokens: the same, every hash on the calling thread vs plain, interleaved" + mediumName,
-                gen + "pairedBlockInline", medium, Double.POSITIVE_INFINITY));
-        m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + mediumName, gen + "pairedExposed", medium,
-                Double.POSITIVE_INFINITY));
-        m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + mediumName, gen + "pairedFast", medium, 0.20));
         String large = ":model=" + GenerationBenchmark.LARGE;
         String largeName = " (kjv-gpt-large: 8 layers of width 512, 25.9M parameters, seeded weights)";
-        m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved" + largeName, gen + "pairedBlock",
-                large, 1.10));
-        m.add(paired("generate 256 tokens: the same, every hash on the calling thread vs plain, interleaved" + largeName,
-                gen + "pairedBlockInline", large, Double.POSITIVE_INFINITY));
-        m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + largeName, gen + "pairedExposed", large,
-                Double.POSITIVE_INFINITY));
-        m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + largeName, gen + "pairedFast", large, 0.20));
+        for (String[] d : new String[][] {{medium, mediumName}, {large, largeName}}) {
+            m.add(paired("generate 256 tokens: prove FULL (block) vs plain generation, per token, interleaved" + d[1], gen + "pairedBlock",
+                    d[0], 1.10));
+            m.add(paired("generate 256 tokens: the same, every hash on the calling thread vs plain, interleaved" + d[1],
+                    gen + "pairedBlockInline", d[0], Double.POSITIVE_INFINITY));
+            m.add(paired("generate 256 tokens: plain through the block session vs plain, interleaved" + d[1], gen + "pairedExposed", d[0],
+                    Double.POSITIVE_INFINITY));
+            m.add(paired("fast check of a 256-token generation vs generating it, interleaved" + d[1], gen + "pairedFast", d[0], 0.20));
+        }
         // separate forks: on a shared machine their ratio swings both ways (0.77x to 1.38x seen); the interleaved rows above are judged
         m.add(new Measure("generate 256 tokens: prove FULL (block) vs plain generation", gen + "proveBlock" + tiny, gen + "plain" + tiny,
                 Goal.INFO, Double.NaN, "(reference; separate forks)"));
