@@ -37,6 +37,16 @@ public final class SeenArrays<V> {
         return null;
     }
 
+    /** The value kept for {@code a}, else {@code compute}'s value for it, kept. */
+    public V computeIfAbsent(NDArray a, java.util.function.Function<? super NDArray, ? extends V> compute) {
+        V v = get(a);
+        if (v == null) {
+            v = compute.apply(a);
+            put(a, v);
+        }
+        return v;
+    }
+
     /** Keeps {@code v} for {@code a}, which has no value yet. */
     @SuppressWarnings("unchecked")
     public void put(NDArray a, V v) {

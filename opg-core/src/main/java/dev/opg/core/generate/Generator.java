@@ -740,7 +740,8 @@ public final class Generator {
      * each distinct array once, and the sketch of its row.
      */
     private Outcome record(Pass pass, List<Digest> pastDigests, int pastLength, long position, int index, int k) {
-        Known known = new Known();
+        SeenArrays<Digest> known = new SeenArrays<>(); // each distinct array (by identity) hashed once
+        java.util.function.Function<NDArray, Digest> digest = model::digest;
         List<NamedDigest> inDigests = new ArrayList<>(pass.inputs.size());
         for (int i = 0; i < pass.inputs.size(); i++) {
             NDArray a = pass.inputs.get(i);
@@ -759,43 +760,24 @@ public final class Generator {
         }
         List<NamedDigest> outDigests = new ArrayList<>(pass.outputs.size());
         for (int i = 0; i < pass.outputs.size(); i++) {
-            outDigests.add(new NamedDigest(pass.outputNames.get(i), known.digest(pass.outputs.get(i))));
+            outDigests.add(new NamedDigest(pass.outputNames.get(i), known.computeIfAbsent(pass.outputs.get(i), digest)));
         }
         List<Step> steps = new ArrayList<>(pass.stepNames.size());
         for (int s = 0; s < pass.stepNames.size(); s++) {
             NDList[] io = pass.stepIo.get(s);
             List<Digest> si = new ArrayList<>(io[0].size());
             for (NDArray a : io[0]) {
-                si.add(known.digest(a));
+                si.add(known.computeIfAbsent(a, digest));
             }
             List<Digest> so = new ArrayList<>(io[1].size());
             for (NDArray a : io[1]) {
-                so.add(known.digest(a));
+                so.add(known.computeIfAbsent(a, digest));
             }
             steps.add(Step.full(s, pass.stepNames.get(s), si, so));
         }
         short[] sketch = LogitSketch.sketch(pass.row, k);
         TokenRecord record = new TokenRecord(index, position, steps.size(), inDigests, outDigests, pass.token, sketch);
         return new Outcome(new Segment(steps, record), pass.presents, presentDigests, pass.row);
-    }
-
-    /** The digests of one pass's arrays, each distinct array (by identity) hashed once. */
-    private final class Known {
-        private final SeenArrays<Digest> seen = new SeenArrays<>();
-
-        void put(NDArray a, Digest d) {
-            seen.put(a, d);
-        }
-
-        /** The digest of {@code a}: the one already taken, else its section-1 digest (kept). */
-        Digest digest(NDArray a) {
-            Digest d = seen.get(a);
-            if (d == null) {
-                d = model.digest(a);
-                seen.put(a, d);
-            }
-            return d;
-        }
     }
 
     /**

@@ -28,4 +28,18 @@ class SeenArraysTest {
             assertNull(seen.get(m.create(new float[] {1f, 2f})));
         }
     }
+
+    @Test
+    void computesAValueOnlyForAnArrayItHasNotSeen() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            SeenArrays<Integer> seen = new SeenArrays<>();
+            int[] calls = {0};
+            NDArray a = m.create(new float[] {1f});
+            NDArray b = m.create(new float[] {1f});
+            assertEquals(1, seen.computeIfAbsent(a, x -> ++calls[0]));
+            assertEquals(1, seen.computeIfAbsent(a, x -> ++calls[0]), "kept: not computed again");
+            assertEquals(2, seen.computeIfAbsent(b, x -> ++calls[0]), "an equal array is another array");
+            assertEquals(2, calls[0]);
+        }
+    }
 }
